@@ -1,0 +1,1 @@
+# The stock ledger, part requests and deposits arrive with the spare-parts issue.

@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import Dealer, Region, ServiceCenter, Technician
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(ServiceCenter)
+class ServiceCenterAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "region", "agreement_start", "agreement_end", "active"]
+    list_filter = ["level", "active"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["region", "coverage", "supervisors"]
+
+
+@admin.register(Technician)
+class TechnicianAdmin(admin.ModelAdmin):
+    list_display = ["employee_no", "name", "center", "phone", "active"]
+    list_filter = ["active", "center", "categories"]
+    search_fields = ["employee_no", "name", "phone"]
+    autocomplete_fields = ["user", "center"]
+    filter_horizontal = ["categories"]
+
+
+@admin.register(Dealer)
+class DealerAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region", "contact_name", "contact_phone", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["region", "users"]

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "repairs"
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("tablet/", views.my_orders, name="my_orders"),
+]
