@@ -75,9 +75,9 @@ def format_phone(value: str) -> str:
     if number.startswith("0") and number.isdigit():
         try:
             parsed = phonenumbers.parse(number, "CN")
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL).replace(
-                " ", "-"
-            )
+            national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+            area, _, local = national.partition(" ")
+            return f"{area}-{local.replace(' ', '')}"
         except phonenumbers.NumberParseException:
             return number
     return number

@@ -1,0 +1,60 @@
+# The two commands: `make run` (the whole system with demo data) and `make test` (every check).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aftersales
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+export PY
+
+.PHONY: run test setup setup-test venv services db messages static seed lint check-migrations pytest bench clean
+
+run: setup static seed
+	DEBUG=$${DEBUG:-1} scripts/run.sh
+
+test: setup-test lint check-migrations pytest
+
+setup: venv
+	scripts/ensure_system.sh run
+	scripts/ensure_services.sh
+	$(PY) manage.py ensure_database
+	$(PY) manage.py migrate --noinput
+	$(MAKE) --no-print-directory messages
+
+setup-test: venv
+	scripts/ensure_system.sh test
+	scripts/ensure_services.sh
+	$(MAKE) --no-print-directory messages
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+messages:
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
+
+static:
+	$(PY) manage.py collectstatic --noinput -v0
+
+seed:
+	$(PY) manage.py seed_demo
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check-migrations:
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	$(PY) -m pytest -p no:cacheprovider
+
+bench:
+	$(PY) bench/seed_scale.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,34 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from aftersales.roles import user_roles
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    service_centers = serializers.ListField(
+        child=serializers.CharField(), help_text="codes of the user's centres"
+    )
+    dealers = serializers.ListField(child=serializers.CharField(), help_text="codes of the user's dealers")
+
+
+class MeView(APIView):
+    """Who the caller is: lets an integrator check its credentials and scope."""
+
+    @extend_schema(summary="The authenticated caller, its roles and scope", responses=MeSerializer)
+    def get(self, request, *args, **kwargs):
+        user = request.user
+        centers = set(user.supervised_centers.values_list("code", flat=True))
+        technician = getattr(user, "technician", None)
+        if technician is not None:
+            centers.add(technician.center.code)
+        data = {
+            "username": user.get_username(),
+            "roles": sorted(user_roles(user)),
+            "service_centers": sorted(centers),
+            "dealers": sorted(user.dealers.values_list("code", flat=True)),
+        }
+        return Response(MeSerializer(data).data)

@@ -1,0 +1,1 @@
+"""Demo data shared by the apps' seeders: deterministic names, phones and addresses."""

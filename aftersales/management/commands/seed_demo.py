@@ -1,0 +1,47 @@
+import random
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from aftersales.roles import roles_sync
+from network.demo import print_logins, seed_network
+from repairs.demo import seed_catalogue, seed_customers
+from repairs.demo_scale import seed_scale
+
+
+class Command(BaseCommand):
+    help = (
+        "Creates realistic demo data (idempotent: a second run creates nothing twice) and prints the demo "
+        "logins. --scale N also makes sure N benchmark customers with their units exist (bulk COPY)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale", type=int, default=0, help="benchmark customers (with units) to generate"
+        )
+        parser.add_argument(
+            "--customers", type=int, default=500, help="realistic demo customers (default 500)"
+        )
+
+    def handle(self, *args, scale, customers, **options):
+        if scale < 0 or customers < 0:
+            raise CommandError("--scale and --customers take a number of 0 or more")
+        started = time.monotonic()
+        today = timezone.localdate()
+        # One generator per part, so adding a part later does not shift the data of the others.
+        with transaction.atomic():
+            roles_sync()
+            seed_catalogue()
+            network = seed_network(rng=random.Random(2026_1), today=today)
+            seed_customers(rng=random.Random(2026_2), today=today, network=network, count=customers)
+        self.stdout.write(f"demo data ready in {time.monotonic() - started:.1f} s")
+        if scale:
+            scale_started = time.monotonic()
+            added = seed_scale(target=scale, today=today, log=self.stdout.write)
+            self.stdout.write(
+                f"scale: {added} customers with units added in {time.monotonic() - scale_started:.1f} s"
+            )
+        self.stdout.write("")
+        print_logins(self.stdout.write)

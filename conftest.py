@@ -1,0 +1,147 @@
+"""Shared fixtures: factories, one user per role, a real Celery worker, the browser launch options."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from network.factories import (
+    DealerFactory,
+    ServiceCenterFactory,
+    TechnicianFactory,
+    UserFactory,
+)
+from repairs.factories import ProductUnitFactory
+
+ROOT = Path(__file__).resolve().parent
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def user_factory(db):
+    return UserFactory
+
+
+@pytest.fixture
+def center_factory(db):
+    return ServiceCenterFactory
+
+
+@pytest.fixture
+def technician_factory(db):
+    return TechnicianFactory
+
+
+@pytest.fixture
+def dealer_factory(db):
+    return DealerFactory
+
+
+@pytest.fixture
+def unit_factory(db):
+    return ProductUnitFactory
+
+
+@pytest.fixture
+def users(db):
+    """One user per role. The supervisor runs centre A, the technician works there, the dealer owns dealer A."""
+    center = ServiceCenterFactory(code="SC-A", name="甲网点")
+    supervisor = UserFactory(username="sup_a", roles=["supervisor"])
+    center.supervisors.add(supervisor)
+    technician = TechnicianFactory(user=UserFactory(username="tech_a", roles=["technician"]), center=center)
+    dealer = DealerFactory(code="DL-A", name="甲经销商")
+    dealer_user = UserFactory(username="dealer_a", roles=["dealer"])
+    dealer.users.add(dealer_user)
+    return {
+        "dispatcher": UserFactory(username="disp", roles=["dispatcher"]),
+        "technician": technician.user,
+        "supervisor": supervisor,
+        "manager": UserFactory(username="mgr", roles=["manager"]),
+        "dealer": dealer_user,
+        "nobody": UserFactory(username="norole"),
+        "center": center,
+        "dealer_obj": dealer,
+    }
+
+
+def _wait_for_worker(app, hostname: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=0.5)
+        if any(hostname in reply for reply in replies):
+            return
+    raise RuntimeError(f"Celery worker {hostname} did not answer within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on the test Redis database, using the test PostgreSQL database."""
+    from django.conf import settings
+
+    from aftersales.celery import app
+
+    app.control.purge()
+    db = settings.DATABASES["default"]
+    hostname = f"pytest-{os.getpid()}@localhost"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "aftersales.settings_test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "aftersales",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+            "--hostname",
+            hostname,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait_for_worker(app, hostname)
+        yield hostname
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """pytest-playwright: Debian's Chromium, never a downloaded browser."""
+    return {
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    path = ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
