@@ -16,6 +16,10 @@ from network.factories import (
 )
 from repairs.factories import ProductUnitFactory
 
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls there are still
+# synchronous and safe (pytest-django's live_server documentation).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 ROOT = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 

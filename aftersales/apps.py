@@ -12,7 +12,7 @@ class AftersalesConfig(AppConfig):
         post_migrate.connect(_sync_roles_after_migrate, sender=self, dispatch_uid="aftersales.roles_sync")
 
 
-def _sync_roles_after_migrate(sender, apps, using="default", **kwargs):
+def _sync_roles_after_migrate(sender, using="default", **kwargs):
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 

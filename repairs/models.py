@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.roles import Role, user_roles
@@ -45,7 +46,12 @@ class ProductCategory(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self):
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the user's language: Chinese by default, English when switched."""
+        return self.name_en if get_language() == "en" and self.name_en else self.name
 
 
 class Component(models.Model):

@@ -68,3 +68,16 @@ def test_no_marked_string_is_missing_from_the_catalogue(tmp_path):
         line for line in result.stdout.splitlines() if line.startswith("msgid ") and line != 'msgid ""'
     ]
     assert untranslated == []
+
+
+@pytest.mark.django_db
+def test_pages_stay_chinese_for_a_browser_that_prefers_english(client):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in html and "登录" in html
+
+
+@pytest.mark.django_db
+def test_the_api_answers_in_the_language_asked_for(client):
+    assert "身份认证" in client.get("/api/v1/me/").json()["message"]
+    english = client.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="en").json()["message"]
+    assert english == "Authentication credentials were not provided."
