@@ -17,9 +17,8 @@ PRINT_SETTINGS = (
 
 
 def _run(code_or_args, **env):
-    base = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
-    }
+    # A clean environment, as a deployment has: nothing leaks in from the test process.
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
     base["DJANGO_SETTINGS_MODULE"] = "aftersales.settings"
     args = code_or_args if isinstance(code_or_args, list) else ["-c", code_or_args]
     return subprocess.run(
