@@ -149,3 +149,10 @@ def artifacts_dir():
     path = ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Browser tests run last. Once Playwright's sync API has started, the test code runs in another
+    context, and Django opens a second database connection for it; tests after that would leave it
+    open and block dropping the test database."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
