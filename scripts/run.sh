@@ -13,6 +13,6 @@ trap cleanup INT TERM EXIT
 sleep 2
 echo
 echo "售后服务 After-sales is running: http://127.0.0.1:$PORT/   (health: http://127.0.0.1:$PORT/healthz)"
-"$VENV/bin/python" manage.py shell -c "from network.demo import print_logins; print_logins()"
+"$VENV/bin/python" manage.py shell -v 0 -c "from network.demo import print_logins; print_logins()"
 echo "Ctrl-C stops web, worker and beat."
 wait -n "${pids[@]}"
