@@ -38,6 +38,10 @@ _MASTER_VIEW = [
     "repairs.view_customerphone",
     "repairs.view_customeraddress",
     "repairs.view_productunit",
+    "warranty.view_warrantypolicy",
+    "warranty.view_componentperiod",
+    "warranty.view_warrantydecision",
+    "warranty.view_extendedwarranty",
 ]
 _CUSTOMER_EDIT = [
     "repairs.add_customer",
@@ -57,6 +61,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "repairs.view_productmodel",
         "repairs.view_customer",
         "repairs.view_productunit",
+        "warranty.view_warrantydecision",
+        "warranty.view_extendedwarranty",
     ],
     Role.SUPERVISOR: _MASTER_VIEW + ["network.change_technician"],
     Role.MANAGER: _MASTER_VIEW
@@ -71,6 +77,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             ("repairs", "productcategory"),
             ("repairs", "component"),
             ("repairs", "productmodel"),
+            ("warranty", "warrantypolicy"),
+            ("warranty", "componentperiod"),
+            ("warranty", "extendedwarranty"),
         ]
         for action in ("add", "change", "delete")
     ],
@@ -81,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "repairs.add_productunit",
         "repairs.view_customer",
         "repairs.add_customer",
+        "warranty.view_extendedwarranty",
     ],
 }
 

@@ -11,6 +11,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("me/", MeView.as_view(), name="me"),
+    path("", include("warranty.api.urls")),
 ]
 
 urlpatterns = [

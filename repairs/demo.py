@@ -10,7 +10,7 @@ from aftersales.demo.names import landline_number, mobile_number, person_name, s
 from aftersales.money import money
 from aftersales.validators import imei_with_check_digit
 
-from .choices import ComponentKind, PhoneLabel
+from .choices import PhoneLabel
 from .models import (
     Component,
     Customer,
@@ -20,58 +20,7 @@ from .models import (
     ProductModel,
     ProductUnit,
 )
-
-MU, MC, AC = ComponentKind.MAIN_UNIT, ComponentKind.MAIN_COMPONENT, ComponentKind.ACCESSORY
-
-# (code, name, English, requires IMEI, [(component code, name, English, kind)])
-CATEGORIES = [
-    (
-        "air_conditioner",
-        "空调",
-        "Air conditioner",
-        False,
-        [
-            ("main_unit", "整机", "Whole unit", MU),
-            ("compressor", "压缩机", "Compressor", MC),
-            ("accessory", "随机附件", "Accessories supplied", AC),
-        ],
-    ),
-    (
-        "refrigerator",
-        "冰箱",
-        "Refrigerator",
-        False,
-        [
-            ("main_unit", "整机", "Whole unit", MU),
-            ("compressor", "压缩机", "Compressor", MC),
-            ("accessory", "随机附件", "Accessories supplied", AC),
-        ],
-    ),
-    (
-        "washing_machine",
-        "洗衣机",
-        "Washing machine",
-        False,
-        [
-            ("main_unit", "整机", "Whole unit", MU),
-            ("motor", "电机", "Motor", MC),
-            ("accessory", "随机附件", "Accessories supplied", AC),
-        ],
-    ),
-    (
-        "mobile_phone",
-        "手机",
-        "Mobile phone",
-        True,
-        [
-            ("main_unit", "主机", "Main unit", MU),
-            ("battery", "电池", "Battery", AC),
-            ("charger", "充电器", "Charger", AC),
-            ("data_cable", "数据线", "Data cable", AC),
-            ("earphones", "有线耳机", "Wired earphones", AC),
-        ],
-    ),
-]
+from .reference import catalogue_sync
 
 # (category, brand, model number, name, list price)
 MODELS = [
@@ -121,16 +70,8 @@ SERIAL_PREFIX = {"air_conditioner": "AC", "refrigerator": "RF", "washing_machine
 
 
 def seed_catalogue() -> dict[str, ProductCategory]:
-    categories = {}
-    for order, (code, name, name_en, imei, components) in enumerate(CATEGORIES, start=1):
-        category, _ = ProductCategory.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "requires_imei": imei, "sort_order": order}
-        )
-        for ccode, cname, cname_en, kind in components:
-            Component.objects.update_or_create(
-                category=category, code=ccode, defaults={"name": cname, "name_en": cname_en, "kind": kind}
-            )
-        categories[code] = category
+    catalogue_sync(ProductCategory, Component)
+    categories = {c.code: c for c in ProductCategory.objects.all()}
     for category, brand, number, name, price in MODELS:
         ProductModel.objects.update_or_create(
             brand=brand,

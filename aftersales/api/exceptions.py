@@ -5,14 +5,18 @@ from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+def _child_name(prefix: str, key) -> str:
+    if isinstance(key, int):  # ListField errors are keyed by index
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
 def _flatten(detail, prefix=""):
     """DRF's nested error details → {"field": ["message", ...]} with dotted paths for nesting."""
     errors = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if key == "non_field_errors" and prefix == "":
-                name = "non_field_errors"
+            name = _child_name(prefix, key)
             errors.update(_flatten(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):

@@ -1,0 +1,90 @@
+"""Reads and writes around the pure rules: which policy applies, a unit's facts, stored decisions."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .calendar import rest_days
+from .models import ExtendedWarranty, WarrantyDecision, WarrantyPolicy
+from .rules import Decision, Facts, RepairRecord, decide
+
+
+def policy_day(facts: Facts) -> dt.date:
+    """The day that picks the policy version: the sale (else invoice, factory, report) date."""
+    return facts.sale_date or facts.invoice_date or facts.factory_date or facts.report_date
+
+
+def warranty_evaluate(*, facts: Facts) -> tuple[Decision, WarrantyPolicy | None]:
+    """Decide on facts with the policy version the unit was sold under. Raises rules.FactsError."""
+    policy = WarrantyPolicy.objects.effective_on(facts.category, policy_day(facts))
+    return decide(facts, policy.to_rules() if policy else None, rest_days()), policy
+
+
+def unit_facts(
+    *,
+    unit,
+    report_date: dt.date,
+    component: str = "main_unit",
+    performance_fault: bool = True,
+    exclusions: tuple[str, ...] = (),
+    repairs: tuple[RepairRecord, ...] = (),
+) -> Facts:
+    """The facts of a registered unit on a report date (its valid extended-warranty contracts included)."""
+    extended_until = (
+        ExtendedWarranty.objects.valid()
+        .filter(unit=unit, starts_on__lte=report_date)
+        .order_by("-ends_on")
+        .values_list("ends_on", flat=True)
+        .first()
+    )
+    return Facts(
+        category=unit.model.category.code,
+        component=component,
+        report_date=report_date,
+        sale_date=unit.sale_date,
+        invoice_date=unit.invoice_date,
+        factory_date=unit.factory_date,
+        performance_fault=performance_fault,
+        repairs=tuple(repairs),
+        exclusions=tuple(exclusions),
+        extended_warranty_until=extended_until,
+        price=unit.invoice_amount,
+    )
+
+
+def _jsonable(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if dataclasses.is_dataclass(value):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def decision_as_dict(decision: Decision) -> dict:
+    return _jsonable(decision)
+
+
+def warranty_decision_record(*, unit, facts: Facts, acting_user=None, now=None) -> WarrantyDecision:
+    """Decide for a unit and store the decision with its facts and policy version (intake calls this)."""
+    decision, policy = warranty_evaluate(facts=facts)
+    with transaction.atomic():
+        return WarrantyDecision.objects.create(
+            unit=unit,
+            policy=policy,
+            policy_version=decision.policy_version,
+            facts=_jsonable(facts),
+            verdict=decision.verdict,
+            liable=decision.liable,
+            result=decision_as_dict(decision),
+            decided_at=now or timezone.now(),
+            decided_by=acting_user,
+        )
