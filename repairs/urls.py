@@ -6,4 +6,5 @@ app_name = "repairs"
 urlpatterns = [
     path("register/", views.register, name="register"),
     path("tablet/", views.my_orders, name="my_orders"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
 ]

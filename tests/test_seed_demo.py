@@ -13,6 +13,7 @@ from repairs.models import (
     ProductModel,
     ProductUnit,
 )
+from warranty.models import ExtendedWarranty, WarrantyDecision
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,8 @@ MODELS = [
     CustomerPhone,
     CustomerAddress,
     ProductUnit,
+    ExtendedWarranty,
+    WarrantyDecision,
 ]
 
 
@@ -68,6 +71,9 @@ def test_seed_demo_builds_a_realistic_network_and_twice_creates_nothing_twice(ca
     assert 0 < without_invoice < first["ProductUnit"] / 2
     for unit in ProductUnit.objects.select_related("model__category")[:100]:
         unit.full_clean()
+
+    assert first["ExtendedWarranty"] > 10 and first["WarrantyDecision"] > 10
+    assert WarrantyDecision.objects.values("verdict").distinct().count() >= 2
 
     for username in ("manager", "dispatcher", "supervisor", "tech", "dealer"):
         assert username in output

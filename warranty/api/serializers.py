@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from warranty.choices import Liable, Remedy
 from warranty.rules import DELAY_CAUSES, EXCLUSIONS, Facts, RepairRecord
 
 COMPONENTS = [
@@ -94,7 +95,7 @@ class ReasonSerializer(serializers.Serializer):
     en = serializers.CharField()
 
 
-REMEDIES = ["return", "exchange", "free_repair", "paid_repair"]
+REMEDIES = Remedy.choices
 
 
 class WarrantyDecisionSerializer(serializers.Serializer):
@@ -104,7 +105,7 @@ class WarrantyDecisionSerializer(serializers.Serializer):
     return_until = serializers.DateField(allow_null=True)
     exchange_until = serializers.DateField(allow_null=True)
     repair_until = serializers.DateField(allow_null=True)
-    liable = serializers.ChoiceField(choices=["seller", "maker", "repairer", "customer"])
+    liable = serializers.ChoiceField(choices=Liable.choices)
     refund_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     reasons = ReasonSerializer(many=True)
     policy_version = serializers.CharField()

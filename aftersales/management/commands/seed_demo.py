@@ -9,6 +9,7 @@ from aftersales.roles import roles_sync
 from network.demo import print_logins, seed_network
 from repairs.demo import seed_catalogue, seed_customers
 from repairs.demo_scale import seed_scale
+from warranty.demo import seed_warranty
 
 
 class Command(BaseCommand):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             seed_catalogue()
             network = seed_network(rng=random.Random(2026_1), today=today)
             seed_customers(rng=random.Random(2026_2), today=today, network=network, count=customers)
+            seed_warranty(rng=random.Random(2026_3), today=today, network=network)
         self.stdout.write(f"demo data ready in {time.monotonic() - started:.1f} s")
         if scale:
             scale_started = time.monotonic()
