@@ -144,11 +144,20 @@ class FactsError(ValueError):
 # --- counting (Civil Code arts. 201–203) ---------------------------------------------------------------
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def add_months(start: dt.date, months: int) -> dt.date:
     """The corresponding day `months` later, or that month's last day when there is none."""
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    return dt.date(year, month, min(start.day, _days_in_month(year, month)))
 
 
 def period_end(start: dt.date, period: Period) -> dt.date:
@@ -193,7 +202,43 @@ def _longer(a: Period, b: Period) -> Period:
     return a if period_end(probe, a) >= period_end(probe, b) else b
 
 
+_EFFECTIVE: dict[tuple, Policy] = {}
+_BY_IDENTITY: dict[int, tuple[Policy, Policy]] = {}
+
+
+def _policy_key(policy: Policy) -> tuple:
+    return (
+        policy.category,
+        policy.version,
+        policy.return_days,
+        policy.exchange_days,
+        tuple(sorted(policy.components.items(), key=lambda item: item[0])),
+        policy.parts_supply_limit_days,
+        policy.no_invoice_start,
+        policy.depreciation_rate_per_day,
+        policy.holiday_extension,
+        policy.repairer_delay_limit_days,
+        policy.repair_guarantee_days,
+    )
+
+
 def effective_policy(policy: Policy) -> Policy:
+    """`_effective_policy`, remembered per distinct policy (a pure function of its value)."""
+    seen = _BY_IDENTITY.get(id(policy))
+    if seen is not None and seen[0] is policy:
+        return seen[1]
+    key = _policy_key(policy)
+    found = _EFFECTIVE.get(key)
+    if found is None:
+        found = _EFFECTIVE[key] = _effective_policy(policy)
+    if len(_BY_IDENTITY) > 256:  # bounded: a web process builds a new Policy per request
+        _BY_IDENTITY.clear()
+        _EFFECTIVE.clear()
+    _BY_IDENTITY[id(policy)] = (policy, found)
+    return found
+
+
+def _effective_policy(policy: Policy) -> Policy:
     """The policy with every term at least as good for the customer as the national minimum."""
     minimum = NATIONAL_MINIMUM.get(policy.category)
     if minimum is None:
