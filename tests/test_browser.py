@@ -5,7 +5,20 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def reference_data():
+    """Live-server tests flush the database after each test, and with it what the data migrations shipped
+    (the catalogue, the 三包 policies): state it again, as a migrated database has it."""
+    from repairs.models import Component, ProductCategory
+    from repairs.reference import catalogue_sync
+    from warranty.defaults import default_policies_sync
+    from warranty.models import ComponentPeriod, WarrantyPolicy
+
+    catalogue_sync(ProductCategory, Component)
+    default_policies_sync(WarrantyPolicy, ComponentPeriod, ProductCategory, Component)
 
 
 def _login(page: Page, live_server, username: str) -> None:
@@ -18,7 +31,7 @@ def _login(page: Page, live_server, username: str) -> None:
 
 
 def test_dispatcher_logs_in_in_chinese_and_switches_to_english(
-    transactional_db, users, unit_factory, live_server, page: Page, artifacts_dir
+    users, unit_factory, live_server, page: Page, artifacts_dir
 ):
     unit_factory(serial_number="GREE-DEMO-0001")
     page.set_viewport_size({"width": 1280, "height": 720})
@@ -37,7 +50,7 @@ def test_dispatcher_logs_in_in_chinese_and_switches_to_english(
     page.screenshot(path=str(artifacts_dir / "register_en.png"), full_page=True)
 
 
-def test_manager_sees_the_network_dashboard(transactional_db, users, live_server, page: Page, artifacts_dir):
+def test_manager_sees_the_network_dashboard(users, live_server, page: Page, artifacts_dir):
     page.set_viewport_size({"width": 1280, "height": 720})
     _login(page, live_server, "mgr")
     expect(page).to_have_url(re.compile(r"/network/dashboard/$"))
@@ -46,9 +59,32 @@ def test_manager_sees_the_network_dashboard(transactional_db, users, live_server
     page.screenshot(path=str(artifacts_dir / "dashboard_zh.png"), full_page=True)
 
 
-def test_a_technician_cannot_open_the_register(transactional_db, users, live_server, page: Page):
+def test_a_technician_cannot_open_the_register(users, live_server, page: Page):
     _login(page, live_server, "tech_a")
     expect(page).to_have_url(re.compile(r"/repairs/tablet/$"))
     response = page.goto(f"{live_server.url}/repairs/register/")
     assert response.status == 403
     expect(page.get_by_role("heading", name="无权访问")).to_be_visible()
+
+
+def test_dispatcher_sees_a_units_warranty_position(
+    users, unit_factory, live_server, page: Page, artifacts_dir
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    unit = unit_factory(
+        serial_number="GREE-WARRANTY-1",
+        sale_date=today - dt.timedelta(days=10),
+        invoice_date=today - dt.timedelta(days=10),
+        factory_date=today - dt.timedelta(days=90),
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _login(page, live_server, "disp")
+    page.get_by_role("link", name=str(unit.model), exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/repairs/units/{unit.pk}/$"))
+    expect(page.locator(".verdict")).to_have_text("换货")
+    expect(page.get_by_text("售出 15 日内发生性能故障，可选择换货或修理")).to_be_visible()
+    page.screenshot(path=str(artifacts_dir / "unit_warranty_zh.png"), full_page=True)
