@@ -134,7 +134,9 @@ class ComponentPeriod(models.Model):
             raise ValidationError({"component": _("The component belongs to another product category.")})
 
 
-class WarrantyDecisionQuerySet(models.QuerySet):
+class UnitScopedQuerySet(models.QuerySet):
+    """Rows about a product unit: internal roles see them all, a dealer those of the units it sold."""
+
     def for_user(self, user):
         roles = user_roles(user)
         if roles & {Role.MANAGER, Role.DISPATCHER, Role.SUPERVISOR, Role.TECHNICIAN}:
@@ -173,7 +175,7 @@ class WarrantyDecision(models.Model):
         related_name="+",
     )
 
-    objects = WarrantyDecisionQuerySet.as_manager()
+    objects = UnitScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("warranty decision")
@@ -192,15 +194,7 @@ class WarrantyDecision(models.Model):
         return f"{self.unit} · {self.get_verdict_display()}（{self.decided_at:%Y-%m-%d}）"
 
 
-class ExtendedWarrantyQuerySet(models.QuerySet):
-    def for_user(self, user):
-        roles = user_roles(user)
-        if roles & {Role.MANAGER, Role.DISPATCHER, Role.SUPERVISOR, Role.TECHNICIAN}:
-            return self
-        if Role.DEALER in roles:
-            return self.filter(unit__dealer__users=user)
-        return self.none()
-
+class ExtendedWarrantyQuerySet(UnitScopedQuerySet):
     def valid(self):
         return self.filter(cancelled_at__isnull=True)
 
