@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -119,6 +121,9 @@ class ServiceCenter(models.Model):
     agreement_start = models.DateField(_("agreement start"))
     agreement_end = models.DateField(_("agreement end"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # Daily service hours: appointments are made inside them (seeds 003/004: e.g. 8:00–20:00).
+    opens_at = models.TimeField(_("service hours from"), default=dt.time(8, 0))
+    closes_at = models.TimeField(_("service hours until"), default=dt.time(20, 0))
     supervisors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("supervisors"), related_name="supervised_centers", blank=True
     )
@@ -137,6 +142,9 @@ class ServiceCenter(models.Model):
                 condition=Q(agreement_end__isnull=True) | Q(agreement_end__gte=models.F("agreement_start")),
                 name="service_center_agreement_order",
             ),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="service_center_hours_order"
+            ),
         ]
 
     def __str__(self):
@@ -145,6 +153,8 @@ class ServiceCenter(models.Model):
     def clean(self):
         if self.agreement_start and self.agreement_end and self.agreement_end < self.agreement_start:
             raise ValidationError({"agreement_end": _("The agreement cannot end before it starts.")})
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("Service hours must end after they begin.")})
 
     @property
     def phone_display(self) -> str:

@@ -1,10 +1,11 @@
-"""The product catalogue (master data) and the customers with the units they own.
-
-Repair calls and work orders arrive with the repair-call register issue.
+"""The product catalogue (master data), the customers with the units they own, and the repair-call
+register: calls (叫修), work orders (派工单) with their event history, carry-in (客户商品进出登记簿),
+loaner units (周转机), and quotes with the customer's consent for paid service.
 """
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,7 +18,21 @@ from aftersales.roles import Role, user_roles
 from aftersales.validators import format_phone, validate_imei
 from network.models import PhoneField, Region
 
-from .choices import ComponentKind, PhoneLabel
+from .choices import (
+    BEFORE_VISIT,
+    OPEN_STATUSES,
+    CallChannel,
+    CallCustomerRequest,
+    ComponentKind,
+    ConsentMethod,
+    LoanerStatus,
+    PhoneLabel,
+    Priority,
+    QuoteLineKind,
+    ServiceMode,
+    ServiceType,
+    WorkOrderStatus,
+)
 
 
 class SerialNumberField(models.CharField):
@@ -282,3 +297,548 @@ class ProductUnit(models.Model):
             errors["serial_number"] = _("Enter the serial number from the rating plate.")
         if errors:
             raise ValidationError(errors)
+
+
+class FaultSymptom(models.Model):
+    """A common fault symptom of a product category, picked at intake (free text adds the details)."""
+
+    category = models.ForeignKey(
+        ProductCategory, verbose_name=_("category"), on_delete=models.CASCADE, related_name="symptoms"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("fault symptom")
+        verbose_name_plural = _("fault symptoms")
+        ordering = ["category__sort_order", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="fault_symptom_unique_per_category")
+        ]
+
+    def __str__(self):
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        return self.name_en if get_language() == "en" and self.name_en else self.name
+
+
+class LabourRate(models.Model):
+    """The customer-facing fee standard (收费标准) for paid service: what a quote's labour lines start from."""
+
+    category = models.ForeignKey(
+        ProductCategory, verbose_name=_("category"), on_delete=models.CASCADE, related_name="labour_rates"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("labour rate")
+        verbose_name_plural = _("labour rates")
+        ordering = ["category__sort_order", "amount"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="labour_rate_unique_per_category"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="labour_rate_amount_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ¥{self.amount}"
+
+
+_INTERNAL = {Role.MANAGER, Role.DISPATCHER}
+
+
+class RepairCallQuerySet(models.QuerySet):
+    def for_user(self, user):
+        roles = user_roles(user)
+        if roles & _INTERNAL:
+            return self
+        scope = Q(pk__in=[])
+        if Role.SUPERVISOR in roles:
+            scope |= Q(pk__in=WorkOrder.objects.filter(center__supervisors=user).values("call_id"))
+        if Role.TECHNICIAN in roles:
+            scope |= Q(pk__in=WorkOrder.objects.filter(technician__user=user).values("call_id"))
+        if Role.DEALER in roles:
+            scope |= Q(unit__dealer__users=user)
+        return self.filter(scope)
+
+
+class RepairCall(models.Model):
+    """A repair call (叫修) as logged in the register: who called, about which unit, what is wrong, and the
+    三包 decision taken at intake (why the repair is free or not)."""
+
+    number = models.CharField(_("call number"), max_length=20, unique=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=CallChannel.choices, default=CallChannel.HOTLINE
+    )
+    caller_name = models.CharField(_("caller"), max_length=50)
+    caller_phone = PhoneField(_("caller phone"))
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="repair_calls"
+    )
+    unit = models.ForeignKey(
+        ProductUnit, verbose_name=_("product unit"), on_delete=models.PROTECT, related_name="repair_calls"
+    )
+    service_region = models.ForeignKey(
+        Region, verbose_name=_("service district"), on_delete=models.PROTECT, related_name="+"
+    )
+    service_address = models.CharField(_("service address"), max_length=200)
+    symptom = models.ForeignKey(
+        FaultSymptom,
+        verbose_name=_("fault symptom"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    symptom_text = models.CharField(_("symptom details"), max_length=500, blank=True)
+    customer_request = models.CharField(
+        _("customer's request"),
+        max_length=20,
+        choices=CallCustomerRequest.choices,
+        default=CallCustomerRequest.REPAIR,
+    )
+    service_type = models.CharField(_("service type"), max_length=1, choices=ServiceType.choices)
+    suggested_service_type = models.CharField(
+        _("suggested service type"), max_length=1, choices=ServiceType.choices
+    )
+    service_type_reason = models.CharField(_("reason for another service type"), max_length=200, blank=True)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    warranty_decision = models.ForeignKey(
+        "warranty.WarrantyDecision",
+        verbose_name=_("warranty decision at intake"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="repair_calls",
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("confirmed despite open call"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dealer = models.ForeignKey(
+        "network.Dealer",
+        verbose_name=_("logged by dealer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="repair_calls",
+    )
+    # Phone guidance (seed 002 §一.2–3): the customer is called back 2 hours later.
+    callback_due_at = models.DateTimeField(_("callback due"), null=True, blank=True, db_index=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    logged_at = models.DateTimeField(_("logged at"), default=timezone.now)
+
+    objects = RepairCallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("repair call")
+        verbose_name_plural = _("repair calls")
+        ordering = ["-logged_at", "-pk"]
+        indexes = [
+            models.Index(fields=["unit", "-logged_at"], name="repair_call_unit"),
+            models.Index(fields=["customer", "-logged_at"], name="repair_call_customer"),
+            models.Index(
+                OpClass("caller_phone", name="varchar_pattern_ops"), name="repair_call_phone_prefix"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=CallChannel.values), name="repair_call_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(service_type__in=ServiceType.values)
+                & Q(suggested_service_type__in=ServiceType.values),
+                name="repair_call_service_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="repair_call_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(service_type=models.F("suggested_service_type")) | ~Q(service_type_reason=""),
+                name="repair_call_override_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class WorkOrderQuerySet(models.QuerySet):
+    def for_user(self, user):
+        roles = user_roles(user)
+        if roles & _INTERNAL:
+            return self
+        scope = Q(pk__in=[])
+        if Role.SUPERVISOR in roles:
+            scope |= Q(center__in=user.supervised_centers.all())
+        if Role.TECHNICIAN in roles:
+            scope |= Q(technician__user=user)
+        if Role.DEALER in roles:
+            scope |= Q(call__unit__dealer__users=user)
+        return self.filter(scope)
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now):
+        """Open orders whose appointment window has ended."""
+        return self.open().filter(appointment_end__lt=now)
+
+
+class WorkOrder(models.Model):
+    """A work order (派工单): the job a service centre and its technician do for a call. Its status changes
+    only through repairs.services (TRANSITIONS in choices.py), each change recorded as a WorkOrderEvent."""
+
+    number = models.CharField(_("work order number"), max_length=20, unique=True)
+    call = models.ForeignKey(
+        RepairCall, verbose_name=_("repair call"), on_delete=models.PROTECT, related_name="work_orders"
+    )
+    center = models.ForeignKey(
+        "network.ServiceCenter",
+        verbose_name=_("service centre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
+    )
+    technician = models.ForeignKey(
+        "network.Technician",
+        verbose_name=_("technician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
+    )
+    mode = models.CharField(
+        _("service mode"), max_length=10, choices=ServiceMode.choices, default=ServiceMode.ON_SITE
+    )
+    appointment_start = models.DateTimeField(_("appointment from"), null=True, blank=True)
+    appointment_end = models.DateTimeField(_("appointment until"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=WorkOrderStatus.choices, default=WorkOrderStatus.NEW
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dispatched by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    en_route_at = models.DateTimeField(_("set off"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
+    repair_started_at = models.DateTimeField(_("repair started"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    guided_at = models.DateTimeField(_("guided by phone"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = WorkOrderQuerySet.as_manager()
+
+    # The timestamp each status sets when entered.
+    STATUS_TIMESTAMP = {
+        WorkOrderStatus.DISPATCHED: "dispatched_at",
+        WorkOrderStatus.ACCEPTED: "accepted_at",
+        WorkOrderStatus.EN_ROUTE: "en_route_at",
+        WorkOrderStatus.ON_SITE: "arrived_at",
+        WorkOrderStatus.IN_REPAIR: "repair_started_at",
+        WorkOrderStatus.COMPLETED: "completed_at",
+        WorkOrderStatus.CLOSED: "closed_at",
+        WorkOrderStatus.CANCELLED: "cancelled_at",
+        WorkOrderStatus.PHONE_GUIDED: "guided_at",
+    }
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="work_order_created"),
+            models.Index(fields=["status", "-created_at"], name="work_order_status"),
+            models.Index(fields=["center", "status", "-created_at"], name="work_order_center_status"),
+            models.Index(fields=["technician", "status", "-created_at"], name="work_order_tech_status"),
+            models.Index(
+                fields=["appointment_end"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="work_order_open_appointment",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=WorkOrderStatus.values), name="work_order_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(mode__in=ServiceMode.values), name="work_order_mode_valid"),
+            models.CheckConstraint(
+                condition=Q(appointment_start__isnull=True)
+                | Q(appointment_end__isnull=True)
+                | Q(appointment_end__gt=models.F("appointment_start")),
+                name="work_order_appointment_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[WorkOrderStatus.NEW, WorkOrderStatus.CANCELLED, WorkOrderStatus.PHONE_GUIDED]
+                )
+                | Q(center__isnull=False),
+                name="work_order_dispatched_has_center",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def can_reschedule(self) -> bool:
+        return self.status in BEFORE_VISIT
+
+
+class WorkOrderEvent(models.Model):
+    """The audit trail of a work order: every status change (and dispatch, re-dispatch), who, when, why.
+    Append-only."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=WorkOrderStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=WorkOrderStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("work order event")
+        verbose_name_plural = _("work order events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["work_order", "at"], name="work_order_event_order")]
+
+    def __str__(self):
+        return f"{self.work_order} {self.from_status or '—'} → {self.to_status}"
+
+
+class CarryIn(models.Model):
+    """客户商品进出登记簿: a product taken to the workshop — receipt, date in, repair card, inspection, date out."""
+
+    work_order = models.OneToOneField(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="carry_in"
+    )
+    receipt_number = models.CharField(_("carry-in receipt number"), max_length=20, unique=True)
+    received_at = models.DateTimeField(_("date in"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("received by"), on_delete=models.PROTECT, related_name="+"
+    )
+    condition_note = models.CharField(_("condition and accessories received"), max_length=300, blank=True)
+    # 修护卡: the actual repair time and the parts replaced.
+    repair_minutes = models.PositiveIntegerField(_("actual repair time (minutes)"), null=True, blank=True)
+    repair_parts = models.CharField(_("parts replaced"), max_length=300, blank=True)
+    repaired_at = models.DateTimeField(_("repair card filled in"), null=True, blank=True)
+    inspected_at = models.DateTimeField(_("inspected"), null=True, blank=True)
+    inspected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("inspected by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    inspection_note = models.CharField(_("inspection note"), max_length=300, blank=True)
+    returned_at = models.DateTimeField(_("date out"), null=True, blank=True)
+    returned_to = models.CharField(_("returned to"), max_length=50, blank=True)
+    receipt_voided_at = models.DateTimeField(_("receipt voided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("carry-in")
+        verbose_name_plural = _("carry-in register")
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(inspected_at__isnull=False),
+                name="carry_in_inspected_before_return",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(returned_at__gte=models.F("received_at")),
+                name="carry_in_out_after_in",
+            ),
+        ]
+
+    def __str__(self):
+        return self.receipt_number
+
+
+class LoanerUnit(models.Model):
+    """A 周转机 a centre lends while the customer's product is in the workshop."""
+
+    center = models.ForeignKey(
+        "network.ServiceCenter",
+        verbose_name=_("service centre"),
+        on_delete=models.PROTECT,
+        related_name="loaners",
+    )
+    category = models.ForeignKey(
+        ProductCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=100)
+    serial_number = SerialNumberField(_("serial number"), max_length=40, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=LoanerStatus.choices, default=LoanerStatus.AVAILABLE
+    )
+
+    class Meta:
+        verbose_name = _("loaner unit")
+        verbose_name_plural = _("loaner units")
+        ordering = ["center__code", "serial_number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=LoanerStatus.values), name="loaner_status_valid")
+        ]
+
+    def __str__(self):
+        return f"{self.description}（{self.serial_number}）"
+
+
+class LoanerLoan(models.Model):
+    loaner = models.ForeignKey(
+        LoanerUnit, verbose_name=_("loaner unit"), on_delete=models.PROTECT, related_name="loans"
+    )
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="loaner_loans"
+    )
+    lent_at = models.DateTimeField(_("lent"))
+    lent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("lent by"), on_delete=models.PROTECT, related_name="+"
+    )
+    returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received back by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("loaner loan")
+        verbose_name_plural = _("loaner loans")
+        ordering = ["-lent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loaner"], condition=Q(returned_at__isnull=True), name="loaner_one_open_loan"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.loaner} → {self.work_order}"
+
+
+class Quote(models.Model):
+    """A quote for paid service (A): labour from the fee standard and parts. Work starts only after the
+    customer's consent; an additional repair is a further quote that needs its own consent."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="quotes"
+    )
+    sequence = models.PositiveSmallIntegerField(_("quote no."))
+    total_amount = models.DecimalField(
+        _("total (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("quoted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("quoted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["work_order", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["work_order", "sequence"], name="quote_sequence_unique"),
+            models.CheckConstraint(condition=Q(total_amount__gte=0), name="quote_total_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} #{self.sequence}"
+
+    @property
+    def is_additional(self) -> bool:
+        return self.sequence > 1
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=10, choices=QuoteLineKind.choices)
+    description = models.CharField(_("description"), max_length=100)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit_amount = models.DecimalField(_("unit price (CNY)"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=QuoteLineKind.values), name="quote_line_kind_valid"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="quote_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_amount__gte=0), name="quote_line_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.description} × {self.quantity}"
+
+
+class Consent(models.Model):
+    """The customer's consent to a quote: who, when, how (signed on site or by phone). Recorded, never edited."""
+
+    quote = models.OneToOneField(
+        Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="consent"
+    )
+    given_by = models.CharField(_("given by"), max_length=50)
+    method = models.CharField(_("how"), max_length=10, choices=ConsentMethod.choices)
+    given_at = models.DateTimeField(_("given at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("customer consent")
+        verbose_name_plural = _("customer consents")
+        constraints = [
+            models.CheckConstraint(condition=Q(method__in=ConsentMethod.values), name="consent_method_valid")
+        ]
+
+    def __str__(self):
+        return f"{self.quote}: {self.given_by}"
