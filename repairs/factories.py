@@ -5,8 +5,19 @@ import factory
 
 from aftersales.validators import imei_with_check_digit
 
-from .choices import ComponentKind
-from .models import Component, Customer, CustomerPhone, ProductCategory, ProductModel, ProductUnit
+from .choices import ComponentKind, ServiceType, WorkOrderStatus
+from .models import (
+    Component,
+    Customer,
+    CustomerAddress,
+    CustomerPhone,
+    FaultSymptom,
+    ProductCategory,
+    ProductModel,
+    ProductUnit,
+    RepairCall,
+    WorkOrder,
+)
 
 
 class ProductCategoryFactory(factory.django.DjangoModelFactory):
@@ -82,3 +93,51 @@ class ProductUnitFactory(factory.django.DjangoModelFactory):
             ),
             imei=factory.Sequence(lambda n: imei_with_check_digit(f"86{n:012d}")),
         )
+
+
+class CustomerAddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerAddress
+
+    customer = factory.SubFactory(CustomerFactory)
+    region = factory.SubFactory("network.factories.DistrictFactory")
+    detail = "中山路 100 号 3 栋 1201 室"
+    is_primary = True
+
+
+class FaultSymptomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FaultSymptom
+        django_get_or_create = ["category", "code"]
+
+    category = factory.SubFactory(ProductCategoryFactory)
+    code = "no_cooling"
+    name = "不制冷"
+    name_en = "Does not cool"
+
+
+class RepairCallFactory(factory.django.DjangoModelFactory):
+    """A logged call, written directly (no 三包 decision): for tests of what comes after intake."""
+
+    class Meta:
+        model = RepairCall
+
+    number = factory.Sequence(lambda n: f"BX20260101-{n:05d}")
+    caller_name = "张三"
+    caller_phone = "13812345678"
+    unit = factory.SubFactory(ProductUnitFactory)
+    customer = factory.SelfAttribute("unit.owner")
+    service_region = factory.SubFactory("network.factories.DistrictFactory")
+    service_address = "中山路 100 号"
+    symptom_text = "不制冷"
+    service_type = ServiceType.FREE
+    suggested_service_type = factory.SelfAttribute("service_type")
+
+
+class WorkOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkOrder
+
+    number = factory.Sequence(lambda n: f"PG20260101-{n:05d}")
+    call = factory.SubFactory(RepairCallFactory)
+    status = WorkOrderStatus.NEW

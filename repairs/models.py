@@ -145,6 +145,10 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["number"]
+        indexes = [
+            # The register finds customers by the start of their name (张 → 张三, 张三丰).
+            models.Index(OpClass("name", name="varchar_pattern_ops"), name="customer_name_prefix"),
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.number}）"
@@ -579,8 +583,8 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="work_order_created"),
             models.Index(fields=["status", "-created_at"], name="work_order_status"),
-            models.Index(fields=["center", "status", "-created_at"], name="work_order_center_status"),
-            models.Index(fields=["technician", "status", "-created_at"], name="work_order_tech_status"),
+            models.Index(fields=["center", "-created_at"], name="work_order_center"),
+            models.Index(fields=["technician", "-created_at"], name="work_order_technician"),
             models.Index(
                 fields=["appointment_end"],
                 condition=Q(status__in=sorted(OPEN_STATUSES)),

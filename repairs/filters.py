@@ -1,0 +1,131 @@
+"""The register's FilterSet: one set of filters for the HTML register (and later the API)."""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.validators import normalize_phone
+from network.models import ServiceCenter, Technician
+
+from .choices import OPEN_STATUSES, ServiceType, WorkOrderStatus
+from .models import Customer, CustomerPhone, ProductCategory, ProductUnit, WorkOrder
+
+NUMBER_RE = re.compile(r"^(BX|PG)\d{8}-\d{5}$")
+
+
+def work_order_search(queryset, value: str):
+    """One search box: a call or work-order number, a phone (prefix), an IMEI or serial number (prefix),
+    or the start of a customer's name. The shape of the input picks one indexed predicate."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    key = value.replace(" ", "").upper()
+    if NUMBER_RE.match(key):
+        field = "call__number" if key.startswith("BX") else "number"
+        return queryset.filter(**{field: key})
+    digits = normalize_phone(value)
+    if digits.isdigit():
+        if len(digits) == 15 and not digits.startswith("0"):
+            return queryset.filter(call__unit__imei=digits)
+        if digits[0] in "01" and len(digits) <= 12:
+            customers = CustomerPhone.objects.filter(number__startswith=digits).values("customer_id")
+            return queryset.filter(Q(call__caller_phone__startswith=digits) | Q(call__customer__in=customers))
+        units = ProductUnit.objects.filter(Q(imei__startswith=digits) | Q(serial_number__startswith=key))
+        return queryset.filter(call__unit__in=units.values("pk"))
+    if re.match(r"^[A-Z0-9\-/]+$", key):
+        return queryset.filter(
+            call__unit__in=ProductUnit.objects.filter(serial_number__startswith=key).values("pk")
+        )
+    return queryset.filter(call__customer__in=Customer.objects.filter(name__startswith=value).values("pk"))
+
+
+class WorkOrderFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Phone, name, serial/IMEI, call or work-order number")}
+        ),
+    )
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=WorkOrderStatus.choices)
+    center = django_filters.ModelChoiceFilter(
+        label=_("Service centre"), queryset=ServiceCenter.objects.none()
+    )
+    technician = django_filters.ModelChoiceFilter(label=_("Technician"), queryset=Technician.objects.none())
+    service_type = django_filters.ChoiceFilter(
+        label=_("Service type"), field_name="call__service_type", choices=ServiceType.choices
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"), field_name="call__unit__model__category", queryset=ProductCategory.objects.all()
+    )
+    logged_from = django_filters.DateFilter(
+        label=_("Logged from"),
+        field_name="created_at",
+        method="filter_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    logged_to = django_filters.DateFilter(
+        label=_("Logged until"),
+        field_name="created_at",
+        method="filter_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("created_at", "created"),
+            ("appointment_start", "appointment"),
+            ("status_changed_at", "changed"),
+            ("number", "number"),
+        ),
+        field_labels={
+            "created": _("Logged"),
+            "appointment": _("Appointment"),
+            "changed": _("Last change"),
+            "number": _("Work order number"),
+        },
+    )
+
+    class Meta:
+        model = WorkOrder
+        fields = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.filters["center"].queryset = ServiceCenter.objects.for_user(user).order_by("code")
+            self.filters["technician"].queryset = (
+                Technician.objects.for_user(user)
+                .select_related("center")
+                .order_by("center__code", "employee_no")
+            )
+
+    def filter_q(self, queryset, name, value):
+        return work_order_search(queryset, value)
+
+    def _day_start(self, day):
+        import datetime as dt
+
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(created_at__gte=self._day_start(value))
+
+    def filter_to(self, queryset, name, value):
+        import datetime as dt
+
+        return queryset.filter(created_at__lt=self._day_start(value + dt.timedelta(days=1)))
+
+    def filter_overdue(self, queryset, name, value):
+        if value:
+            return queryset.filter(status__in=OPEN_STATUSES, appointment_end__lt=timezone.now())
+        return queryset

@@ -1,0 +1,212 @@
+"""The non-trivial reads of the repair-call register: the dispatcher's look-up, dispatch suggestions,
+the register's rows and a call's timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from aftersales.validators import normalize_phone
+from network.models import ServiceCenter, Technician
+
+from .choices import OPEN_STATUSES
+from .models import Customer, CustomerPhone, ProductUnit, RepairCall, WorkOrder
+
+LOOKUP_LIMIT = 8
+_DIGITS = re.compile(r"^\d+$")
+
+
+def customer_lookup(*, user, query: str, limit: int = LOOKUP_LIMIT) -> dict:
+    """What the dispatcher sees while typing: customers whose phone starts with the digits typed (4 or
+    more), or units whose IMEI / serial number starts with what was typed (4 or more characters).
+
+    Prefix look-ups on indexed columns (varchar_pattern_ops), a fixed number of queries whatever the
+    database size."""
+    query = (query or "").strip()
+    result = {"query": query, "customers": [], "units": [], "kind": None}
+    if len(query) < 4:
+        return result
+    digits = normalize_phone(query)
+    units = ProductUnit.objects.for_user(user).select_related("model__category", "owner")
+    if _DIGITS.match(digits) and (digits.startswith("1") or digits.startswith("0")) and len(digits) <= 12:
+        # A phone number (mobile 1…, landline 0…) — the common case on the hotline.
+        result["kind"] = "phone"
+        customer_ids = list(
+            CustomerPhone.objects.filter(number__startswith=digits)
+            .order_by("number")
+            .values_list("customer_id", flat=True)[:limit]
+        )
+        customers = Customer.objects.for_user(user).filter(pk__in=customer_ids)
+        result["customers"] = list(
+            customers.prefetch_related(
+                "phones",
+                Prefetch("addresses", queryset=_addresses()),
+                Prefetch("units", queryset=units.order_by("-sale_date", "-pk")),
+            ).order_by("number")
+        )
+    if not result["customers"]:
+        # IMEI (15 digits) or serial number (letters and digits), prefix match.
+        key = query.replace(" ", "").upper()
+        by_imei = list(units.filter(imei__startswith=key).order_by("imei")[:limit]) if key.isdigit() else []
+        by_serial = list(units.filter(serial_number__startswith=key).order_by("serial_number")[:limit])
+        found = {u.pk: u for u in by_imei + by_serial}
+        result["units"] = list(found.values())[:limit]
+        if result["units"]:
+            result["kind"] = "unit"
+    return result
+
+
+def _addresses():
+    from .models import CustomerAddress
+
+    return CustomerAddress.objects.select_related("region__parent__parent").order_by("-is_primary", "pk")
+
+
+def dispatch_suggestions(*, unit: ProductUnit, region, day: dt.date, limit: int = 5) -> list[dict]:
+    """Service centres that cover the district, have an active agreement on `day` and an active technician
+    certified for the unit's category, least open work first; each with its technicians, least loaded
+    (appointments that day) first. The first centre and its first technician are the suggestion."""
+    category_id = unit.model.category_id
+    certified = Technician.objects.filter(center=OuterRef("pk"), active=True, categories=category_id)
+    centers = list(
+        ServiceCenter.objects.active_on(day)
+        .filter(coverage=region)
+        .filter(Exists(certified))
+        .annotate(open_load=Count("work_orders", filter=Q(work_orders__status__in=OPEN_STATUSES)))
+        .order_by("open_load", "code")[:limit]
+    )
+    if not centers:
+        return []
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    end = start + dt.timedelta(days=1)
+    technicians = (
+        Technician.objects.filter(center__in=centers, active=True, categories=category_id)
+        .annotate(
+            day_load=Count(
+                "work_orders",
+                filter=Q(
+                    work_orders__appointment_start__gte=start,
+                    work_orders__appointment_start__lt=end,
+                    work_orders__status__in=OPEN_STATUSES,
+                ),
+            )
+        )
+        .order_by("day_load", "employee_no")
+    )
+    by_center: dict[int, list] = {}
+    for tech in technicians:
+        by_center.setdefault(tech.center_id, []).append(tech)
+    return [{"center": c, "technicians": by_center.get(c.pk, [])} for c in centers]
+
+
+def register_rows(*, user):
+    """The register's rows: work orders with their call, unit, customer, centre and technician joined."""
+    return WorkOrder.objects.for_user(user).select_related(
+        "call__unit__model__category",
+        "call__customer",
+        "call__symptom",
+        "center",
+        "technician",
+    )
+
+
+def call_detail(*, user, pk: int) -> RepairCall:
+    """A call with everything its page shows, in a fixed number of queries."""
+    from .models import LoanerLoan, Quote, WorkOrderEvent
+
+    orders = WorkOrder.objects.for_user(user).select_related(
+        "center", "technician", "dispatched_by", "carry_in__inspected_by"
+    )
+    return (
+        RepairCall.objects.for_user(user)
+        .select_related(
+            "unit__model__category",
+            "customer",
+            "symptom",
+            "service_region__parent__parent",
+            "logged_by",
+            "warranty_decision",
+            "duplicate_of",
+        )
+        .prefetch_related(
+            Prefetch("work_orders", queryset=orders.order_by("pk")),
+            Prefetch("work_orders__events", queryset=WorkOrderEvent.objects.select_related("actor")),
+            Prefetch(
+                "work_orders__quotes",
+                queryset=Quote.objects.select_related("consent__recorded_by", "created_by").prefetch_related(
+                    "lines"
+                ),
+            ),
+            Prefetch(
+                "work_orders__loaner_loans",
+                queryset=LoanerLoan.objects.select_related("loaner", "lent_by", "received_by"),
+            ),
+            Prefetch("customer__phones"),
+        )
+        .get(pk=pk)
+    )
+
+
+def call_timeline(call: RepairCall) -> list[dict]:
+    """Everything that happened to a call, in time order: each work-order event (the first is the call
+    being logged), quotes, consents and loaners."""
+    from django.utils.translation import gettext as _
+
+    from .choices import WorkOrderStatus
+
+    items = []
+    for order in call.work_orders.all():
+        for event in order.events.all():
+            if event.from_status == event.to_status or not event.from_status:
+                what = event.note or WorkOrderStatus(event.to_status).label
+                note = ""
+            else:
+                what = (
+                    f"{WorkOrderStatus(event.from_status).label} → {WorkOrderStatus(event.to_status).label}"
+                )
+                note = event.note
+            items.append({"at": event.at, "who": event.actor, "what": what, "note": note, "order": order})
+        for quote in order.quotes.all():
+            items.append(
+                {
+                    "at": quote.created_at,
+                    "who": quote.created_by,
+                    "order": order,
+                    "what": _("Quote #%(n)s: ¥%(total)s")
+                    % {"n": quote.sequence, "total": quote.total_amount},
+                }
+            )
+            consent = getattr(quote, "consent", None)
+            if consent is not None:
+                items.append(
+                    {
+                        "at": consent.given_at,
+                        "who": consent.recorded_by,
+                        "order": order,
+                        "what": _("Consent to quote #%(n)s by %(who)s (%(how)s)")
+                        % {"n": quote.sequence, "who": consent.given_by, "how": consent.get_method_display()},
+                    }
+                )
+        for loan in order.loaner_loans.all():
+            items.append(
+                {
+                    "at": loan.lent_at,
+                    "who": loan.lent_by,
+                    "order": order,
+                    "what": _("Loaner lent: %(loaner)s") % {"loaner": loan.loaner},
+                }
+            )
+            if loan.returned_at:
+                items.append(
+                    {
+                        "at": loan.returned_at,
+                        "who": loan.received_by,
+                        "order": order,
+                        "what": _("Loaner returned: %(loaner)s") % {"loaner": loan.loaner},
+                    }
+                )
+    items.sort(key=lambda item: item["at"])
+    return items
