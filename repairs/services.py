@@ -654,3 +654,57 @@ def consent_record(
             recorded_by=acting_user,
             note=note.strip(),
         )
+
+
+# New customers and units, registered inline at intake ------------------------------------------------
+
+
+def customer_register(
+    *, name: str, phone: str, region, address_detail: str, acting_user, now: dt.datetime | None = None
+) -> Customer:
+    """A new customer with a primary phone and address (the hotline's "new customer")."""
+    from aftersales.validators import normalize_phone, validate_phone
+
+    from .models import CustomerAddress, CustomerPhone
+
+    now = now or timezone.now()
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = _("Enter the customer's name.")
+    try:
+        validate_phone(phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages
+    if region is None:
+        errors["region"] = _("Choose the district of the address.")
+    if not (address_detail or "").strip():
+        errors["address_detail"] = _("Enter the street address.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        customer = Customer.objects.create(
+            number=next_number("KH", day=timezone.localdate(now)), name=name.strip(), created_at=now
+        )
+        CustomerPhone.objects.create(customer=customer, number=normalize_phone(phone), is_primary=True)
+        CustomerAddress.objects.create(
+            customer=customer, region=region, detail=address_detail.strip(), is_primary=True
+        )
+    return customer
+
+
+def unit_register(*, owner: Customer, dealer=None, **fields) -> ProductUnit:
+    """A unit the customer owns, validated as the foundation says (IMEI check digit, dates, invoice)."""
+    unit = ProductUnit(owner=owner, dealer=dealer, **fields)
+    errors = {}
+    if unit.imei and ProductUnit.objects.filter(imei=unit.imei).exists():
+        errors["imei"] = _("This IMEI is already registered: search for it instead of adding the unit again.")
+    serial = (unit.serial_number or "").strip().upper()
+    if serial and ProductUnit.objects.filter(model_id=unit.model_id, serial_number=serial).exists():
+        errors["serial_number"] = _(
+            "This serial number is already registered for this model: search for it instead of adding it again."
+        )
+    if errors:
+        raise ValidationError(errors)
+    unit.full_clean()
+    unit.save()
+    return unit
