@@ -23,7 +23,15 @@ from warranty.selectors import unit_warranty_position
 from warranty.services import decision_as_dict, unit_facts, warranty_evaluate
 
 from . import selectors, services
-from .choices import TRANSITIONS, ServiceType, WorkOrderStatus
+from .choices import (
+    TRANSITIONS,
+    CallChannel,
+    CallCustomerRequest,
+    Priority,
+    ServiceMode,
+    ServiceType,
+    WorkOrderStatus,
+)
 from .filters import WorkOrderFilterSet
 from .forms import DispatchForm, IntakeForm, NewCustomerForm, NewUnitForm, NoteForm
 from .models import CarryIn, FaultSymptom, LoanerLoan, LoanerUnit, ProductUnit, Quote, RepairCall, WorkOrder
@@ -82,6 +90,8 @@ def register(request):
     window = list(rows[(page - 1) * size : page * size + 1])
     params = request.GET.copy()
     params.pop("page", None)
+    sizeless = params.copy()
+    sizeless.pop("page_size", None)
     return render(
         request,
         "repairs/register.html",
@@ -93,6 +103,7 @@ def register(request):
             "page_size": size,
             "page_sizes": PAGE_SIZES,
             "query": params.urlencode(),
+            "sizeless_query": sizeless.urlencode(),
             "now": timezone.now(),
             "can_log_calls": has_role(request.user, *INTAKE_ROLES),
         },
@@ -251,6 +262,12 @@ def _panel_context(request, *, unit, data, dispatch_form=None, form=None) -> dic
                 categories=unit.model.category_id
             ),
             "form_data": data,
+            "districts": IntakeForm(user=request.user).fields["service_region"].queryset,
+            "suggested_center_ids": {s["center"].pk for s in suggestions},
+            "request_choices": CallCustomerRequest.choices,
+            "priority_choices": Priority.choices,
+            "channel_choices": CallChannel.choices,
+            "mode_choices": ServiceMode.choices,
         }
     )
     return context
@@ -301,8 +318,8 @@ def call_new(request):
         "new_customer": bool(request.POST.get("new_customer")),
         "data": request.POST,
     }
-    context["panel"] = _panel_context(
-        request, unit=unit, data=request.POST, dispatch_form=dispatch_form, form=form
+    context.update(
+        _panel_context(request, unit=unit, data=request.POST, dispatch_form=dispatch_form, form=form)
     )
     return render(
         request, "repairs/intake/new.html", context, status=400 if request.method == "POST" else 200
