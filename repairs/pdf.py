@@ -1,10 +1,177 @@
-"""WeasyPrint rendering of templates/repairs/pdf/*.html: the service voucher (服务凭证) of a work order."""
+"""WeasyPrint rendering of templates/repairs/pdf/*.html: the service voucher (服务凭证) of a work order.
 
-from django.http import Http404
+The voucher is a Chinese form filed with the order (seed 000 §(九)–(十二)): the technician takes it to
+the customer, the customer signs it, the clerk files it. Its labels are written in Chinese in the template
+and it is rendered under zh-hans whatever the user's UI language, so a voucher printed from an English
+session is the same document.
+"""
+
+import datetime as dt
+
+import weasyprint
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
 
 from aftersales.roles import Role, role_required
+from aftersales.validators import format_phone
+from warranty.choices import Remedy
+
+from .choices import ConsentMethod, PhoneLabel, QuoteLineKind, ServiceMode, ServiceType
+from .models import CustomerPhone, Quote, WorkOrder
+
+VOUCHER_LANGUAGE = "zh-hans"
+
+# The form's own vocabulary (seed 000 §(六) names the four service types). Written here rather than
+# taken from the UI catalogue: the printed form must not change with a translation of the UI.
+SERVICE_TYPE_ZH = {
+    ServiceType.PAID: "A · 有费服务",
+    ServiceType.CONTRACT: "B · 合同服务",
+    ServiceType.FREE: "C · 免费服务（保修期内）",
+    ServiceType.ADMIN: "D · 一般行政工作",
+}
+SERVICE_MODE_ZH = {ServiceMode.ON_SITE: "上门服务", ServiceMode.CARRY_IN: "送修（带回维修）"}
+QUOTE_LINE_KIND_ZH = {
+    QuoteLineKind.LABOUR: "工时费",
+    QuoteLineKind.PART: "零件费",
+    QuoteLineKind.TRAVEL: "上门费",
+}
+CONSENT_METHOD_ZH = {ConsentMethod.SIGNATURE: "现场签字", ConsentMethod.PHONE: "电话确认"}
+PHONE_LABEL_ZH = {PhoneLabel.MOBILE: "手机", PhoneLabel.HOME: "住宅", PhoneLabel.WORK: "单位"}
+
+
+def _voucher_queryset(user):
+    return (
+        WorkOrder.objects.for_user(user)
+        .select_related(
+            "call__customer",
+            "call__unit__model__category",
+            "call__service_region__parent__parent",
+            "call__symptom",
+            "call__warranty_decision",
+            "center",
+            "technician",
+            "carry_in",
+        )
+        .prefetch_related(
+            Prefetch(
+                "call__customer__phones",
+                queryset=CustomerPhone.objects.order_by("-is_primary", "pk"),
+            ),
+            Prefetch(
+                "quotes",
+                queryset=Quote.objects.select_related("consent")
+                .prefetch_related("lines")
+                .order_by("sequence"),
+            ),
+        )
+    )
+
+
+def _money(amount) -> str:
+    return f"¥{amount:,.2f}"
+
+
+def _phones(call) -> list[str]:
+    """The customer's phones, primary first, each with its label; the caller's phone too when it is
+    another number (a relative calling for the owner)."""
+    phones = [
+        f"{format_phone(p.number)}（{PHONE_LABEL_ZH.get(p.label, p.label)}）"
+        for p in call.customer.phones.all()
+    ]
+    known = {p.number for p in call.customer.phones.all()}
+    if call.caller_phone and call.caller_phone not in known:
+        phones.append(f"{format_phone(call.caller_phone)}（报修人 {call.caller_name}）")
+    return phones
+
+
+def _warranty(decision) -> dict | None:
+    if decision is None:
+        return None
+    result = decision.result or {}
+    repair_until = result.get("repair_until")
+    return {
+        "verdict": Remedy(decision.verdict).label,
+        "repair_until": dt.date.fromisoformat(repair_until) if repair_until else None,
+        "reasons": [reason["zh"] for reason in result.get("reasons", []) if reason.get("zh")],
+        "policy_version": decision.policy_version,
+        "decided_at": decision.decided_at,
+    }
+
+
+def _quotes(order) -> list[dict]:
+    quotes = []
+    for quote in order.quotes.all():
+        consent = getattr(quote, "consent", None)
+        quotes.append(
+            {
+                "sequence": quote.sequence,
+                "is_additional": quote.is_additional,
+                "lines": [
+                    {
+                        "kind": QUOTE_LINE_KIND_ZH.get(line.kind, line.kind),
+                        "description": line.description,
+                        "quantity": line.quantity,
+                        "unit_amount": _money(line.unit_amount),
+                        "amount": _money(line.amount),
+                    }
+                    for line in quote.lines.all()
+                ],
+                "total": _money(quote.total_amount),
+                "consent": consent
+                and {
+                    "given_by": consent.given_by,
+                    "method": CONSENT_METHOD_ZH.get(consent.method, consent.method),
+                    "given_at": consent.given_at,
+                },
+            }
+        )
+    return quotes
+
+
+def voucher_context(order: WorkOrder, *, now=None) -> dict:
+    call = order.call
+    unit = call.unit
+    return {
+        "order": order,
+        "call": call,
+        "unit": unit,
+        "printed_at": now or timezone.now(),
+        "phones": _phones(call),
+        "service_address": f"{call.service_region.full_name}{call.service_address}",
+        "service_type": SERVICE_TYPE_ZH.get(call.service_type, call.service_type),
+        "is_paid": call.service_type == ServiceType.PAID,
+        "mode": SERVICE_MODE_ZH.get(order.mode, order.mode),
+        "is_carry_in": order.mode == ServiceMode.CARRY_IN,
+        "carry_in": getattr(order, "carry_in", None),
+        "warranty": _warranty(call.warranty_decision),
+        "quotes": _quotes(order),
+    }
+
+
+def voucher_pdf(order: WorkOrder, *, now=None) -> bytes:
+    with translation.override(VOUCHER_LANGUAGE):
+        html = render_to_string("repairs/pdf/voucher.html", voucher_context(order, now=now))
+    # Relative URLs (a logo, a stylesheet) resolve to files under static/, never to an HTTP request.
+    base_url = (settings.BASE_DIR / "static").as_uri() + "/"
+    return weasyprint.HTML(string=html, base_url=base_url).write_pdf()
 
 
 @role_required(Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.TECHNICIAN)
 def work_order_voucher(request, pk):
-    raise Http404
+    order = get_object_or_404(_voucher_queryset(request.user), pk=pk)
+    response = HttpResponse(
+        voucher_pdf(order),
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": content_disposition_header(False, f"voucher-{order.number}.pdf"),
+        },
+    )
+    # Names, phones and an address: not for shared caches, not kept by the browser.
+    add_never_cache_headers(response)
+    return response
