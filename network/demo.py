@@ -165,6 +165,11 @@ CENTERS = [
     ),
 ]
 
+# Service hours (seeds 003/004): most centres 08:00–20:00; the phone repair points (手机快修) keep shop hours,
+# and all their technicians are certified for mobile phones.
+HOURS = (dt.time(8, 0), dt.time(20, 0))
+PHONE_CENTERS = {"GD-SZ-02": (dt.time(9, 0), dt.time(18, 0)), "SC-CD-01": (dt.time(9, 0), dt.time(18, 0))}
+
 # (code, name, district code, contact)
 DEALERS = [
     ("D001", "苏宁易购广州天河城店", "440106"),
@@ -184,6 +189,7 @@ class NetworkDemo:
     area_codes: dict[str, str] = field(default_factory=dict)  # district code → area code
     centers: list[ServiceCenter] = field(default_factory=list)
     dealers: list[Dealer] = field(default_factory=list)
+    supervisors: dict[int, object] = field(default_factory=dict)  # centre pk → its supervisor (a user)
 
 
 def _user(username: str, name: str, role: Role, *, staff: bool = False):
@@ -218,6 +224,7 @@ def seed_network(*, rng: random.Random, today: dt.date) -> NetworkDemo:
     tech_no = 0
     for code, name, level, _city, covered, years, active in CENTERS:
         home = demo.districts[covered[0]]
+        opens_at, closes_at = PHONE_CENTERS.get(code, HOURS)
         start = today.replace(year=today.year - years, month=1, day=1)
         center, _ = ServiceCenter.objects.update_or_create(
             code=code,
@@ -230,6 +237,8 @@ def seed_network(*, rng: random.Random, today: dt.date) -> NetworkDemo:
                 "agreement_start": start,
                 "agreement_end": dt.date(today.year + 1, 12, 31) if active else today - dt.timedelta(days=45),
                 "active": active,
+                "opens_at": opens_at,
+                "closes_at": closes_at,
             },
         )
         center.coverage.set([demo.districts[d] for d in covered])
@@ -257,6 +266,10 @@ def seed_network(*, rng: random.Random, today: dt.date) -> NetworkDemo:
                 certified = categories
             else:
                 certified = rng.sample(categories, k=min(len(categories), 2 + (i % 2)))
+            if code in PHONE_CENTERS:
+                certified = sorted(
+                    {*certified, *(c for c in categories if c.requires_imei)}, key=lambda c: c.pk
+                )
             technician.categories.set(certified)
     for code, name, district in DEALERS:
         dealer, _ = Dealer.objects.update_or_create(
@@ -276,6 +289,19 @@ def seed_network(*, rng: random.Random, today: dt.date) -> NetworkDemo:
     _user("dispatcher", "李调度", Role.DISPATCHER)
     supervisor = _user("supervisor", "黄主任", Role.SUPERVISOR)
     demo.centers[0].supervisors.add(supervisor)
+    demo.supervisors[demo.centers[0].pk] = supervisor
+    # Every other active centre has its own supervisor too (carry-in inspections are theirs). Names come
+    # from a generator of their own, so the network's generator above is not shifted.
+    for number, center in enumerate(demo.centers[1:], start=2):
+        if not center.active:
+            continue
+        head = _user(
+            f"supervisor{number:02d}",
+            person_name(random.Random(f"supervisor:{center.code}"))[:1] + "主任",
+            Role.SUPERVISOR,
+        )
+        center.supervisors.add(head)
+        demo.supervisors[center.pk] = head
     dealer_user = _user("dealer", "苏宁天河店", Role.DEALER)
     demo.dealers[0].users.add(dealer_user)
     return demo

@@ -4,23 +4,60 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from aftersales.demo.names import landline_number, mobile_number, person_name, street_address
 from aftersales.money import money
 from aftersales.validators import imei_with_check_digit
+from network.models import Region, Technician
+from warranty.models import ExtendedWarranty
 
-from .choices import PhoneLabel
+from .choices import (
+    CallChannel,
+    CallCustomerRequest,
+    ConsentMethod,
+    LoanerStatus,
+    PhoneLabel,
+    Priority,
+    QuoteLineKind,
+    ServiceMode,
+    ServiceType,
+    WorkOrderStatus,
+)
 from .models import (
     Component,
     Customer,
     CustomerAddress,
     CustomerPhone,
+    FaultSymptom,
+    LabourRate,
+    LoanerUnit,
     ProductCategory,
     ProductModel,
     ProductUnit,
+    RepairCall,
 )
-from .reference import catalogue_sync
+from .reference import catalogue_sync, symptoms_sync
+from .services import (
+    QuoteLineInput,
+    carry_in_inspect,
+    carry_in_receive,
+    carry_in_record_repair,
+    carry_in_return,
+    consent_record,
+    loaner_lend,
+    loaner_return,
+    quote_create,
+    repair_call_register,
+    work_order_dispatch,
+    work_order_guide_by_phone,
+    work_order_transition,
+)
 
 # (category, brand, model number, name, list price)
 MODELS = [
@@ -71,6 +108,7 @@ SERIAL_PREFIX = {"air_conditioner": "AC", "refrigerator": "RF", "washing_machine
 
 def seed_catalogue() -> dict[str, ProductCategory]:
     catalogue_sync(ProductCategory, Component)
+    symptoms_sync(ProductCategory, FaultSymptom, LabourRate)
     categories = {c.code: c for c in ProductCategory.objects.all()}
     for category, brand, number, name, price in MODELS:
         ProductModel.objects.update_or_create(
@@ -149,3 +187,726 @@ def seed_customers(*, rng: random.Random, today: dt.date, network, count: int = 
     for number, unit in units:
         unit.owner_id = ids[number]
     ProductUnit.objects.bulk_create([u for _, u in units], ignore_conflicts=True)
+
+
+# Loaner units (周转机) ---------------------------------------------------------------------------------
+
+# (category, description) lent while a customer's product is in the workshop; a larger centre also keeps
+# a small refrigerator for the days a fridge waits for its compressor.
+LOANER_PHONES = (
+    "Redmi Note 13 Pro 8+256GB（周转机）",
+    "荣耀 X50 8+128GB（周转机）",
+    "OPPO A2 8+256GB（周转机）",
+)
+LOANER_FRIDGE = "海尔 BC-93TMPF 93升 单门冰箱（周转机）"
+
+
+def seed_loaners(*, network) -> None:
+    """Three loaner phones per active centre and a small refrigerator at diamond and gold centres.
+
+    get_or_create by serial number: a second run leaves existing loaners (and their status) alone."""
+    categories = {c.code: c for c in ProductCategory.objects.all()}
+    for center in network.centers:
+        if not center.active:
+            continue
+        code = center.code.replace("-", "")
+        items = [("mobile_phone", text) for text in LOANER_PHONES]
+        if center.level in ("diamond", "gold"):
+            items.append(("refrigerator", LOANER_FRIDGE))
+        for n, (category, description) in enumerate(items, start=1):
+            LoanerUnit.objects.get_or_create(
+                serial_number=f"ZZ{code}{n:02d}",
+                defaults={"center": center, "category": categories[category], "description": description},
+            )
+
+
+# Repair calls and work orders over the last three months -------------------------------------------------
+
+DEMO_CALLS = 360
+HISTORY_DAYS = 90
+# The numbers seed_customers gives; customers registered at intake are numbered KH<day>-NNNNN.
+DEMO_CUSTOMER_NUMBER = r"^KH\d{8}$"
+
+SYMPTOM_DETAILS = {
+    "air_conditioner": ["", "", "开机半小时后出风不凉", "室外机响声很大", "显示E1", "显示F0", "内机滴水"],
+    "refrigerator": ["", "", "冷藏室有水", "压缩机一直在转", "显示E2", "后背很烫", "晚上噪音明显"],
+    "washing_machine": ["", "", "显示E21", "洗到一半停机", "脱水时晃动厉害", "门打不开，衣服取不出"],
+    "mobile_phone": ["", "", "充电时发烫", "屏幕有竖线", "通话对方听不到", "用了两天突然黑屏"],
+}
+MISUSE_DETAILS = {
+    "air_conditioner": "装修时内机被撞，面板裂开",
+    "refrigerator": "搬家时磕碰，门体变形",
+    "washing_machine": "洗了带硬币的衣服，内筒卡住",
+    "mobile_phone": "手机进水后不开机",
+}
+PARTS = {
+    "air_conditioner": [
+        ("电容", "35.00"),
+        ("温度传感器", "45.00"),
+        ("室外风机电机", "260.00"),
+        ("主控板", "380.00"),
+    ],
+    "refrigerator": [
+        ("温控器", "60.00"),
+        ("化霜加热管", "85.00"),
+        ("门封条", "120.00"),
+        ("压缩机", "680.00"),
+    ],
+    "washing_machine": [
+        ("排水泵", "95.00"),
+        ("进水阀", "65.00"),
+        ("门锁开关", "75.00"),
+        ("电脑板", "280.00"),
+    ],
+    "mobile_phone": [
+        ("屏幕总成", "899.00"),
+        ("电池", "199.00"),
+        ("尾插小板", "89.00"),
+        ("后置摄像头", "259.00"),
+    ],
+}
+CANCEL_NOTES = (
+    "客户来电取消：已自行恢复正常",
+    "客户要求取消，以后再约",
+    "客户已联系其他网点维修",
+    "重复报修，已在另一单处理",
+)
+CLOSE_NOTES = (
+    "回访：客户满意",
+    "回访：故障已排除，客户满意",
+    "回访：客户表示服务及时",
+    "回访：客户满意，建议定期清洗",
+)
+GUIDANCE_NOTES = {
+    "air_conditioner": "指导客户检查遥控器模式与电池，重新设定制冷模式后恢复",
+    "refrigerator": "指导客户调整温控档位，清理后背散热空间",
+    "washing_machine": "指导客户清理排水泵过滤器，重新开机后恢复",
+    "mobile_phone": "指导客户强制重启并恢复网络设置",
+}
+CONDITION_NOTES = (
+    "机身完好，附充电器",
+    "屏幕有轻微划痕，无配件",
+    "后壳有磕碰，附原装充电线",
+    "机身完好，客户已备份数据",
+)
+
+
+def _minutes(rng: random.Random, low: int, high: int) -> dt.timedelta:
+    return dt.timedelta(minutes=rng.randint(low, high))
+
+
+def _local(day: dt.date, time: dt.time) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, time))
+
+
+def _in_hours(rng: random.Random, at: dt.datetime, center) -> dt.datetime:
+    """`at`, or a little after the centre next opens when `at` falls outside its hours."""
+    day = timezone.localtime(at).date()
+    opens, closes = _local(day, center.opens_at), _local(day, center.closes_at)
+    if at < opens:
+        return opens + _minutes(rng, 5, 50)
+    if at > closes - dt.timedelta(minutes=30):
+        return _local(day + dt.timedelta(days=1), center.opens_at) + _minutes(rng, 5, 50)
+    return at
+
+
+def _slots(center, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Two-hour appointment windows inside the centre's service hours."""
+    slots, start, closes = [], _local(day, center.opens_at), _local(day, center.closes_at)
+    while start + dt.timedelta(hours=2) <= closes:
+        slots.append((start, start + dt.timedelta(hours=2)))
+        start += dt.timedelta(hours=2)
+    return slots
+
+
+@dataclass
+class _Unit:
+    unit: ProductUnit
+    phone: str
+    region: Region
+    address: str
+    extended: tuple[dt.date, dt.date] | None
+    # None: never called about; a datetime: free for a new call after it; FOREVER: its call is still open.
+    free_after: dt.datetime | None = None
+
+
+FOREVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+@dataclass
+class _World:
+    rng: random.Random
+    now: dt.datetime
+    units: list[_Unit]
+    dispatcher: object
+    dealer_user: object
+    dealer_pk: int | None
+    supervisors: dict
+    centers_by_district: dict  # district pk → [centre]
+    centers_by_city: dict  # city pk → [centre]
+    technicians: dict  # centre pk → [(technician, {category pk})]
+    symptoms: dict  # category pk → [FaultSymptom]
+    rates: dict  # category pk → {code: LabourRate}
+    loaners: dict  # (centre pk, category pk) → [LoanerUnit]
+    loaner_busy: dict = field(default_factory=dict)  # loaner pk → [(lent, returned or FOREVER)]
+
+    @classmethod
+    def load(cls, *, rng, now, network) -> _World:
+        User = get_user_model()
+        customers = Customer.objects.filter(number__regex=DEMO_CUSTOMER_NUMBER)
+        phones = dict(
+            CustomerPhone.objects.filter(customer__in=customers, is_primary=True).values_list(
+                "customer_id", "number"
+            )
+        )
+        addresses = {
+            a.customer_id: a
+            for a in CustomerAddress.objects.filter(customer__in=customers, is_primary=True).select_related(
+                "region"
+            )
+        }
+        extended = {}
+        for unit_id, starts, ends in (
+            ExtendedWarranty.objects.valid()
+            .filter(unit__owner__in=customers)
+            .values_list("unit_id", "starts_on", "ends_on")
+        ):
+            extended[unit_id] = (starts, ends)
+        units = [
+            _Unit(
+                unit=u,
+                phone=phones[u.owner_id],
+                region=addresses[u.owner_id].region,
+                address=addresses[u.owner_id].detail,
+                extended=extended.get(u.pk),
+            )
+            for u in ProductUnit.objects.filter(owner__in=customers)
+            .select_related("model__category", "owner", "dealer")
+            .order_by("pk")
+            if u.owner_id in phones and u.owner_id in addresses and u.sale_date
+        ]
+        active = [c for c in network.centers if c.active]
+        by_district, by_city = {}, {}
+        for center in active:
+            by_city.setdefault(center.region.parent_id, []).append(center)
+            for district in center.coverage.all():
+                by_district.setdefault(district.pk, []).append(center)
+        technicians = {}
+        for tech in (
+            Technician.objects.filter(active=True, center__in=active)
+            .select_related("user")
+            .prefetch_related("categories")
+            .order_by("employee_no")
+        ):
+            technicians.setdefault(tech.center_id, []).append((tech, {c.pk for c in tech.categories.all()}))
+        symptoms, rates, loaners = {}, {}, {}
+        for symptom in FaultSymptom.objects.order_by("category_id", "sort_order"):
+            symptoms.setdefault(symptom.category_id, []).append(symptom)
+        for rate in LabourRate.objects.filter(active=True):
+            rates.setdefault(rate.category_id, {})[rate.code] = rate
+        for loaner in LoanerUnit.objects.filter(status=LoanerStatus.AVAILABLE).order_by("serial_number"):
+            loaners.setdefault((loaner.center_id, loaner.category_id), []).append(loaner)
+        return cls(
+            rng=rng,
+            now=now,
+            units=units,
+            dispatcher=User.objects.get(username="dispatcher"),
+            dealer_user=User.objects.filter(username="dealer").first(),
+            dealer_pk=network.dealers[0].pk if network.dealers else None,
+            supervisors=network.supervisors,
+            centers_by_district=by_district,
+            centers_by_city=by_city,
+            technicians=technicians,
+            symptoms=symptoms,
+            rates=rates,
+            loaners=loaners,
+        )
+
+    def pick_unit(self, at: dt.datetime, *, districts=None) -> _Unit | None:
+        """A unit sold before `at` with no call open at `at`; mostly still in its 三包 period, sometimes
+        one under an extended-warranty contract (service type B), the rest of any age (paid, A)."""
+        rng, day = self.rng, timezone.localdate(at)
+        roll = rng.random()
+
+        def fits(u: _Unit) -> bool:
+            if u.unit.sale_date >= day or (u.free_after is not None and u.free_after >= at):
+                return False
+            return districts is None or u.region.pk in districts
+
+        wants = [
+            lambda u: u.extended is not None and u.extended[0] <= day <= u.extended[1],
+            lambda u: (day - u.unit.sale_date).days <= 330,
+            lambda u: True,
+        ][0 if roll < 0.08 else 1 if roll < 0.75 else 2]
+        for _ in range(300):
+            candidate = rng.choice(self.units)
+            if fits(candidate) and wants(candidate):
+                return candidate
+        free = [u for u in self.units if fits(u)]
+        return rng.choice(free) if free else None
+
+    def center_for(self, unit: _Unit):
+        category = unit.unit.model.category_id
+        candidates = self.centers_by_district.get(unit.region.pk) or self.centers_by_city.get(
+            unit.region.parent_id, []
+        )
+        certified = [
+            c for c in candidates if any(category in cats for _, cats in self.technicians.get(c.pk, []))
+        ]
+        pool = certified or candidates or [c for cs in self.centers_by_city.values() for c in cs]
+        return self.rng.choice(pool)
+
+    def technician_for(self, center, unit: _Unit):
+        category = unit.unit.model.category_id
+        certified = [t for t, cats in self.technicians.get(center.pk, []) if category in cats]
+        return self.rng.choice(certified) if certified else None
+
+    def free_loaner(self, center, category_pk, start, end):
+        for loaner in self.loaners.get((center.pk, category_pk), []):
+            busy = self.loaner_busy.get(loaner.pk, [])
+            # A loan still open leaves the loaner lent in the database: it is not lent again, not even
+            # for an earlier period.
+            if all(e != FOREVER and (end <= s or start >= e) for s, e in busy):
+                self.loaner_busy.setdefault(loaner.pk, []).append((start, end))
+                return loaner
+        return None
+
+
+@dataclass
+class _Spec:
+    """One call to play: when it is logged and anything the story must do (the forced cases)."""
+
+    at: dt.datetime
+    kind: str = "normal"  # normal | new | guided_pending
+    center: object = None
+    technician: object = None
+    appointment: tuple[dt.datetime, dt.datetime] | None = None
+    stop_after: str | None = None  # dispatched | accepted
+    districts: set | None = None
+
+
+class _Story:
+    """The steps of one work order in time order; play() runs those that have happened by now."""
+
+    def __init__(self):
+        self.steps: list[tuple[dt.datetime, Callable]] = []
+        self.terminal = False
+
+    def add(self, at: dt.datetime, run: Callable, *, terminal: bool = False) -> dt.datetime:
+        if self.steps and at < self.steps[-1][0]:
+            raise ValueError(f"demo story goes back in time: {at} < {self.steps[-1][0]}")
+        self.steps.append((at, run))
+        self.terminal = terminal
+        return at
+
+    def last(self) -> dt.datetime:
+        return self.steps[-1][0]
+
+    def play(self, now: dt.datetime) -> dt.datetime:
+        """Runs the steps up to now; returns when the unit is free for another call (FOREVER while open)."""
+        for at, run in self.steps:
+            if at > now:
+                return FOREVER
+            run(at)
+        return self.last() if self.terminal and self.steps else FOREVER
+
+
+def demo_calls_exist() -> bool:
+    return RepairCall.objects.filter(customer__number__regex=DEMO_CUSTOMER_NUMBER).exists()
+
+
+def seed_repair_calls(*, rng: random.Random, now: dt.datetime, network, count: int = DEMO_CALLS) -> int:
+    """About `count` repair calls over the last HISTORY_DAYS days on the demo customers' units, each played
+    through the register's services at the instants it happened (now=…), so numbers, events, 三包 decisions
+    and timestamps agree. Returns how many calls were logged; none when demo calls exist already (a second
+    run, or a database where the demo calls were logged before)."""
+    if demo_calls_exist():
+        return 0
+    world = _World.load(rng=rng, now=now, network=network)
+    if not world.units:
+        return 0
+    specs = _specs(world, count, network)
+    logged = 0
+    for spec in sorted(specs, key=lambda s: s.at):
+        unit = world.pick_unit(spec.at, districts=spec.districts)
+        if unit is None:
+            continue
+        unit.free_after = _play(world, spec, unit)
+        logged += 1
+    return logged
+
+
+def _specs(world: _World, count: int, network) -> list[_Spec]:
+    rng, now = world.rng, world.now
+    today = timezone.localdate(now)
+    yesterday = today - dt.timedelta(days=1)
+    home = network.centers[0]  # the demo technician's and the supervisor's centre
+    home_districts = {d.pk for d in home.coverage.all()}
+    home_techs = [t for t, _ in world.technicians.get(home.pk, [])]
+    tech = next((t for t in home_techs if t.user.username == "tech"), home_techs[0] if home_techs else None)
+    others = [t for t in home_techs if t != tech] or [tech]
+    specs = []
+    # The demo technician and his centre: appointments today and tomorrow, dispatched yesterday.
+    slots_today, slots_tomorrow = _slots(home, today), _slots(home, today + dt.timedelta(days=1))
+    # Today: the first window (done by now, unless it is early) and the next ones still to come.
+    later = [s for s in slots_today[1:] if s[0] > now] or slots_today[-2:]
+    forced = [
+        (tech, slots_today[0], None),
+        (tech, later[0], None),
+        (tech, later[min(2, len(later) - 1)], None),
+        (tech, slots_tomorrow[1], None),
+        (tech, slots_tomorrow[-2], "dispatched"),
+        (others[0], slots_today[2], None),
+        (others[-1], slots_tomorrow[0], None),
+        (None, slots_tomorrow[3], "dispatched"),
+    ]
+    for technician, slot, stop in forced:
+        logged = _local(yesterday, dt.time(9, 0)) + _minutes(rng, 0, 8 * 60)
+        specs.append(
+            _Spec(
+                at=logged,
+                center=home,
+                technician=technician,
+                appointment=slot,
+                stop_after=stop,
+                districts=home_districts,
+            )
+        )
+    # Calls from today that nobody has dispatched yet, and phone guidance waiting for its callback.
+    today_start = _local(today, dt.time(0, 0))
+    span = max(dt.timedelta(minutes=10), min(now - today_start, dt.timedelta(hours=4)))
+    for _ in range(4):
+        specs.append(_Spec(at=now - span * rng.uniform(0.05, 1.0), kind="new"))
+    for _ in range(2):
+        specs.append(_Spec(at=now - _minutes(rng, 35, 180), kind="guided_pending"))
+    # The rest over the last three months, in the hotline's hours.
+    while len(specs) < count:
+        day = today - dt.timedelta(days=rng.randint(0, HISTORY_DAYS))
+        at = _local(day, dt.time(8, 0)) + _minutes(rng, 0, 12 * 60 + 30)
+        if at > now - dt.timedelta(minutes=30):
+            at -= dt.timedelta(days=1)
+        specs.append(_Spec(at=at))
+    return specs
+
+
+def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
+    """Logs the call and plays its work order's story; returns when the unit is free again."""
+    rng, now, dispatcher = world.rng, world.now, world.dispatcher
+    unit = entry.unit
+    category = unit.model.category
+    symptoms = world.symptoms.get(category.pk, [])
+    misuse = rng.random() < 0.06
+    roll = rng.random()
+    if spec.kind == "guided_pending" or (spec.kind == "normal" and spec.center is None and roll < 0.06):
+        kind = "guided"
+    elif spec.kind == "normal" and spec.center is None and roll < 0.11:
+        kind = "cancel"
+    else:
+        kind = spec.kind if spec.kind == "new" else "visit"
+    carry_in = category.requires_imei and rng.random() < 0.75 and spec.center is None
+    stall_roll = rng.random()
+    # Where a story stops although time has moved on: a visit that did not happen (overdue), a repair
+    # left unfinished, parts that never came, an order nobody closed after the callback.
+    stall = spec.stop_after
+    if stall is None and spec.center is None:
+        for name, share in (
+            ("dispatched", 0.015),
+            ("accepted", 0.025),
+            ("in_repair", 0.02),
+            ("parts", 0.03),
+            ("completed", 0.03),
+        ):
+            if stall_roll < share:
+                stall = name
+                break
+            stall_roll -= share
+    needs_parts = stall == "parts" or rng.random() < 0.25
+
+    channel, dealer, logged_by = CallChannel.HOTLINE, None, dispatcher
+    channel_roll = rng.random()
+    if unit.dealer_id and unit.dealer_id == world.dealer_pk and world.dealer_user and channel_roll < 0.5:
+        channel, dealer, logged_by = CallChannel.DEALER, unit.dealer, world.dealer_user
+    elif carry_in and channel_roll < 0.3:
+        channel = CallChannel.WALK_IN
+    elif channel_roll > 0.9:
+        channel = CallChannel.WEB
+    family = rng.random() < 0.15
+    caller_name = unit.owner.name[:1] + person_name(rng)[1:] if family else unit.owner.name
+    caller_phone = mobile_number(rng) if family else entry.phone
+    override = rng.random() < 0.03
+    text = MISUSE_DETAILS[category.code] if misuse else rng.choice(SYMPTOM_DETAILS.get(category.code, [""]))
+    symptom = rng.choice(symptoms) if symptoms and rng.random() < 0.93 else None
+    priority = rng.choices(list(Priority), weights=(85, 12, 3))[0]
+
+    call = repair_call_register(
+        customer=unit.owner,
+        unit=unit,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        service_region=entry.region,
+        service_address=entry.address,
+        symptom=symptom,
+        symptom_text=text or ("" if symptom else "客户描述不清，需上门检测"),
+        customer_request=CallCustomerRequest.CONSULTATION if kind == "guided" else CallCustomerRequest.REPAIR,
+        service_type=ServiceType.FREE if override else None,
+        service_type_reason="客户投诉升级，经主任批准免费维修" if override else "",
+        priority=priority,
+        channel=channel,
+        exclusions=("misuse",) if misuse else (),
+        dealer=dealer,
+        acting_user=logged_by,
+        now=spec.at,
+    )
+    state = {"order": call.work_orders.get()}
+    story = _Story()
+    t = spec.at
+    if kind == "new":
+        return story.play(now)
+    if spec.kind == "guided_pending":
+        # The hotline guided the customer just now; the callback two hours later is still to come.
+        story.add(
+            t + _minutes(rng, 5, 30),
+            lambda at: work_order_guide_by_phone(
+                work_order=state["order"], acting_user=dispatcher, note=GUIDANCE_NOTES[category.code], now=at
+            ),
+        )
+        return story.play(now)
+
+    center = spec.center or world.center_for(entry)
+    technician = spec.technician if spec.center is not None else world.technician_for(center, entry)
+    worker = technician.user if technician else world.supervisors.get(center.pk, dispatcher)
+    supervisor = world.supervisors.get(center.pk)
+    t = _in_hours(rng, t + _minutes(rng, 5, 120), center)
+    if spec.center is not None:
+        t = min(t, spec.appointment[0] - dt.timedelta(hours=3))
+        t = max(t, spec.at + dt.timedelta(minutes=5))
+    start, end = spec.appointment or _appointment(rng, center, t)
+    mode = ServiceMode.CARRY_IN if carry_in else ServiceMode.ON_SITE
+
+    def dispatch(at):
+        state["order"] = work_order_dispatch(
+            work_order=state["order"],
+            center=center,
+            technician=technician,
+            appointment_start=start,
+            appointment_end=end,
+            mode=mode,
+            acting_user=dispatcher,
+            now=at,
+        )
+
+    t = story.add(t, dispatch)
+    if kind == "guided":
+        # The centre phones the customer before the visit and the fault is solved by guidance; the
+        # hotline's callback then closes the order. (Guidance straight from "new" cannot be closed: a
+        # closed order must have a centre, constraint work_order_dispatched_has_center.)
+        t = story.add(
+            min(start - dt.timedelta(minutes=10), t + _minutes(rng, 10, 120)),
+            lambda at: work_order_guide_by_phone(
+                work_order=state["order"], acting_user=worker, note=GUIDANCE_NOTES[category.code], now=at
+            ),
+        )
+        story.add(
+            t + _minutes(rng, 120, 26 * 60),
+            lambda at: _to(state, WorkOrderStatus.CLOSED, dispatcher, at, "回访：按指导操作后已恢复正常"),
+            terminal=True,
+        )
+        return story.play(now)
+    if kind == "cancel":
+        story.add(
+            min(start - dt.timedelta(minutes=10), t + _minutes(rng, 30, 24 * 60)),
+            lambda at: _to(state, WorkOrderStatus.CANCELLED, dispatcher, at, rng.choice(CANCEL_NOTES)),
+            terminal=True,
+        )
+        return story.play(now)
+    if stall == "dispatched":
+        return story.play(now)
+    t = story.add(
+        min(t + _minutes(rng, 5, 90), start - dt.timedelta(minutes=5)),
+        lambda at: _to(state, WorkOrderStatus.ACCEPTED, worker, at),
+    )
+    if stall == "accepted":
+        return story.play(now)
+    paid = call.service_type == ServiceType.PAID
+    parts = PARTS.get(category.code) or [("配件", "50.00")]
+    part, part_price = rng.choice(parts)
+    rates = world.rates.get(category.pk, {})
+    loan = {}
+    if carry_in:
+        t = story.add(
+            start + _minutes(rng, 0, 90),
+            lambda at: state.update(
+                carry_in=carry_in_receive(
+                    work_order=state["order"],
+                    acting_user=worker,
+                    condition_note=rng.choice(CONDITION_NOTES),
+                    now=at,
+                )
+            ),
+        )
+        if rng.random() < 0.5:
+            loan["lent"] = t = story.add(t + _minutes(rng, 3, 10), lambda at: _lend(state, worker, at))
+    else:
+        t = story.add(
+            max(t + _minutes(rng, 5, 30), start - _minutes(rng, 10, 45)),
+            lambda at: _to(state, WorkOrderStatus.EN_ROUTE, worker, at),
+        )
+        t = story.add(
+            max(t + _minutes(rng, 10, 40), start + _minutes(rng, 0, 80)),
+            lambda at: _to(state, WorkOrderStatus.ON_SITE, worker, at),
+        )
+    if paid:
+        lines = _quote_lines(rates, part, part_price, carry_in=carry_in, major=rng.random() < 0.3)
+        t = story.add(
+            t + _minutes(rng, 10, 25 if not carry_in else 120), lambda at: _quote(state, lines, worker, at)
+        )
+        if not carry_in and rng.random() < 0.1:
+            story.add(
+                t + _minutes(rng, 5, 20),
+                lambda at: _to(state, WorkOrderStatus.CANCELLED, worker, at, "客户不接受报价，未维修"),
+                terminal=True,
+            )
+            return story.play(now)
+        method = ConsentMethod.PHONE if carry_in else ConsentMethod.SIGNATURE
+        t = story.add(
+            t + _minutes(rng, 2, 10 if not carry_in else 180),
+            lambda at: _consent(state, caller_name, method, worker, at),
+        )
+    t = story.add(
+        _in_hours(rng, t + _minutes(rng, 5, 30 if not carry_in else 240), center),
+        lambda at: _to(state, WorkOrderStatus.IN_REPAIR, worker, at),
+    )
+    if needs_parts:
+        t = story.add(
+            t + _minutes(rng, 20, 60),
+            lambda at: _to(state, WorkOrderStatus.WAITING_FOR_PARTS, worker, at, f"等待配件：{part}"),
+        )
+        if not carry_in and category.code == "refrigerator" and rng.random() < 0.7:
+            loan["lent"] = t = story.add(t + _minutes(rng, 30, 180), lambda at: _lend(state, worker, at))
+        if stall == "parts":
+            return _finish_loan(world, story, state, loan, center, category, now)
+        arrival = timezone.localdate(t) + dt.timedelta(days=rng.randint(1, 7))
+        t = story.add(
+            _local(arrival, center.opens_at) + _minutes(rng, 30, 6 * 60),
+            lambda at: _to(state, WorkOrderStatus.IN_REPAIR, worker, at, f"配件已到：{part}"),
+        )
+        if paid and rng.random() < 0.3:
+            extra = [QuoteLineInput(QuoteLineKind.PART, "追加：密封件", 1, Decimal("30.00"))]
+            t = story.add(t + _minutes(rng, 5, 20), lambda at: _quote(state, extra, worker, at, "追加维修"))
+            t = story.add(
+                t + _minutes(rng, 5, 60),
+                lambda at: _consent(state, caller_name, ConsentMethod.PHONE, worker, at),
+            )
+    if stall == "in_repair":
+        return _finish_loan(world, story, state, loan, center, category, now)
+    minutes = rng.randint(30, 150)
+    if carry_in:
+        # The workshop's queue: the repair card is filled in when the repair is done, hours or days later.
+        t = story.add(
+            _in_hours(rng, t + dt.timedelta(minutes=minutes) + _minutes(rng, 0, 2 * 24 * 60), center),
+            lambda at: state.update(
+                carry_in=carry_in_record_repair(
+                    carry_in=state["carry_in"], minutes=minutes, parts=part, acting_user=worker, now=at
+                )
+            ),
+        )
+    t = story.add(t + _minutes(rng, 1, 10), lambda at: _to(state, WorkOrderStatus.COMPLETED, worker, at))
+    if loan and not carry_in:
+        loan["returned"] = t = story.add(
+            t + _minutes(rng, 10, 60), lambda at: _return_loaner(state, worker, at)
+        )
+    if stall == "completed":
+        return _finish_loan(world, story, state, loan, center, category, now)
+    if carry_in:
+        inspector = supervisor or dispatcher
+        t = story.add(
+            _in_hours(rng, t + _minutes(rng, 10, 240), center),
+            lambda at: state.update(
+                carry_in=carry_in_inspect(
+                    carry_in=state["carry_in"], acting_user=inspector, note="外观及功能检验合格", now=at
+                )
+            ),
+        )
+        t = story.add(
+            _in_hours(rng, t + _minutes(rng, 60, 3 * 24 * 60), center),
+            lambda at: carry_in_return(
+                carry_in=state["carry_in"], returned_to=caller_name, acting_user=worker, now=at
+            ),
+        )
+        if loan:
+            loan["returned"] = t = story.add(
+                t + _minutes(rng, 1, 5), lambda at: _return_loaner(state, worker, at)
+            )
+        close_at = t + _minutes(rng, 5, 30)
+    else:
+        close_at = t + _minutes(rng, 4 * 60, 3 * 24 * 60)
+    story.add(
+        close_at,
+        lambda at: _to(state, WorkOrderStatus.CLOSED, dispatcher, at, rng.choice(CLOSE_NOTES)),
+        terminal=True,
+    )
+    return _finish_loan(world, story, state, loan, center, category, now)
+
+
+def _appointment(rng: random.Random, center, after: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """A window on the day the dispatcher agrees with the customer: same day when it is early, mostly the
+    next, sometimes two or three days on."""
+    day = timezone.localdate(after) + dt.timedelta(days=rng.choices((0, 1, 2, 3), weights=(30, 45, 18, 7))[0])
+    for offset in range(10):
+        slots = [
+            s
+            for s in _slots(center, day + dt.timedelta(days=offset))
+            if s[0] >= after + dt.timedelta(hours=1)
+        ]
+        if slots:
+            return rng.choice(slots)
+    raise ValueError(f"{center} has no appointment window after {after}")
+
+
+def _finish_loan(world, story: _Story, state, loan, center, category, now) -> dt.datetime:
+    """Picks a loaner free for the whole loan (if the story lends one), then plays the story."""
+    if "lent" in loan:
+        returned = loan.get("returned")
+        until = returned if returned is not None and returned <= now else FOREVER
+        state["loaner"] = world.free_loaner(center, category.pk, loan["lent"], until)
+    return story.play(now)
+
+
+def _to(state, status, actor, at, note=""):
+    state["order"] = work_order_transition(
+        work_order=state["order"], to_status=status, acting_user=actor, note=note, now=at
+    )
+
+
+def _lend(state, actor, at):
+    if state.get("loaner") is not None:
+        state["loan"] = loaner_lend(
+            work_order=state["order"], loaner=state["loaner"], acting_user=actor, now=at
+        )
+
+
+def _return_loaner(state, actor, at):
+    if state.get("loan") is not None:
+        loaner_return(loan=state["loan"], acting_user=actor, now=at)
+
+
+def _quote_lines(rates, part, part_price, *, carry_in, major) -> list[QuoteLineInput]:
+    lines = []
+    visit = rates.get("diagnose" if carry_in else "visit") or rates.get("visit") or rates.get("diagnose")
+    if visit is not None:
+        lines.append(QuoteLineInput(QuoteLineKind.LABOUR, visit.name, 1, visit.amount))
+    labour = rates.get("repair_major" if major else "repair_minor")
+    if labour is not None:
+        lines.append(QuoteLineInput(QuoteLineKind.LABOUR, labour.name, 1, labour.amount))
+    lines.append(QuoteLineInput(QuoteLineKind.PART, part, 1, Decimal(part_price)))
+    return lines
+
+
+def _quote(state, lines, actor, at, note=""):
+    state["quote"] = quote_create(
+        work_order=state["order"], lines=lines, acting_user=actor, note=note, now=at
+    )
+
+
+def _consent(state, given_by, method, actor, at):
+    consent_record(quote=state["quote"], given_by=given_by, method=method, acting_user=actor, now=at)

@@ -1,17 +1,34 @@
+import datetime as dt
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
 from stdnum import luhn
 
+from aftersales.models import DailySequence
 from aftersales.validators import validate_imei, validate_phone
 from network.models import Dealer, Region, ServiceCenter, Technician
+from repairs.choices import OPEN_STATUSES, WorkOrderStatus
 from repairs.models import (
+    CarryIn,
     Component,
+    Consent,
     Customer,
     CustomerAddress,
     CustomerPhone,
+    FaultSymptom,
+    LabourRate,
+    LoanerLoan,
+    LoanerUnit,
     ProductCategory,
     ProductModel,
     ProductUnit,
+    Quote,
+    RepairCall,
+    WorkOrder,
+    WorkOrderEvent,
 )
 from warranty.models import ExtendedWarranty, WarrantyDecision
 
@@ -31,6 +48,17 @@ MODELS = [
     ProductUnit,
     ExtendedWarranty,
     WarrantyDecision,
+    FaultSymptom,
+    LabourRate,
+    LoanerUnit,
+    LoanerLoan,
+    RepairCall,
+    WorkOrder,
+    WorkOrderEvent,
+    CarryIn,
+    Quote,
+    Consent,
+    DailySequence,
 ]
 
 
@@ -39,6 +67,7 @@ def _counts():
 
 
 def test_seed_demo_builds_a_realistic_network_and_twice_creates_nothing_twice(capsys):
+    now = timezone.now()
     call_command("seed_demo")
     first = _counts()
     output = capsys.readouterr().out
@@ -77,6 +106,83 @@ def test_seed_demo_builds_a_realistic_network_and_twice_creates_nothing_twice(ca
 
     for username in ("manager", "dispatcher", "supervisor", "tech", "dealer"):
         assert username in output
+
+    # One full seed is slow enough (every call goes through the services): the register's checks run on it.
+    _assert_three_months_of_repair_calls(now)
+
+
+def _assert_three_months_of_repair_calls(now):
+    today = timezone.localdate(now)
+
+    # Service hours: most centres 08:00–20:00, the phone repair points 09:00–18:00; loaners at every active one.
+    hours = list(ServiceCenter.objects.values_list("opens_at", "closes_at"))
+    assert hours.count((dt.time(8), dt.time(20))) > len(hours) / 2
+    assert (dt.time(9), dt.time(18)) in hours
+    for center in ServiceCenter.objects.filter(active=True):
+        assert center.loaners.count() >= 3
+    assert FaultSymptom.objects.exists() and LabourRate.objects.exists()
+
+    calls = RepairCall.objects.all()
+    assert 300 <= calls.count() <= 400
+    first_logged = calls.order_by("logged_at").first().logged_at
+    assert today - dt.timedelta(days=91) <= timezone.localdate(first_logged)
+    assert calls.filter(logged_at__date__gte=today - dt.timedelta(days=7)).exists()
+    # Numbers carry the day the call was logged, as next_number gives them.
+    for call in calls.order_by("?")[:50]:
+        assert call.number == f"BX{timezone.localdate(call.logged_at):%Y%m%d}-{call.number[-5:]}"
+        assert call.warranty_decision_id is not None
+    sequence = DailySequence.objects.get(prefix="BX", day=timezone.localdate(calls.first().logged_at))
+    assert sequence.last >= int(calls.first().number[-5:])
+
+    statuses = dict(WorkOrder.objects.values_list("status").annotate(n=Count("pk")))
+    assert statuses[WorkOrderStatus.CLOSED] > sum(statuses.values()) / 2
+    for status in (
+        WorkOrderStatus.COMPLETED,
+        WorkOrderStatus.IN_REPAIR,
+        WorkOrderStatus.WAITING_FOR_PARTS,
+        WorkOrderStatus.ACCEPTED,
+        WorkOrderStatus.NEW,
+        WorkOrderStatus.PHONE_GUIDED,
+        WorkOrderStatus.CANCELLED,
+    ):
+        assert statuses.get(status, 0) > 0, status
+    assert WorkOrder.objects.overdue(now).exists()
+    assert calls.filter(
+        callback_due_at__isnull=False, work_orders__status=WorkOrderStatus.PHONE_GUIDED
+    ).exists()
+    service_types = dict(calls.values_list("service_type").annotate(n=Count("pk")))
+    assert service_types["C"] > service_types.get("A", 0) > 0 and service_types.get("B", 0) > 0
+
+    # Every status change is an event; nothing happened after now; no event before its call.
+    assert WorkOrderEvent.objects.filter(at__gt=timezone.now()).count() == 0
+    for order in WorkOrder.objects.select_related("call").order_by("?")[:40]:
+        events = list(order.events.order_by("at", "pk"))
+        assert events[0].to_status == WorkOrderStatus.NEW and events[0].at == order.call.logged_at
+        assert events[-1].to_status == order.status
+        assert [e.at for e in events] == sorted(e.at for e in events)
+
+    # Paid service went through a quote and the customer's consent before the repair.
+    for order in WorkOrder.objects.filter(call__service_type="A", repair_started_at__isnull=False):
+        assert order.quotes.exists() and all(hasattr(q, "consent") for q in order.quotes.all())
+    assert Consent.objects.exists()
+    carry_ins = CarryIn.objects.all()
+    assert carry_ins.filter(returned_at__isnull=False).exists()
+    assert carry_ins.filter(returned_at__isnull=True).exists()
+    assert carry_ins.filter(inspected_at__isnull=False, repair_minutes__gt=0).exists()
+    assert LoanerLoan.objects.exists()
+
+    # The demo technician and the supervisor's centre have work today and tomorrow.
+    tech = get_user_model().objects.get(username="tech")
+    supervisor = get_user_model().objects.get(username="supervisor")
+    for day in (today, today + dt.timedelta(days=1)):
+        mine = WorkOrder.objects.for_user(tech).filter(appointment_start__date=day)
+        assert mine.exists(), day
+        at_centre = WorkOrder.objects.for_user(supervisor).filter(appointment_start__date=day)
+        assert at_centre.count() > mine.count()
+    upcoming = WorkOrder.objects.for_user(tech).filter(
+        status__in=OPEN_STATUSES, appointment_start__date__gte=today
+    )
+    assert upcoming.exists()
 
 
 def test_seed_demo_scale_adds_customers_with_units_once():

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from aftersales.roles import roles_sync
 from network.demo import print_logins, seed_network
-from repairs.demo import seed_catalogue, seed_customers
+from repairs.demo import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
 from repairs.demo_scale import seed_scale
 from warranty.demo import seed_warranty
 
@@ -30,7 +30,8 @@ class Command(BaseCommand):
         if scale < 0 or customers < 0:
             raise CommandError("--scale and --customers take a number of 0 or more")
         started = time.monotonic()
-        today = timezone.localdate()
+        now = timezone.now()  # read once: every part dates its data from the same instant
+        today = timezone.localdate(now)
         # One generator per part, so adding a part later does not shift the data of the others.
         with transaction.atomic():
             roles_sync()
@@ -38,6 +39,13 @@ class Command(BaseCommand):
             network = seed_network(rng=random.Random(2026_1), today=today)
             seed_customers(rng=random.Random(2026_2), today=today, network=network, count=customers)
             seed_warranty(rng=random.Random(2026_3), today=today, network=network)
+            seed_loaners(network=network)
+            # About 360 calls for the default 500 customers, fewer for fewer.
+            calls = seed_repair_calls(
+                rng=random.Random(2026_4), now=now, network=network, count=DEMO_CALLS * customers // 500
+            )
+        if calls:
+            self.stdout.write(f"{calls} repair calls of the last three months logged")
         self.stdout.write(f"demo data ready in {time.monotonic() - started:.1f} s")
         if scale:
             scale_started = time.monotonic()
