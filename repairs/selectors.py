@@ -34,8 +34,11 @@ def customer_lookup(*, user, query: str, limit: int = LOOKUP_LIMIT) -> dict:
     if _DIGITS.match(digits) and (digits.startswith("1") or digits.startswith("0")) and len(digits) <= 12:
         # A phone number (mobile 1…, landline 0…) — the common case on the hotline.
         result["kind"] = "phone"
+        # Scoped before the limit: the first `limit` matches must be customers the user may see.
         customer_ids = list(
-            CustomerPhone.objects.filter(number__startswith=digits)
+            CustomerPhone.objects.filter(
+                number__startswith=digits, customer__in=Customer.objects.for_user(user).values("pk")
+            )
             .order_by("number")
             .values_list("customer_id", flat=True)[:limit]
         )

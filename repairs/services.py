@@ -421,7 +421,11 @@ def work_order_transition(
         previous = order.status
         order.status = to_status
         order.status_changed_at = now
-        setattr(order, WorkOrder.STATUS_TIMESTAMP[to_status], now)
+        # Waiting for parts has no timestamp of its own (its event records it); a repair resumed after
+        # the parts came keeps the day it started, which the 三包 days-in-repair count from.
+        stamp = WorkOrder.STATUS_TIMESTAMP.get(to_status)
+        if stamp and not (to_status == WorkOrderStatus.IN_REPAIR and order.repair_started_at):
+            setattr(order, stamp, now)
         order.save()
         _event(order, previous, to_status, acting_user, now, note.strip()[:500])
     return order
@@ -509,12 +513,16 @@ def carry_in_record_repair(*, carry_in: CarryIn, minutes: int, parts: str, actin
 def carry_in_inspect(*, carry_in: CarryIn, acting_user, note: str = "", now=None) -> CarryIn:
     """The supervisor inspects the repaired product before it goes back to the customer."""
     now = now or timezone.now()
-    if not has_role(acting_user, Role.SUPERVISOR, Role.MANAGER):
-        raise ValidationError(
-            {"inspected_by": _("Only a service-centre supervisor inspects carry-in repairs.")}
-        )
     with transaction.atomic():
-        row = CarryIn.objects.select_for_update().get(pk=carry_in.pk)
+        row = CarryIn.objects.select_for_update(of=("self",)).select_related("work_order").get(pk=carry_in.pk)
+        # A manager, or a supervisor of the centre doing the repair — not one of another centre.
+        if not has_role(acting_user, Role.MANAGER) and not (
+            has_role(acting_user, Role.SUPERVISOR)
+            and ServiceCenter.objects.filter(pk=row.work_order.center_id, supervisors=acting_user).exists()
+        ):
+            raise ValidationError(
+                {"inspected_by": _("Only a service-centre supervisor inspects carry-in repairs.")}
+            )
         if row.repaired_at is None:
             raise ValidationError({"repair_minutes": _("Fill in the repair card before the inspection.")})
         row.inspected_at, row.inspected_by, row.inspection_note = now, acting_user, note.strip()
