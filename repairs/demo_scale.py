@@ -1,7 +1,8 @@
-"""Benchmark-scale data: N customers, each with a mobile, an address and one unit, written with COPY.
+"""Benchmark-scale data: N customers, each with a mobile, an address and one unit, and for every unit one
+repair call with its work order, written with COPY.
 
 Rows are derived from their index, so a second run only adds what is missing and every value is
-unique where the schema wants it (customer number, mobile, serial, IMEI).
+unique where the schema wants it (customer number, mobile, serial, IMEI, call and work-order number).
 """
 
 from __future__ import annotations
@@ -10,16 +11,21 @@ import datetime as dt
 import io
 import random
 import time
+from array import array
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
 from stdnum import luhn
 
 from aftersales.demo.names import GIVEN, STREETS, SURNAMES
-from network.models import Region
+from aftersales.models import DailySequence
+from network.models import Region, ServiceCenter, Technician
 
-from .models import Customer, ProductModel
+from .choices import CallChannel, Priority, ServiceMode, ServiceType, WorkOrderStatus
+from .models import Customer, FaultSymptom, ProductModel, RepairCall, WorkOrder
+from .services import CALL_PREFIX, PHONE_GUIDANCE_CALLBACK, WORK_ORDER_PREFIX
 
 PREFIX = "SC"
 CHUNK = 100_000
@@ -46,16 +52,36 @@ def _copy(table: str, columns: list[str], rows: Iterator[tuple]) -> None:
         cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
 
 
-def seed_scale(*, target: int, today: dt.date | None = None, log: Callable[[str], None] = print) -> int:
-    """Make sure `target` scale customers exist (with units). Returns how many were added."""
-    today = today or timezone.localdate()
+@dataclass(frozen=True)
+class ScaleAdded:
+    customers: int  # each with a mobile, an address and a unit
+    calls: int  # each with its work order
+
+
+def seed_scale(
+    *,
+    target: int,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+    log: Callable[[str], None] = print,
+) -> ScaleAdded:
+    """Make sure `target` scale customers exist (with units), and a repair call with its work order for
+    every scale unit. Returns how many of each were added."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    customers = _seed_customers(target=target, today=today, log=log)
+    calls = seed_scale_calls(now=now, log=log)
+    return ScaleAdded(customers=customers, calls=calls)
+
+
+def _seed_customers(*, target: int, today: dt.date, log: Callable[[str], None]) -> int:
     existing = Customer.objects.filter(number__startswith=PREFIX).count()
     missing = target - existing
     if missing <= 0:
         log(f"scale: {existing} customers already present, nothing to add")
         return 0
     models = list(ProductModel.objects.select_related("category").order_by("pk"))
-    districts = list(Region.objects.filter(level="district").order_by("pk").values_list("pk", flat=True))
+    districts = _districts()
     if not models or not districts:
         raise RuntimeError("seed the catalogue and regions first (run seed_demo without --scale once)")
     now = timezone.now().isoformat()
@@ -88,6 +114,10 @@ def seed_scale(*, target: int, today: dt.date | None = None, log: Callable[[str]
         ):
             cursor.execute(f"ANALYZE {table}")
     return missing
+
+
+def _districts() -> list[int]:
+    return list(Region.objects.filter(level="district").order_by("pk").values_list("pk", flat=True))
 
 
 def _copy_chunk(chunk, existing, cust0, phone0, addr0, unit0, models, districts, today, now) -> None:

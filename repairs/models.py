@@ -606,7 +606,8 @@ class WorkOrder(models.Model):
                 condition=Q(
                     status__in=[WorkOrderStatus.NEW, WorkOrderStatus.CANCELLED, WorkOrderStatus.PHONE_GUIDED]
                 )
-                | Q(center__isnull=False),
+                | Q(center__isnull=False)
+                | Q(status=WorkOrderStatus.CLOSED, guided_at__isnull=False),
                 name="work_order_dispatched_has_center",
             ),
         ]

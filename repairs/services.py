@@ -247,7 +247,12 @@ def repair_call_register(
 
 
 def _lock(work_order: WorkOrder) -> WorkOrder:
-    return WorkOrder.objects.select_for_update().select_related("call__unit__model").get(pk=work_order.pk)
+    # Lock the work order only, not the call, unit and model rows joined for the checks.
+    return (
+        WorkOrder.objects.select_for_update(of=("self",))
+        .select_related("call__unit__model")
+        .get(pk=work_order.pk)
+    )
 
 
 def _not_allowed(order: WorkOrder, to_status: str) -> ValidationError:
@@ -411,8 +416,10 @@ def work_order_transition(
             raise _not_allowed(order, to_status)
         if to_status == WorkOrderStatus.CANCELLED and not note.strip():
             raise ValidationError({"note": _("Say why the work order is cancelled.")})
+        if to_status == WorkOrderStatus.PHONE_GUIDED and not note.strip():
+            raise ValidationError({"note": _("Write down the guidance given to the customer.")})
         _paid_work_guard(order, to_status)
-        if to_status == WorkOrderStatus.CLOSED and order.mode == ServiceMode.CARRY_IN:
+        if to_status in (WorkOrderStatus.CLOSED, WorkOrderStatus.CANCELLED):
             carry_in = CarryIn.objects.filter(work_order=order).first()
             if carry_in is not None and carry_in.returned_at is None:
                 raise ValidationError(
@@ -428,6 +435,9 @@ def work_order_transition(
             setattr(order, stamp, now)
         order.save()
         _event(order, previous, to_status, acting_user, now, note.strip()[:500])
+        if to_status == WorkOrderStatus.PHONE_GUIDED:
+            # Seed 002 §一.2–3: the customer is called back 2 hours after the guidance.
+            RepairCall.objects.filter(pk=order.call_id).update(callback_due_at=now + PHONE_GUIDANCE_CALLBACK)
     return order
 
 
@@ -435,19 +445,13 @@ def work_order_guide_by_phone(
     *, work_order: WorkOrder, acting_user, note: str, now: dt.datetime | None = None
 ) -> WorkOrder:
     """Closes the visit as guided by phone (no visit); the customer is called back 2 hours later."""
-    now = now or timezone.now()
-    if not note.strip():
-        raise ValidationError({"note": _("Write down the guidance given to the customer.")})
-    with transaction.atomic():
-        order = work_order_transition(
-            work_order=work_order,
-            to_status=WorkOrderStatus.PHONE_GUIDED,
-            acting_user=acting_user,
-            note=note,
-            now=now,
-        )
-        RepairCall.objects.filter(pk=order.call_id).update(callback_due_at=now + PHONE_GUIDANCE_CALLBACK)
-    return order
+    return work_order_transition(
+        work_order=work_order,
+        to_status=WorkOrderStatus.PHONE_GUIDED,
+        acting_user=acting_user,
+        note=note,
+        now=now,
+    )
 
 
 # Carry-in (客户商品进出登记簿) ------------------------------------------------------------------------
@@ -563,6 +567,8 @@ def loaner_lend(*, work_order: WorkOrder, loaner: LoanerUnit, acting_user, now=N
             raise ValidationError({"loaner": _("Loaner %(loaner)s is not available.") % {"loaner": unit}})
         if work_order.center_id != unit.center_id:
             raise ValidationError({"loaner": _("The loaner belongs to another service centre.")})
+        if work_order.status not in OPEN_STATUSES:
+            raise ValidationError({"loaner": _("The work order is finished: no loaner is lent on it.")})
         unit.status = LoanerStatus.LENT
         unit.save(update_fields=["status"])
         loan = LoanerLoan.objects.create(loaner=unit, work_order=work_order, lent_at=now, lent_by=acting_user)
@@ -607,8 +613,15 @@ def quote_create(
             errors[f"lines[{index}].description"] = _("Describe the line.")
         if line.quantity is None or line.quantity <= 0:
             errors[f"lines[{index}].quantity"] = _("The quantity must be at least 1.")
-        if not isinstance(line.unit_amount, Decimal) or line.unit_amount < 0:
+        if (
+            not isinstance(line.unit_amount, Decimal)
+            or not line.unit_amount.is_finite()
+            or line.unit_amount < 0
+        ):
             errors[f"lines[{index}].unit_amount"] = _("Enter a price of 0 or more, in yuan.")
+        elif line.unit_amount != line.unit_amount.quantize(Decimal("0.01")):
+            # Prices are in fen: a quote reads unit price × quantity = amount, exactly.
+            errors[f"lines[{index}].unit_amount"] = _("A price has at most two decimal places (fen).")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
 from django.utils import timezone
 
 from network.factories import (
@@ -116,6 +115,8 @@ def order_in(status, **fields):
     """A work order already in `status` (dispatched ones have a centre), on a free-service call."""
     if status not in (S.NEW, S.CANCELLED, S.PHONE_GUIDED):
         fields.setdefault("center", ServiceCenterFactory())
+    if status == S.PHONE_GUIDED:
+        fields.setdefault("guided_at", timezone.now())
     return WorkOrderFactory(status=status, **fields)
 
 
@@ -300,16 +301,7 @@ def test_confirming_past_a_call_that_is_not_the_open_one_does_not_let_it_through
     assert RepairCall.objects.filter(unit=unit).count() == 1
 
 
-# The model's constraint work_order_dispatched_has_center lets an order without a centre be new, cancelled
-# or guided by phone, not closed: closing a call guided by phone at intake fails in the database.
-GUIDED_CLOSE_BUG = pytest.mark.xfail(
-    raises=IntegrityError, strict=True, reason="model constraint: a closed order must have a centre"
-)
-
-
-@pytest.mark.parametrize(
-    "ending", ["cancelled", pytest.param("closed", marks=GUIDED_CLOSE_BUG), "phone_guided"]
-)
+@pytest.mark.parametrize("ending", ["cancelled", "closed", "phone_guided"])
 def test_once_the_first_order_is_finished_a_new_call_needs_no_confirmation(dispatcher, ending):
     unit = unit_sold(60)
     first = log_call(unit, dispatcher)
@@ -368,12 +360,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(
     ("from_status", "to_status"),
-    [
-        pytest.param(
-            a, b, id=f"{a}->{b}", marks=[GUIDED_CLOSE_BUG] if (a, b) == (S.PHONE_GUIDED, S.CLOSED) else []
-        )
-        for a, b in ALLOWED
-    ],
+    [pytest.param(a, b, id=f"{a}->{b}") for a, b in ALLOWED],
 )
 def test_every_allowed_transition_moves_the_order_and_writes_one_event(dispatcher, from_status, to_status):
     order = order_in(from_status)
@@ -716,22 +703,30 @@ def test_an_additional_quote_without_consent_blocks_completion(paid_order, dispa
     assert paid_order.status == S.COMPLETED
 
 
-def test_quote_lines_and_total_are_rounded_half_up_to_the_fen(paid_order, dispatcher):
+def test_quote_lines_and_total_add_up_to_the_fen(paid_order, dispatcher):
     q = quote(
         paid_order,
         dispatcher,
         QuoteLineInput(QuoteLineKind.LABOUR, "小修工时费", 1, Decimal("80.00")),
-        QuoteLineInput(QuoteLineKind.PART, "电容", 3, Decimal("33.335")),  # 100.005 → 100.01
-        QuoteLineInput(QuoteLineKind.PART, "垫片", 1, Decimal("0.005")),  # 0.005 → 0.01 (not banker's 0.00)
+        QuoteLineInput(QuoteLineKind.PART, "电容", 3, Decimal("33.34")),
+        QuoteLineInput(QuoteLineKind.PART, "垫片", 1, Decimal("0.5")),
     )
 
     q.refresh_from_db()
     amounts = list(q.lines.values_list("amount", flat=True))
-    assert amounts == [Decimal("80.00"), Decimal("100.01"), Decimal("0.01")]
-    assert q.total_amount == Decimal("180.02")
+    assert amounts == [Decimal("80.00"), Decimal("100.02"), Decimal("0.50")]
+    assert q.total_amount == Decimal("180.52")
     for value in [*amounts, q.total_amount]:
         assert isinstance(value, Decimal)
         assert value.as_tuple().exponent == -2
+
+
+def test_a_price_below_the_fen_is_refused_and_no_quote_is_written(paid_order, dispatcher):
+    with pytest.raises(ValidationError) as info:
+        quote(paid_order, dispatcher, QuoteLineInput(QuoteLineKind.PART, "电容", 3, Decimal("33.335")))
+
+    assert "lines[0].unit_amount" in info.value.message_dict
+    assert not paid_order.quotes.exists()
 
 
 def test_a_price_given_as_a_float_is_refused(paid_order, dispatcher):
@@ -954,3 +949,36 @@ def test_a_returned_loaner_is_available_again(dispatcher, centre, loaner):
     assert again.pk != loan.pk
     with pytest.raises(ValidationError):
         services.loaner_return(loan=loan, acting_user=dispatcher)
+
+
+def test_a_finished_order_gets_no_loaner(dispatcher, centre, loaner):
+    order = order_in(S.CLOSED, center=centre)
+
+    with pytest.raises(ValidationError) as info:
+        services.loaner_lend(work_order=order, loaner=loaner, acting_user=dispatcher)
+
+    assert "loaner" in errors_of(info)
+    loaner.refresh_from_db()
+    assert loaner.status == LoanerStatus.AVAILABLE and not LoanerLoan.objects.exists()
+
+
+def test_an_order_is_not_cancelled_while_the_product_is_in_the_workshop(taken_in):
+    order = taken_in["order"]
+
+    with pytest.raises(ValidationError) as info:
+        move(order, S.CANCELLED, taken_in["technician"], note="客户不修了")
+
+    assert "status" in errors_of(info)
+    order.refresh_from_db()
+    assert order.status == S.ACCEPTED
+
+
+def test_phone_guidance_without_a_note_is_refused_on_every_path(dispatcher):
+    order = order_in(S.NEW)
+
+    with pytest.raises(ValidationError) as info:
+        move(order, S.PHONE_GUIDED, dispatcher, note="  ")
+
+    assert "note" in errors_of(info)
+    order.refresh_from_db()
+    assert order.status == S.NEW and order.call.callback_due_at is None
