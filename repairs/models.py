@@ -48,7 +48,14 @@ class SerialNumberField(models.CharField):
         return value
 
 
-class ProductCategory(models.Model):
+class LocalNameMixin:
+    @property
+    def local_name(self) -> str:
+        """The name in the user's language: Chinese by default, English when switched."""
+        return self.name_en if get_language() == "en" and self.name_en else self.name
+
+
+class ProductCategory(LocalNameMixin, models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=50)
     name_en = models.CharField(_("English name"), max_length=80)
@@ -62,11 +69,6 @@ class ProductCategory(models.Model):
 
     def __str__(self):
         return self.local_name
-
-    @property
-    def local_name(self) -> str:
-        """The name in the user's language: Chinese by default, English when switched."""
-        return self.name_en if get_language() == "en" and self.name_en else self.name
 
 
 class Component(models.Model):
@@ -303,7 +305,7 @@ class ProductUnit(models.Model):
             raise ValidationError(errors)
 
 
-class FaultSymptom(models.Model):
+class FaultSymptom(LocalNameMixin, models.Model):
     """A common fault symptom of a product category, picked at intake (free text adds the details)."""
 
     category = models.ForeignKey(
@@ -324,10 +326,6 @@ class FaultSymptom(models.Model):
 
     def __str__(self):
         return self.local_name
-
-    @property
-    def local_name(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
 
 
 class LabourRate(models.Model):
