@@ -483,6 +483,10 @@ class RepairCall(models.Model):
     def __str__(self):
         return self.number
 
+    @property
+    def caller_phone_display(self) -> str:
+        return format_phone(self.caller_phone)
+
 
 class WorkOrderQuerySet(models.QuerySet):
     def for_user(self, user):

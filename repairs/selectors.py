@@ -43,13 +43,19 @@ def customer_lookup(*, user, query: str, limit: int = LOOKUP_LIMIT) -> dict:
             .values_list("customer_id", flat=True)[:limit]
         )
         customers = Customer.objects.for_user(user).filter(pk__in=customer_ids)
-        result["customers"] = list(
+        found = list(
             customers.prefetch_related(
                 "phones",
                 Prefetch("addresses", queryset=_addresses()),
                 Prefetch("units", queryset=units.order_by("-sale_date", "-pk")),
             ).order_by("number")
         )
+        for customer in found:
+            # The full number the typed digits belong to: picking a unit completes the caller's phone.
+            customer.matched_phone = next(
+                (p.number for p in customer.phones.all() if p.number.startswith(digits)), digits
+            )
+        result["customers"] = found
     if not result["customers"]:
         # IMEI (15 digits) or serial number (letters and digits), prefix match.
         key = query.replace(" ", "").upper()

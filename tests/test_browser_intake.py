@@ -180,7 +180,7 @@ def test_dispatcher_logs_a_new_customer_from_the_keyboard_and_dispatches(
     call = RepairCall.objects.get()
     order = WorkOrder.objects.get()
     expect(page.get_by_text(f"叫修 {call.number} 已登记。")).to_be_visible()
-    expect(page.get_by_text(f"派工单 {order.number} 已派给 天河服务网点。")).to_be_visible()
+    expect(page.get_by_text(f"派工单 {order.number} 已派给天河服务网点。")).to_be_visible()
     expect(page.locator(f"#wo-{order.pk} .status")).to_have_text("已派工")
     expect(page.locator(f"#wo-{order.pk}")).to_contain_text("天河服务网点")
     expect(page.locator(f"#wo-{order.pk}")).to_contain_text("李工")
@@ -242,10 +242,8 @@ def test_an_existing_customer_found_by_phone_prefix_and_an_appointment_after_hou
     expect(picks.nth(0)).to_contain_text("格力 KFR-35GW")
     expect(picks.nth(1)).to_contain_text("海尔 BCD-470WDPG")
 
-    # The caller's number, typed to the end, still finds her. Two units: Enter goes to the first (the
-    # latest sold), Enter again picks it.
-    page.keyboard.type("3333")
-    expect(page.locator("#id_caller_phone")).to_have_value("13922223333")
+    # Two units: Enter goes to the first (the latest sold), Enter again picks it — and picking completes
+    # the caller's number from the prefix typed.
     page.keyboard.press("Enter")
     expect(picks.nth(0)).to_be_focused()
     page.keyboard.press("Enter")
@@ -253,6 +251,7 @@ def test_an_existing_customer_found_by_phone_prefix_and_an_appointment_after_hou
     panel = page.locator("#panel")
     expect(panel.locator(".verdict")).to_have_text("免费修理")
     expect(page.locator("#id_caller_name")).to_have_value("刘女士")
+    expect(page.locator("#id_caller_phone")).to_have_value("13922223333")
     symptom = panel.locator("select[name=symptom]")
     expect(symptom).to_be_focused()
     symptom.select_option(label="不制冷")
@@ -266,7 +265,7 @@ def test_an_existing_customer_found_by_phone_prefix_and_an_appointment_after_hou
     panel.get_by_role("button", name="保存并派工").click()
 
     # The centre works 8:00–20:00: the page says so, keeps what was typed, and saves nothing.
-    expect(page.get_by_text("天河服务网点 的服务时间为 08:00 至 20:00：请在服务时间内预约。")).to_be_visible()
+    expect(page.get_by_text("天河服务网点的服务时间为 08:00 至 20:00：请在服务时间内预约。")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/repairs/calls/new/$"))
     expect(page.locator("#id_caller_phone")).to_have_value("13922223333")
     expect(page.locator("#panel input[name=dispatch-start]")).to_have_value("21:00")

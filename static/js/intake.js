@@ -17,6 +17,10 @@
     form.elements.unit.value = button.dataset.unit;
     form.elements.new_customer.value = "";
     newBox.hidden = true;
+    const phone = form.elements.caller_phone;
+    if (button.dataset.phone && button.dataset.phone.startsWith(phone.value.replace(/\D/g, ""))) {
+      phone.value = button.dataset.phone;
+    }
     if (!form.elements.caller_name.value && button.dataset.caller) {
       form.elements.caller_name.value = button.dataset.caller;
     }
