@@ -38,6 +38,9 @@ def test_the_unit_page_shows_the_warranty_position_in_chinese(client, users, fre
 
 
 def test_the_register_links_to_the_unit_page(client, users, fresh_unit):
+    from repairs.factories import WorkOrderFactory
+
+    WorkOrderFactory(call__unit=fresh_unit)
     client.force_login(users["dispatcher"])
     html = client.get(reverse("repairs:register")).content.decode()
     assert reverse("repairs:unit_detail", args=[fresh_unit.pk]) in html
