@@ -1,13 +1,16 @@
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from stdnum import luhn
 
 from aftersales.models import DailySequence
+from aftersales.numbering import next_number
 from aftersales.validators import validate_imei, validate_phone
 from network.models import Dealer, Region, ServiceCenter, Technician
 from repairs.choices import OPEN_STATUSES, WorkOrderStatus
@@ -185,18 +188,73 @@ def _assert_three_months_of_repair_calls(now):
     assert upcoming.exists()
 
 
-def test_seed_demo_scale_adds_customers_with_units_once():
+def _schema(tables):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes WHERE tablename = ANY(%s)"
+            " UNION ALL SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid::regclass::text = ANY(%s) ORDER BY 1, 2",
+            [list(tables), list(tables)],
+        )
+        return cursor.fetchall()
+
+
+def test_seed_demo_scale_adds_customers_with_units_calls_and_work_orders_once():
+    tables = ("repairs_customer", "repairs_productunit", "repairs_repaircall", "repairs_workorder")
+    schema = _schema(tables)
     call_command("seed_demo", customers=20, scale=300)
+    # 300 rows into tables of 20: loaded without their indexes and keys, which are back exactly as they were.
+    assert _schema(tables) == schema
     assert Customer.objects.filter(number__startswith="SC").count() == 300
     scale_units = ProductUnit.objects.filter(owner__number__startswith="SC")
     assert scale_units.count() == 300
+    scale_calls = RepairCall.objects.filter(customer__number__startswith="SC")
+    assert scale_calls.count() == 300
+    assert WorkOrder.objects.filter(call__in=scale_calls).count() == 300
     before = _counts()
     call_command("seed_demo", customers=20, scale=300)
     assert _counts() == before
     call_command("seed_demo", customers=20, scale=350)
     assert scale_units.count() == 350
+    assert scale_calls.count() == 350 and set(scale_calls.values_list("unit_id", flat=True)) == set(
+        scale_units.values_list("pk", flat=True)
+    )
     for imei in scale_units.exclude(imei=None).values_list("imei", flat=True):
         validate_imei(imei)
+
+    # Calls: the real number format, the day they were logged, before today, after the sale; the caller is
+    # the customer on their mobile; the work order is numbered on the same day.
+    today = timezone.localdate()
+    mobiles = dict(CustomerPhone.objects.filter(is_primary=True).values_list("customer_id", "number"))
+    orders = WorkOrder.objects.filter(call__in=scale_calls).select_related(
+        "call__unit", "center", "technician"
+    )
+    for order in orders:
+        call = order.call
+        day = timezone.localdate(call.logged_at)
+        assert re.fullmatch(rf"BX{day:%Y%m%d}-\d{{5}}", call.number)
+        assert order.number == f"PG{day:%Y%m%d}-{order.number[-5:]}" and order.created_at == call.logged_at
+        assert call.unit.sale_date <= day < today
+        assert call.caller_phone == mobiles[call.customer_id]
+        assert order.center is not None and order.appointment_end > order.appointment_start
+        assert order.technician is None or order.technician.center_id == order.center_id
+        stamp = WorkOrder.STATUS_TIMESTAMP.get(order.status)
+        assert stamp is None or getattr(order, stamp) == order.status_changed_at
+        assert order.status_changed_at <= timezone.now()
+    assert orders.filter(status=WorkOrderStatus.CLOSED).count() > 350 / 2
+    assert orders.values("status").distinct().count() >= 3
+    assert scale_calls.values("service_type").distinct().count() >= 2
+    # next_number() on a day with generated calls continues after them.
+    call = scale_calls.order_by("-number").first()
+    day = timezone.localdate(call.logged_at)
+    last_of_day = scale_calls.filter(number__startswith=call.number[:10]).order_by("-number").first().number
+    with transaction.atomic():
+        assert next_number("BX", day=day) > last_of_day
+        assert (
+            next_number("PG", day=day)
+            > orders.filter(number__startswith=f"PG{day:%Y%m%d}").latest("number").number
+        )
+
     # Ids handed out to COPY were taken from the sequences: ordinary inserts afterwards do not collide.
     unit = scale_units.order_by("-pk").first()
     later = ProductUnit.objects.create(model=unit.model, serial_number="AFTER-SCALE", owner=unit.owner)

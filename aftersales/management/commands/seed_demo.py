@@ -15,12 +15,16 @@ from warranty.demo import seed_warranty
 class Command(BaseCommand):
     help = (
         "Creates realistic demo data (idempotent: a second run creates nothing twice) and prints the demo "
-        "logins. --scale N also makes sure N benchmark customers with their units exist (bulk COPY)."
+        "logins. --scale N also makes sure N benchmark customers with their units, and a repair call with its "
+        "work order for each unit, exist (bulk COPY)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--scale", type=int, default=0, help="benchmark customers (with units) to generate"
+            "--scale",
+            type=int,
+            default=0,
+            help="benchmark customers (each with a unit, a repair call and its work order) to generate",
         )
         parser.add_argument(
             "--customers", type=int, default=500, help="realistic demo customers (default 500)"
@@ -49,9 +53,10 @@ class Command(BaseCommand):
         self.stdout.write(f"demo data ready in {time.monotonic() - started:.1f} s")
         if scale:
             scale_started = time.monotonic()
-            added = seed_scale(target=scale, today=today, log=self.stdout.write)
+            added = seed_scale(target=scale, now=now, log=self.stdout.write)
             self.stdout.write(
-                f"scale: {added} customers with units added in {time.monotonic() - scale_started:.1f} s"
+                f"scale: {added.customers} customers with units, {added.calls} repair calls with work orders"
+                f" added in {time.monotonic() - scale_started:.1f} s"
             )
         self.stdout.write("")
         print_logins(self.stdout.write)
