@@ -34,8 +34,7 @@ def work_order_search(queryset, value: str):
         if len(digits) == 15 and not digits.startswith("0"):
             return queryset.filter(call__unit__imei=digits)
         if digits[0] in "01" and len(digits) <= 12:
-            customers = CustomerPhone.objects.filter(number__startswith=digits).values("customer_id")
-            return queryset.filter(Q(call__caller_phone__startswith=digits) | Q(call__customer__in=customers))
+            return _phone_search(queryset, digits)
         units = ProductUnit.objects.filter(Q(imei__startswith=digits) | Q(serial_number__startswith=key))
         return queryset.filter(call__unit__in=units.values("pk"))
     if re.match(r"^[A-Z0-9\-/]+$", key):
@@ -43,6 +42,33 @@ def work_order_search(queryset, value: str):
             call__unit__in=ProductUnit.objects.filter(serial_number__startswith=key).values("pk")
         )
     return queryset.filter(call__customer__in=Customer.objects.filter(name__startswith=value).values("pk"))
+
+
+PHONE_MATCH_CAP = 1000
+
+
+def _phone_search(queryset, digits: str):
+    """Calls whose caller's phone, or whose customer's phone, starts with the digits.
+
+    The two prefix look-ups run first on their own indexes; the work orders are then found by literal
+    ids (an OR of two subqueries makes PostgreSQL scan the whole register). A prefix so short that it
+    matches more than PHONE_MATCH_CAP rows falls back to the subqueries: slower, never incomplete."""
+    from .models import RepairCall
+
+    customer_ids = list(
+        CustomerPhone.objects.filter(number__startswith=digits).values_list("customer_id", flat=True)[
+            : PHONE_MATCH_CAP + 1
+        ]
+    )
+    call_ids = list(
+        RepairCall.objects.filter(caller_phone__startswith=digits).values_list("pk", flat=True)[
+            : PHONE_MATCH_CAP + 1
+        ]
+    )
+    if len(customer_ids) > PHONE_MATCH_CAP or len(call_ids) > PHONE_MATCH_CAP:
+        customers = CustomerPhone.objects.filter(number__startswith=digits).values("customer_id")
+        return queryset.filter(Q(call__caller_phone__startswith=digits) | Q(call__customer__in=customers))
+    return queryset.filter(Q(call_id__in=call_ids) | Q(call__customer_id__in=customer_ids))
 
 
 class WorkOrderFilterSet(django_filters.FilterSet):
@@ -53,7 +79,9 @@ class WorkOrderFilterSet(django_filters.FilterSet):
             attrs={"placeholder": _("Phone, name, serial/IMEI, call or work-order number")}
         ),
     )
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=WorkOrderStatus.choices)
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=WorkOrderStatus.choices, distinct=False
+    )
     center = django_filters.ModelChoiceFilter(
         label=_("Service centre"), queryset=ServiceCenter.objects.none()
     )

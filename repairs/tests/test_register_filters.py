@@ -205,6 +205,14 @@ def test_the_search_box(register, query, expected):
     assert found(register, q=query(register)) == expected
 
 
+@pytest.mark.parametrize("query", ["1381", "1370", "13"])
+def test_a_phone_prefix_matching_more_rows_than_the_cap_still_finds_them_all(register, monkeypatch, query):
+    expected = found(register, q=query)
+    monkeypatch.setattr("repairs.filters.PHONE_MATCH_CAP", 0)
+
+    assert found(register, q=query) == expected
+
+
 def test_ordering(register):
     assert ordered(register, "created") == ["closed", "new", "dispatched", "in_repair"]
     assert ordered(register, "-created") == ["in_repair", "dispatched", "new", "closed"]
