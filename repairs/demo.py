@@ -698,8 +698,8 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
     t = story.add(t, dispatch)
     if kind == "guided":
         # The centre phones the customer before the visit and the fault is solved by guidance; the
-        # hotline's callback then closes the order. (Guidance straight from "new" cannot be closed: a
-        # closed order must have a centre, constraint work_order_dispatched_has_center.)
+        # hotline's callback then closes the order. (The hotline's own guidance, straight from "new",
+        # is the pending case above.)
         t = story.add(
             min(start - dt.timedelta(minutes=10), t + _minutes(rng, 10, 120)),
             lambda at: work_order_guide_by_phone(
