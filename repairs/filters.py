@@ -50,25 +50,27 @@ PHONE_MATCH_CAP = 1000
 def _phone_search(queryset, digits: str):
     """Calls whose caller's phone, or whose customer's phone, starts with the digits.
 
-    The two prefix look-ups run first on their own indexes; the work orders are then found by literal
-    ids (an OR of two subqueries makes PostgreSQL scan the whole register). A prefix so short that it
-    matches more than PHONE_MATCH_CAP rows falls back to the subqueries: slower, never incomplete."""
+    The prefix look-ups run first on their own indexes and give call ids; the work orders are then found
+    by `call_id IN (…)` (an OR across the call and work-order tables makes PostgreSQL join both million-
+    row tables). A prefix so short that it matches more than PHONE_MATCH_CAP calls falls back to
+    subqueries: slower, never incomplete."""
     from .models import RepairCall
 
-    customer_ids = list(
-        CustomerPhone.objects.filter(number__startswith=digits).values_list("customer_id", flat=True)[
-            : PHONE_MATCH_CAP + 1
-        ]
+    cap = PHONE_MATCH_CAP + 1
+    customers = CustomerPhone.objects.filter(number__startswith=digits).values("customer_id")
+    by_caller = list(
+        RepairCall.objects.filter(caller_phone__startswith=digits).values_list("pk", flat=True)[:cap]
     )
-    call_ids = list(
-        RepairCall.objects.filter(caller_phone__startswith=digits).values_list("pk", flat=True)[
-            : PHONE_MATCH_CAP + 1
-        ]
-    )
-    if len(customer_ids) > PHONE_MATCH_CAP or len(call_ids) > PHONE_MATCH_CAP:
-        customers = CustomerPhone.objects.filter(number__startswith=digits).values("customer_id")
-        return queryset.filter(Q(call__caller_phone__startswith=digits) | Q(call__customer__in=customers))
-    return queryset.filter(Q(call_id__in=call_ids) | Q(call__customer_id__in=customer_ids))
+    by_customer = list(RepairCall.objects.filter(customer__in=customers).values_list("pk", flat=True)[:cap])
+    call_ids = set(by_caller) | set(by_customer)
+    if len(call_ids) > PHONE_MATCH_CAP:
+        calls = (
+            RepairCall.objects.filter(caller_phone__startswith=digits)
+            .values("pk")
+            .union(RepairCall.objects.filter(customer__in=customers).values("pk"))
+        )
+        return queryset.filter(call_id__in=calls)
+    return queryset.filter(call_id__in=call_ids)
 
 
 class WorkOrderFilterSet(django_filters.FilterSet):
