@@ -5,9 +5,15 @@ from .models import (
     Customer,
     CustomerAddress,
     CustomerPhone,
+    FaultSymptom,
+    LabourRate,
+    LoanerUnit,
     ProductCategory,
     ProductModel,
     ProductUnit,
+    RepairCall,
+    WorkOrder,
+    WorkOrderEvent,
 )
 
 
@@ -54,4 +60,67 @@ class ProductUnitAdmin(admin.ModelAdmin):
     search_fields = ["=serial_number", "=imei", "=owner__number"]
     autocomplete_fields = ["owner", "dealer", "model"]
     list_select_related = ["model", "owner", "dealer"]
+    show_full_result_count = False
+
+
+@admin.register(FaultSymptom)
+class FaultSymptomAdmin(admin.ModelAdmin):
+    list_display = ["category", "code", "name", "name_en", "sort_order"]
+    list_filter = ["category"]
+
+
+@admin.register(LabourRate)
+class LabourRateAdmin(admin.ModelAdmin):
+    list_display = ["category", "code", "name", "amount", "active"]
+    list_filter = ["category", "active"]
+
+
+@admin.register(LoanerUnit)
+class LoanerUnitAdmin(admin.ModelAdmin):
+    list_display = ["serial_number", "description", "center", "category", "status"]
+    list_filter = ["center", "status"]
+    search_fields = ["=serial_number"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Calls and work orders change only through repairs.services (the register's pages); the admin
+    shows them, with the event trail, and never edits them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WorkOrderEventInline(admin.TabularInline):
+    model = WorkOrderEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RepairCall)
+class RepairCallAdmin(ReadOnlyAdmin):
+    list_display = ["number", "logged_at", "customer", "unit", "service_type", "priority", "channel"]
+    list_filter = ["service_type", "channel", "priority"]
+    search_fields = ["=number", "=caller_phone"]
+    list_select_related = ["customer", "unit__model"]
+    show_full_result_count = False
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(ReadOnlyAdmin):
+    list_display = ["number", "created_at", "status", "center", "technician", "appointment_start"]
+    list_filter = ["status", "mode"]
+    search_fields = ["=number", "=call__number"]
+    list_select_related = ["center", "technician"]
+    inlines = [WorkOrderEventInline]
     show_full_result_count = False

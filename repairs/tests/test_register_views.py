@@ -286,3 +286,17 @@ def test_phone_guidance_at_intake_sets_the_callback(client, users, hotline):
     call = RepairCall.objects.get()
     assert call.work_orders.get().status == WorkOrderStatus.PHONE_GUIDED
     assert before + dt.timedelta(hours=2) <= call.callback_due_at <= timezone.now() + dt.timedelta(hours=2)
+
+
+def test_the_admin_shows_work_orders_with_their_events_and_never_edits_them(admin_client):
+    order = WorkOrderFactory(status=WorkOrderStatus.NEW)
+    WorkOrderEvent.objects.create(work_order=order, from_status="", to_status="new", note="登记叫修")
+    assert order.number in admin_client.get(reverse("admin:repairs_workorder_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:repairs_workorder_change", args=[order.pk])).content.decode()
+    assert "登记叫修" in page
+    response = admin_client.post(
+        reverse("admin:repairs_workorder_change", args=[order.pk]), {"status": "closed"}
+    )
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.status == WorkOrderStatus.NEW
