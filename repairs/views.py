@@ -27,13 +27,14 @@ from .choices import (
     TRANSITIONS,
     CallChannel,
     CallCustomerRequest,
+    LoanerStatus,
     Priority,
     ServiceMode,
     ServiceType,
     WorkOrderStatus,
 )
 from .filters import WorkOrderFilterSet
-from .forms import DispatchForm, IntakeForm, NewCustomerForm, NewUnitForm, NoteForm
+from .forms import DispatchForm, IntakeForm, NewCustomerForm, NewUnitForm, NoteForm, districts
 from .models import CarryIn, FaultSymptom, LoanerLoan, LoanerUnit, ProductUnit, Quote, RepairCall, WorkOrder
 
 INTAKE_ROLES = (Role.DISPATCHER, Role.MANAGER)
@@ -222,16 +223,9 @@ def _panel_context(request, *, unit, data, dispatch_form=None, form=None) -> dic
             .first()
         )
         region = address.region if address else None
-    if data.get("new-region"):
-        region = NewCustomerForm(data).fields["region"].queryset.filter(pk=data.get("new-region")).first()
-    if data.get("service_region"):
-        region = (
-            IntakeForm(user=request.user)
-            .fields["service_region"]
-            .queryset.filter(pk=data["service_region"])
-            .first()
-            or region
-        )
+    for key in ("new-region", "service_region"):
+        if str(data.get(key) or "").isdigit():
+            region = districts().filter(pk=data[key]).first() or region
     day = DispatchForm.initial_window(now)["day"]
     suggestions = selectors.dispatch_suggestions(unit=unit, region=region, day=day) if region else []
     if dispatch_form is None:
@@ -262,7 +256,7 @@ def _panel_context(request, *, unit, data, dispatch_form=None, form=None) -> dic
                 categories=unit.model.category_id
             ),
             "form_data": data,
-            "districts": IntakeForm(user=request.user).fields["service_region"].queryset,
+            "districts": districts(),
             "suggested_center_ids": {s["center"].pk for s in suggestions},
             "request_choices": CallCustomerRequest.choices,
             "priority_choices": Priority.choices,
@@ -455,6 +449,11 @@ def call_detail(request, pk):
         raise Http404 from exc
     orders = list(call.work_orders.all())
     now = timezone.now()
+    loaners: dict[int, list] = {}
+    for loaner in LoanerUnit.objects.filter(
+        center_id__in={o.center_id for o in orders if o.center_id}, status=LoanerStatus.AVAILABLE
+    ):
+        loaners.setdefault(loaner.center_id, []).append(loaner)
     for order in orders:
         order.allowed = [
             (s, WorkOrderStatus(s).label)
@@ -466,11 +465,7 @@ def call_detail(request, pk):
             if order.status == WorkOrderStatus.NEW
             else None
         )
-        order.loaners = (
-            LoanerUnit.objects.filter(center_id=order.center_id, status="available")
-            if order.center_id
-            else []
-        )
+        order.loaners = loaners.get(order.center_id, [])
     decision = call.warranty_decision.result if call.warranty_decision else None
     return render(
         request,
