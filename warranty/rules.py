@@ -491,8 +491,10 @@ def decide(facts: Facts, policy: Policy | None, rest_days: Iterable[dt.date] = f
             if (
                 repair.returned_on is not None
                 and repair.same_fault
+                # From the day the product comes back (a fault that day is within the guarantee too)
+                # to 30 days after it, the first day not counted (Civil Code art. 201).
                 and repair.returned_on
-                < report
+                <= report
                 <= repair.returned_on + dt.timedelta(days=policy.repair_guarantee_days)
             ):
                 draft.offer(FREE_REPAIR, REPAIRER)

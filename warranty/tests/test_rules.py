@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from warranty.calendar import rest_days
@@ -374,6 +374,13 @@ def test_the_same_fault_within_30_days_of_a_repair_is_free_even_after_the_period
     assert ev(report=D(2027, 1, 28), repairs=repairs).verdict == "paid_repair"
 
 
+def test_the_same_fault_on_the_day_the_repaired_product_comes_back_is_free():
+    repairs = [RepairRecord(D(2027, 3, 1), D(2027, 3, 3), same_fault=True)]
+    decision = ev(report=D(2027, 3, 3), repairs=repairs)
+    assert (decision.verdict, decision.liable) == ("free_repair", "repairer")
+    assert "repair.guarantee" in rules_of(decision)
+
+
 def test_a_different_fault_after_the_period_is_paid():
     repairs = [RepairRecord(D(2026, 12, 20), D(2026, 12, 28), same_fault=False)]
     assert ev(report=D(2027, 1, 20), repairs=repairs).verdict == "paid_repair"
@@ -566,6 +573,23 @@ STRENGTH = {"return": 3, "exchange": 2, "free_repair": 1, "paid_repair": 0}
 
 @settings(max_examples=400, deadline=None)
 @given(facts_pairs())
+@example(  # found by hypothesis: the repair guarantee did not cover the day the product came back
+    (
+        Facts(
+            category="air_conditioner",
+            component="accessory",
+            report_date=dt.date(2020, 7, 2),
+            factory_date=dt.date(2020, 1, 1),
+            performance_fault=False,
+            repairs=(
+                RepairRecord(
+                    dt.date(2020, 7, 2), dt.date(2020, 7, 2), performance_fault=False, same_fault=True
+                ),
+            ),
+        ),
+        dt.date(2020, 7, 3),
+    )
+)
 def test_a_later_report_never_gives_a_stronger_remedy(pair):
     facts, later = pair
     policy = DEFAULT_POLICIES[facts.category]
