@@ -53,6 +53,22 @@ _CUSTOMER_EDIT = [
     "repairs.add_productunit",
     "repairs.change_productunit",
 ]
+_INVENTORY_VIEW = [
+    f"inventory.view_{model}"
+    for model in (
+        "part",
+        "warehouse",
+        "stocklevel",
+        "stockmovement",
+        "partrequest",
+        "partrequestline",
+        "depositaccount",
+        "depositentry",
+        "creditentry",
+        "defectivereturn",
+        "reordersuggestion",
+    )
+]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DISPATCHER: _MASTER_VIEW + _CUSTOMER_EDIT,
     Role.TECHNICIAN: [
@@ -63,10 +79,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "repairs.view_productunit",
         "warranty.view_warrantydecision",
         "warranty.view_extendedwarranty",
+        "inventory.view_part",
     ],
-    Role.SUPERVISOR: _MASTER_VIEW + ["network.change_technician"],
+    Role.SUPERVISOR: _MASTER_VIEW + _INVENTORY_VIEW + ["network.change_technician"],
     Role.MANAGER: _MASTER_VIEW
     + _CUSTOMER_EDIT
+    + _INVENTORY_VIEW
+    + ["inventory.view_inventorysettings", "inventory.change_inventorysettings"]
     + [
         f"{app}.{action}_{model}"
         for app, model in [
@@ -80,6 +99,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             ("warranty", "warrantypolicy"),
             ("warranty", "componentperiod"),
             ("warranty", "extendedwarranty"),
+            ("inventory", "part"),
+            ("inventory", "warehouse"),
         ]
         for action in ("add", "change", "delete")
     ],

@@ -23,5 +23,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("repairs/", include("repairs.urls")),
     path("network/", include("network.urls")),
+    path("inventory/", include("inventory.urls")),
     path("api/v1/", include((api_v1, "api"))),
 ]
