@@ -14,6 +14,7 @@ import os
 from datetime import timedelta
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
 
@@ -26,5 +27,11 @@ app.conf.beat_schedule = {
     "beat-heartbeat": {
         "task": "aftersales.tasks.beat_heartbeat",
         "schedule": timedelta(seconds=30),
+    },
+    # Spare parts: what to order from the supplier or ask the central warehouse for, before the day starts
+    # (crontab in CELERY_TIMEZONE, Asia/Shanghai).
+    "inventory-reorder-suggestions": {
+        "task": "inventory.tasks.reorder_suggestions_daily",
+        "schedule": crontab(hour=6, minute=0),
     },
 }

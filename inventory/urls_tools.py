@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Tools: the initial stock import and the reorder suggestions."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views_tools
+
+urlpatterns = [
+    path("import/", views_tools.stock_import, name="import"),
+    path("reorder/", views_tools.reorder, name="reorder"),
+]
