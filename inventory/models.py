@@ -536,7 +536,19 @@ class DepositAccount(models.Model):
         return self.credit_limit - self.credit_used_amount
 
 
-class DepositEntry(models.Model):
+class _AppendOnlyEntry:
+    """The ORM side of the ledgers' append-only trigger: an entry is written once, never changed or deleted."""
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("Ledger entries are never changed: record a correcting entry."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Ledger entries are never deleted: record a correcting entry."))
+
+
+class DepositEntry(_AppendOnlyEntry, models.Model):
     """The deposit ledger: payments and refunds, append-only."""
 
     account = models.ForeignKey(
@@ -574,7 +586,7 @@ class DepositEntry(models.Model):
         return f"{self.get_kind_display()} {self.amount}"
 
 
-class CreditEntry(models.Model):
+class CreditEntry(_AppendOnlyEntry, models.Model):
     """The parts-credit ledger: what raised or lowered a centre's credit used, append-only."""
 
     account = models.ForeignKey(

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
+from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,6 +59,11 @@ from .models import (
 
 # Work orders parts can be issued to: still open, or completed and not yet closed.
 ISSUABLE_STATUSES = OPEN_STATUSES | {WorkOrderStatus.COMPLETED}
+# Bounds of what the columns hold: quantities are 32-bit integers, money has 12 digits before the point.
+MAX_QUANTITY = 1_000_000
+MAX_AMOUNT = Decimal("999999999999.99")
+MAX_RATIO = Decimal("999.99")
+IDEMPOTENCY_KEY_MAX = 56  # the column holds 64, a multi-line post adds ":<line>"
 
 
 class InsufficientStock(ValidationError):
@@ -84,14 +90,24 @@ def _require(user, *roles: str) -> None:
         raise ValidationError(_("You are not allowed to do this."), code="forbidden")
 
 
-def _quantity(value, field: str = "quantity") -> int:
-    """A whole, positive quantity, or a ValidationError in the user's language."""
+def _whole(value, field: str = "quantity") -> int:
+    """A whole number of pieces (either sign) within what the ledger holds."""
     try:
         number = int(value)
-    except (TypeError, ValueError):
+        if isinstance(value, Decimal | float) and number != value:
+            raise ValueError
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
         raise ValidationError({field: _("The quantity must be a whole number.")}) from None
-    if isinstance(value, Decimal | float) and number != value:
-        raise ValidationError({field: _("The quantity must be a whole number.")})
+    if abs(number) > MAX_QUANTITY:
+        raise ValidationError(
+            {field: _("The quantity cannot be more than %(most)s.") % {"most": f"{MAX_QUANTITY:,}"}}
+        )
+    return number
+
+
+def _quantity(value, field: str = "quantity") -> int:
+    """A whole, positive quantity, or a ValidationError in the user's language."""
+    number = _whole(value, field)
     if number <= 0:
         raise ValidationError({field: _("The quantity must be greater than zero.")})
     return number
@@ -102,11 +118,48 @@ def _amount(value, field: str = "amount") -> Decimal:
         raise TypeError("amounts are Decimal or str, never float")
     try:
         amount = money(value)
-    except Exception:
+        if not amount.is_finite():
+            raise ArithmeticError
+    except (TypeError, ValueError, ArithmeticError):
         raise ValidationError({field: _("Enter an amount in yuan, e.g. 1200.00.")}) from None
     if amount <= 0:
         raise ValidationError({field: _("The amount must be greater than zero.")})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({field: _("The amount is too large.")})
     return amount
+
+
+def _text(value, field: str, max_length: int, *, required_message: str | None = None) -> str:
+    """Stripped free text that fits its column; required when `required_message` is given."""
+    text = (value or "").strip()
+    if required_message and not text:
+        raise ValidationError({field: required_message})
+    if len(text) > max_length:
+        raise ValidationError(
+            {
+                field: _("At most %(most)s characters (this has %(length)s).")
+                % {"most": max_length, "length": len(text)}
+            }
+        )
+    return text
+
+
+def _ratio_text(ratio: Decimal) -> str:
+    """3.00 → "3", 2.50 → "2.5", 10.00 → "10" (never "1E+1")."""
+    return format(ratio.normalize(), "f")
+
+
+def _lock_key(idempotency_key: str | None) -> None:
+    """Serialises callers retrying with the same key until the first one commits or rolls back, so the
+    replay check below it is decided under a lock (the unique column is only the backstop)."""
+    if not idempotency_key:
+        return
+    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+        raise ValueError(f"idempotency keys are at most {IDEMPOTENCY_KEY_MAX} characters")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"inventory:{idempotency_key}"]
+        )
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -141,17 +194,7 @@ def _post(
 ) -> list[StockMovement]:
     """Appends movements and moves the levels, all or nothing. Must run inside the caller's transaction."""
     assert transaction.get_connection().in_atomic_block, "_post() runs inside the caller's transaction"
-    keys = sorted({(m.warehouse.pk, m.part.pk) for m in moves})
-    StockLevel.objects.bulk_create(
-        [StockLevel(warehouse_id=w, part_id=p, updated_at=now) for w, p in keys], ignore_conflicts=True
-    )
-    condition = Q(pk__in=[])
-    for w, p in keys:
-        condition |= Q(warehouse_id=w, part_id=p)
-    levels = {
-        (lv.warehouse_id, lv.part_id): lv
-        for lv in StockLevel.objects.select_for_update().filter(condition).order_by("pk")
-    }
+    levels = _lock_levels({(m.warehouse.pk, m.part.pk) for m in moves}, now=now)
     # Work on copies: the rows are only written when every line passed.
     balance = {key: [lv.quantity, lv.value_amount] for key, lv in levels.items()}
     shortages = []
@@ -207,10 +250,28 @@ def _post(
     return movements
 
 
+def _lock_levels(keys: Iterable[tuple[int, int]], *, now) -> dict[tuple[int, int], StockLevel]:
+    """Makes sure the (warehouse, part) level rows exist and locks them in primary-key order. An operation
+    touching levels in two steps (a transfer: out, then in) locks all of them here first, so two operations
+    never take the same rows in opposite orders (and deadlock)."""
+    keys = sorted(set(keys))
+    StockLevel.objects.bulk_create(
+        [StockLevel(warehouse_id=w, part_id=p, updated_at=now) for w, p in keys], ignore_conflicts=True
+    )
+    condition = Q(pk__in=[])
+    for w, p in keys:
+        condition |= Q(warehouse_id=w, part_id=p)
+    return {
+        (lv.warehouse_id, lv.part_id): lv
+        for lv in StockLevel.objects.select_for_update().filter(condition).order_by("pk")
+    }
+
+
 def _replayed(idempotency_key: str | None) -> list[StockMovement] | None:
     """The movements an earlier call with the same key posted (a retried request does nothing twice)."""
     if not idempotency_key:
         return None
+    _lock_key(idempotency_key)
     found = list(
         StockMovement.objects.filter(
             Q(idempotency_key=idempotency_key) | Q(idempotency_key__startswith=f"{idempotency_key}:")
@@ -264,8 +325,21 @@ def _merge_lines(lines: Iterable[tuple[Part, object]]) -> list[tuple[Part, int]]
 
 def _account(center, *, lock: bool = True) -> DepositAccount:
     DepositAccount.objects.get_or_create(center=center)
-    qs = DepositAccount.objects.select_for_update() if lock else DepositAccount.objects
+    qs = DepositAccount.objects.select_for_update(no_key=True) if lock else DepositAccount.objects
     return qs.get(center=center)
+
+
+def _accounts(*centers) -> dict[int, DepositAccount]:
+    """Locks several centres' accounts in primary-key order (two transfers in opposite directions between
+    two centres must not take them in opposite orders)."""
+    for center in centers:
+        DepositAccount.objects.get_or_create(center=center)
+    return {
+        account.center_id: account
+        for account in DepositAccount.objects.select_for_update(no_key=True)
+        .filter(center__in=[c.pk for c in centers])
+        .order_by("pk")
+    }
 
 
 def _credit(
@@ -335,7 +409,7 @@ def _credit_message(position: dict) -> str:
     ) % {
         "limit": position["limit"],
         "deposit": position["deposit"],
-        "ratio": position["ratio"].normalize(),
+        "ratio": _ratio_text(position["ratio"]),
         "used": position["used"],
         "committed": position["committed"],
         "requested": position["requested"],
@@ -346,10 +420,14 @@ def _credit_message(position: dict) -> str:
 
 def _transfer_credit(source: Warehouse, destination: Warehouse, value: Decimal, **kwargs) -> None:
     """Parts moving into a centre use its credit; parts leaving a centre for another warehouse free it."""
-    if source.kind == WarehouseKind.CENTER and value:
-        _credit(_account(source.center), CreditEntryKind.RETURNED, -value, **kwargs)
-    if destination.kind == WarehouseKind.CENTER and value:
-        _credit(_account(destination.center), CreditEntryKind.SHIPPED, value, **kwargs)
+    centers = [w.center for w in (source, destination) if w.kind == WarehouseKind.CENTER]
+    if not value or not centers:
+        return
+    accounts = _accounts(*centers)
+    if source.kind == WarehouseKind.CENTER:
+        _credit(accounts[source.center_id], CreditEntryKind.RETURNED, -value, **kwargs)
+    if destination.kind == WarehouseKind.CENTER:
+        _credit(accounts[destination.center_id], CreditEntryKind.SHIPPED, value, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -368,6 +446,7 @@ def stock_receive(
 ) -> list[StockMovement]:
     """Receipt from a supplier: lines of (part, quantity, unit cost)."""
     now = now or timezone.now()
+    reference = _text(reference, "reference", 40)
     with transaction.atomic():
         if (done := _replayed(idempotency_key)) is not None:
             return done
@@ -379,6 +458,8 @@ def stock_receive(
                 cost = money(unit_cost)
                 if cost < 0:
                     raise ValidationError(_("The unit cost cannot be negative."))
+                if cost * q > MAX_AMOUNT:
+                    raise ValidationError(_("The amount is too large."))
             except (ValidationError, ArithmeticError, TypeError) as exc:
                 message = (
                     exc.messages[0]
@@ -417,8 +498,11 @@ def stock_transfer(
     now = now or timezone.now()
     if source.pk == destination.pk:
         raise ValidationError(_("A transfer needs two different warehouses."))
+    reference = _text(reference, "reference", 40)
+    merged = _merge_lines(lines)
     with transaction.atomic():
-        merged = _merge_lines(lines)
+        # Both ends at once, in primary-key order: a transfer the other way must not lock them reversed.
+        _lock_levels([(w.pk, part.pk) for part, _q in merged for w in (source, destination)], now=now)
         out = _post(
             [Move(source, part, -q) for part, q in merged],
             kind=MovementKind.TRANSFER_OUT,
@@ -443,13 +527,8 @@ def stock_adjust(
 ) -> StockMovement:
     """A count correction (盘点调整): signed quantity, always with a reason."""
     now = now or timezone.now()
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the count is corrected.")})
-    try:
-        q = int(quantity)
-    except (TypeError, ValueError):
-        raise ValidationError({"quantity": _("The quantity must be a whole number.")}) from None
+    reason = _text(reason, "reason", 200, required_message=_("Say why the count is corrected."))
+    q = _whole(quantity)
     if q == 0:
         raise ValidationError({"quantity": _("A correction of zero changes nothing.")})
     with transaction.atomic():
@@ -484,12 +563,16 @@ def part_issue(
     product's model needs a reason. A returnable part gets one defective-return tag per piece."""
     now = now or timezone.now()
     q = _quantity(quantity)
-    reason = (reason or "").strip()
+    reason = _text(reason, "reason", 200)
+    serial_number = _text(serial_number, "serial_number", 40)
+    old_serial = _text(old_serial, "old_serial", 40)
     with transaction.atomic():
         if (done := _replayed(idempotency_key)) is not None:
             return done[0]
+        # Locked before its status is read: a work order being closed or cancelled meanwhile waits.
         order = (
-            WorkOrder.objects.select_related("call__unit__model", "center")
+            WorkOrder.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("call__unit__model", "center")
             .only("status", "number", "center", "call__service_type", "call__unit__model")
             .get(pk=work_order.pk)
         )
@@ -515,7 +598,7 @@ def part_issue(
             raise ValidationError({"quantity": _("Parts with serial numbers are issued one at a time.")})
         warehouse = _center_warehouse(order.center)
         (movement,) = _post(
-            [Move(warehouse, part, -q, serial_number=(serial_number or "").strip())],
+            [Move(warehouse, part, -q, serial_number=serial_number)],
             kind=MovementKind.ISSUE,
             acting_user=acting_user,
             now=now,
@@ -525,9 +608,8 @@ def part_issue(
             idempotency_key=idempotency_key,
         )
         if part.return_required:
-            per_piece = money(-movement.value_amount / q)
             due = timezone.localdate(now) + dt.timedelta(days=part.return_within_days)
-            for _i in range(q):
+            for per_piece in _split(-movement.value_amount, q):
                 DefectiveReturn.objects.create(
                     number=next_number("JJ", day=timezone.localdate(now)),
                     center=order.center,
@@ -535,7 +617,7 @@ def part_issue(
                     part=part,
                     issue_movement=movement,
                     value_amount=per_piece,
-                    old_serial=(old_serial or "").strip(),
+                    old_serial=old_serial,
                     new_serial=movement.serial_number,
                     due_on=due,
                     created_at=now,
@@ -554,6 +636,13 @@ def part_issue(
         return movement
 
 
+def _split(total: Decimal, pieces: int) -> list[Decimal]:
+    """`total` in `pieces` parts that differ by at most a fen and add up to it exactly."""
+    cents = int(total * 100)
+    base, extra = divmod(cents, pieces)
+    return [Decimal(base + (1 if i < extra else 0)).scaleb(-2) for i in range(pieces)]
+
+
 def issued_quantity(*, work_order: WorkOrder, part: Part) -> int:
     """Net pieces of a part on a work order (issued minus returned)."""
     total = StockMovement.objects.filter(
@@ -569,11 +658,13 @@ def part_return(
     defective-return tags (newest first) are cancelled."""
     now = now or timezone.now()
     q = _quantity(quantity)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the part comes back.")})
+    reason = _text(reason, "reason", 200, required_message=_("Say why the part comes back."))
     with transaction.atomic():
-        order = WorkOrder.objects.select_for_update().select_related("call").get(pk=work_order.pk)
+        order = (
+            WorkOrder.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("call")
+            .get(pk=work_order.pk)
+        )
         issues = list(
             StockMovement.objects.filter(
                 work_order=order, part=part, kind__in=[MovementKind.ISSUE, MovementKind.RETURN]
@@ -632,7 +723,11 @@ def _request_event(request: PartRequest, old: str, new: str, actor, at, note: st
 
 
 def _lock_request(request: PartRequest) -> PartRequest:
-    return PartRequest.objects.select_for_update().select_related("center").get(pk=request.pk)
+    return (
+        PartRequest.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("center")
+        .get(pk=request.pk)
+    )
 
 
 def _request_move(request: PartRequest, new: str) -> None:
@@ -661,6 +756,10 @@ def part_request_submit(
     above a limit it waits for a manager; over the credit it is refused, or sent to a manager (by setting),
     with the numbers in the message."""
     now = now or timezone.now()
+    if not _own_center(acting_user, center):
+        raise ValidationError(_("You are not allowed to do this."), code="forbidden")
+    _center_warehouse(center)  # the parts must have somewhere to go
+    note = _text(note, "note", 300)
     merged = _merge_lines(lines)
     inactive = [part.code for part, _q in merged if not part.active]
     if inactive:
@@ -694,7 +793,7 @@ def part_request_submit(
             work_order=work_order,
             status=PartRequestStatus.PENDING if reasons else PartRequestStatus.APPROVED,
             amount=amount,
-            note=(note or "").strip(),
+            note=note,
             approval_reason=" ".join(reasons)[:300],
             requested_by=acting_user,
             requested_at=now,
@@ -726,6 +825,7 @@ def part_request_approve(*, request: PartRequest, acting_user, note: str = "", n
     """A manager approves a request above the limits (and, by doing so, any credit it goes over)."""
     now = now or timezone.now()
     _require(acting_user, Role.MANAGER)
+    note = _text(note, "note", 300)
     with transaction.atomic():
         request = _lock_request(request)
         _request_move(request, PartRequestStatus.APPROVED)
@@ -741,15 +841,13 @@ def part_request_approve(*, request: PartRequest, acting_user, note: str = "", n
 def part_request_reject(*, request: PartRequest, reason: str, acting_user, now=None) -> PartRequest:
     now = now or timezone.now()
     _require(acting_user, Role.MANAGER)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the request is rejected.")})
+    reason = _text(reason, "reason", 300, required_message=_("Say why the request is rejected."))
     with transaction.atomic():
         request = _lock_request(request)
         _request_move(request, PartRequestStatus.REJECTED)
         old = request.status
         request.status = PartRequestStatus.REJECTED
-        request.rejection_reason = reason[:300]
+        request.rejection_reason = reason
         request.decided_by = acting_user
         request.decided_at = now
         request.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at"])
@@ -860,6 +958,7 @@ def deposit_pay(
     now = now or timezone.now()
     _require(acting_user, Role.MANAGER)
     amount = _amount(amount)
+    reference, note = _text(reference, "reference", 60), _text(note, "note", 200)
     with transaction.atomic():
         account = _account(center)
         account.deposit_amount += amount
@@ -885,6 +984,7 @@ def deposit_refund(
     now = now or timezone.now()
     _require(acting_user, Role.MANAGER)
     amount = _amount(amount)
+    reference, note = _text(reference, "reference", 60), _text(note, "note", 200)
     with transaction.atomic():
         account = _account(center)
         if amount > account.deposit_amount:
@@ -906,7 +1006,7 @@ def deposit_refund(
                     % {
                         "limit": limit_after,
                         "deposit": remaining,
-                        "ratio": account.leverage_ratio.normalize(),
+                        "ratio": _ratio_text(account.leverage_ratio),
                         "used": account.credit_used_amount,
                         "most": max(
                             ZERO,
@@ -937,11 +1037,17 @@ def deposit_set_ratio(*, center, ratio, acting_user, now=None) -> DepositAccount
     now = now or timezone.now()
     _require(acting_user, Role.MANAGER)
     try:
-        ratio = Decimal(str(ratio)).quantize(Decimal("0.01"))
-    except ArithmeticError:
+        ratio = Decimal(str(ratio).strip()).quantize(Decimal("0.01"))
+        if not ratio.is_finite():
+            raise ArithmeticError
+    except (ArithmeticError, ValueError):
         raise ValidationError({"leverage_ratio": _("Enter a number such as 3 or 2.5.")}) from None
     if ratio <= 0:
         raise ValidationError({"leverage_ratio": _("The leverage ratio must be greater than zero.")})
+    if ratio > MAX_RATIO:
+        raise ValidationError(
+            {"leverage_ratio": _("The leverage ratio cannot be more than %(most)s.") % {"most": MAX_RATIO}}
+        )
     with transaction.atomic():
         account = _account(center)
         account.leverage_ratio = ratio
@@ -955,6 +1061,7 @@ def parts_payment_record(*, center, amount, acting_user, reference: str = "", no
     now = now or timezone.now()
     _require(acting_user, Role.MANAGER)
     amount = _amount(amount)
+    reference = _text(reference, "reference", 60)
     with transaction.atomic():
         account = _account(center)
         if amount > account.credit_used_amount:
@@ -977,7 +1084,12 @@ def parts_payment_record(*, center, amount, acting_user, reference: str = "", no
 
 
 def _lock_tag(tag: DefectiveReturn) -> DefectiveReturn:
-    return DefectiveReturn.objects.select_for_update().select_related("center", "part").get(pk=tag.pk)
+    # Only the tag's row: FOR UPDATE on the joined part would hold up every stock movement of that part.
+    return (
+        DefectiveReturn.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("center", "part")
+        .get(pk=tag.pk)
+    )
 
 
 def _tag_state(tag: DefectiveReturn, *allowed: str) -> None:
@@ -992,21 +1104,31 @@ def _own_center(user, center) -> bool:
     return has_role(user, Role.MANAGER) or center.supervisors.filter(pk=user.pk).exists()
 
 
+def _is_image(photo) -> bool:
+    """Whether Pillow reads the upload as an image (the name and the declared type prove nothing)."""
+    try:
+        forms.ImageField().to_python(photo)
+    except ValidationError:
+        return False
+    return True
+
+
 def defective_return_ship(
     *, tag: DefectiveReturn, courier: str, tracking_number: str, acting_user, now=None
 ) -> DefectiveReturn:
     now = now or timezone.now()
-    tracking_number = (tracking_number or "").strip()
-    if not tracking_number:
-        raise ValidationError({"tracking_number": _("Enter the courier's tracking number.")})
+    tracking_number = _text(
+        tracking_number, "tracking_number", 40, required_message=_("Enter the courier's tracking number.")
+    )
+    courier = _text(courier, "courier", 40)
     with transaction.atomic():
         tag = _lock_tag(tag)
         if not _own_center(acting_user, tag.center):
             raise ValidationError(_("You are not allowed to do this."), code="forbidden")
         _tag_state(tag, DefectiveReturnStatus.OPEN)
         tag.status = DefectiveReturnStatus.SHIPPED
-        tag.courier = (courier or "").strip()[:40]
-        tag.tracking_number = tracking_number[:40]
+        tag.courier = courier
+        tag.tracking_number = tracking_number
         tag.shipped_at = now
         tag.save(update_fields=["status", "courier", "tracking_number", "shipped_at"])
         return tag
@@ -1021,8 +1143,17 @@ def defective_return_request_scrap(
     errors = {}
     if not reason:
         errors["scrap_reason"] = _("Say why the part cannot be sent back.")
+    elif len(reason) > 300:
+        errors["scrap_reason"] = _("At most %(most)s characters (this has %(length)s).") % {
+            "most": 300,
+            "length": len(reason),
+        }
     if not photos:
         errors["photos"] = _("Add at least one photo of the part.")
+    else:
+        not_images = [getattr(photo, "name", "") or "?" for photo in photos if not _is_image(photo)]
+        if not_images:
+            errors["photos"] = _("Not a photo (JPEG, PNG…): %(names)s.") % {"names": "、".join(not_images)}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -1035,7 +1166,7 @@ def defective_return_request_scrap(
                 defective_return=tag, image=photo, uploaded_by=acting_user, uploaded_at=now
             )
         tag.status = DefectiveReturnStatus.SCRAP_REQUESTED
-        tag.scrap_reason = reason[:300]
+        tag.scrap_reason = reason
         tag.scrap_requested_at = now
         tag.save(update_fields=["status", "scrap_reason", "scrap_requested_at"])
         return tag
@@ -1047,6 +1178,7 @@ def defective_return_decide_scrap(
     """A manager approves scrapping on site, or refuses it (the part must then be sent back)."""
     now = now or timezone.now()
     _require(acting_user, Role.MANAGER)
+    note = _text(note, "note", 300)
     with transaction.atomic():
         tag = _lock_tag(tag)
         _tag_state(tag, DefectiveReturnStatus.SCRAP_REQUESTED)
@@ -1056,7 +1188,7 @@ def defective_return_decide_scrap(
             tag.scrapped_at = now
         else:
             tag.status = DefectiveReturnStatus.OPEN
-            tag.inspection_note = (note or "").strip()[:300]
+            tag.inspection_note = note
         tag.save(update_fields=["status", "scrap_approved_by", "scrapped_at", "inspection_note"])
         return tag
 
@@ -1090,7 +1222,7 @@ def defective_return_inspect(
     _require(acting_user, Role.MANAGER)
     if outcome not in InspectionOutcome.values:
         raise ValidationError({"outcome": _("Choose what the inspection found.")})
-    note = (note or "").strip()
+    note = _text(note, "inspection_note", 300)
     if outcome != InspectionOutcome.FAULTY and not note:
         raise ValidationError({"inspection_note": _("Describe what was found.")})
     with transaction.atomic():
@@ -1098,7 +1230,7 @@ def defective_return_inspect(
         _tag_state(tag, DefectiveReturnStatus.RECEIVED)
         tag.status = DefectiveReturnStatus.INSPECTED
         tag.outcome = outcome
-        tag.inspection_note = note[:300]
+        tag.inspection_note = note
         tag.inspected_by = acting_user
         tag.inspected_at = now
         tag.save(update_fields=["status", "outcome", "inspection_note", "inspected_by", "inspected_at"])
