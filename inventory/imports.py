@@ -7,8 +7,10 @@ result lists every bad line by its number in the file. A warehouse that already 
 refused for that part: an initial import must never count stock twice (a count correction is a stock
 adjustment instead).
 
-The receipts go through the ledger primitive `services._post`, grouped per warehouse and posted in chunks, so
-a 10,000-line file takes a few seconds.
+The level rows of every (warehouse, part) of the file are made and locked in primary-key order, the "no
+movements yet" check is repeated under that lock, and the receipts are then written set-based (one INSERT per
+batch, one UPDATE of the levels), so a 10,000-line file takes a few seconds. Valuation is that of
+`services._post` for a receipt at a given unit cost; `manage.py check_stock` verifies the result.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.money import money
+
 from .choices import MovementKind, WarehouseKind
 from .models import ZERO, Part, StockLevel, StockMovement, Warehouse
-from .services import Move, _post
 
 COLUMNS = ("warehouse_code", "part_code", "quantity", "unit_cost")
 CHINESE_COLUMNS = {
@@ -186,6 +189,51 @@ def _lock_levels(pairs: list[tuple[int, int]], now: dt.datetime) -> None:
         )
 
 
+def _post_receipts(
+    lines: list[_Line], *, acting_user, now: dt.datetime, reference: str
+) -> list[StockMovement]:
+    """The receipts of an import, set-based: one INSERT of the movements per batch and one UPDATE of all the
+    levels. Valued as `services._post` values a receipt at a given unit cost. Only for pairs whose level rows
+    this transaction has locked (`_lock_levels`) and that have no movements yet, checked under that lock."""
+    rows = []
+    for ln in lines:
+        value = money(ln.unit_cost * ln.quantity)
+        rows.append(
+            StockMovement(
+                warehouse=ln.warehouse,
+                part=ln.part,
+                kind=MovementKind.RECEIPT,
+                quantity=ln.quantity,
+                unit_cost_amount=money(value / ln.quantity),
+                value_amount=value,
+                reference=reference,
+                reason=_("Initial stock import"),
+                created_by=acting_user,
+                created_at=now,
+            )
+        )
+    movements = StockMovement.objects.bulk_create(rows, batch_size=CHUNK)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {StockLevel._meta.db_table} l
+            SET quantity = l.quantity + k.q, value_amount = l.value_amount + k.v, updated_at = %s
+            FROM unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::numeric[]) AS k(w, p, q, v)
+            WHERE l.warehouse_id = k.w AND l.part_id = k.p
+            """,
+            [
+                now,
+                [m.warehouse_id for m in movements],
+                [m.part_id for m in movements],
+                [m.quantity for m in movements],
+                [m.value_amount for m in movements],
+            ],
+        )
+        if cursor.rowcount != len(movements):  # every pair was made and locked above: never expected
+            raise RuntimeError(f"{cursor.rowcount} stock levels updated for {len(movements)} receipts")
+    return movements
+
+
 def _already_stocked(line: _Line) -> LineError:
     return LineError(
         line.number,
@@ -314,24 +362,18 @@ def stock_import_csv(*, file, acting_user, now=None) -> ImportResult:
                 raise _Conflict(
                     [_already_stocked(ln) for ln in lines if (ln.warehouse.pk, ln.part.pk) in stocked]
                 )
-            totals = []
-            for group in by_warehouse.values():
-                value = ZERO
-                for start in range(0, len(group), CHUNK):
-                    chunk = group[start : start + CHUNK]
-                    movements = _post(
-                        [Move(ln.warehouse, ln.part, ln.quantity, unit_cost=ln.unit_cost) for ln in chunk],
-                        kind=MovementKind.RECEIPT,
-                        acting_user=acting_user,
-                        now=now,
-                        reference=reference,
-                        reason=_("Initial stock import"),
-                    )
-                    value += sum((mv.value_amount for mv in movements), ZERO)
-                totals.append(
-                    WarehouseTotal(group[0].warehouse, len(group), sum(ln.quantity for ln in group), value)
-                )
+            movements = _post_receipts(lines, acting_user=acting_user, now=now, reference=reference)
     except _Conflict as conflict:
         return ImportResult(errors=conflict.errors)
+    value_by_line = dict(zip((ln.number for ln in lines), (mv.value_amount for mv in movements), strict=True))
+    totals = [
+        WarehouseTotal(
+            group[0].warehouse,
+            len(group),
+            sum(ln.quantity for ln in group),
+            sum((value_by_line[ln.number] for ln in group), ZERO),
+        )
+        for group in by_warehouse.values()
+    ]
     totals.sort(key=lambda t: (t.warehouse.kind != WarehouseKind.CENTRAL, t.warehouse.code))
     return ImportResult(totals=totals, reference=reference)
