@@ -26,7 +26,7 @@ WITH ledger AS (
     SELECT warehouse_id, part_id, SUM(quantity) AS quantity, SUM(value_amount) AS value
     FROM {movement} GROUP BY warehouse_id, part_id
 )
-SELECT w.code, p.code, COALESCE(l.quantity, 0), COALESCE(l.value, 0), s.quantity, s.value_amount
+SELECT w.code, p.code, COALESCE(l.quantity, 0), COALESCE(l.value, 0.00), s.quantity, s.value_amount
 FROM ledger l
 FULL OUTER JOIN {level} s ON s.warehouse_id = l.warehouse_id AND s.part_id = l.part_id
 JOIN {warehouse} w ON w.id = COALESCE(s.warehouse_id, l.warehouse_id)
