@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from repairs.models import ProductCategory
 
 from .models import Part, ReorderSuggestion, StockLevel, Warehouse
-from .selectors import latest_reorder_day
+from .selectors import latest_reorder_day, warehouse_rank
 
 
 class StockAttention(models.TextChoices):
@@ -34,9 +34,14 @@ class StockLevelFilterSet(django_filters.FilterSet):
         method="filter_q",
         widget=forms.TextInput(attrs={"placeholder": _("Part code or name")}),
     )
-    warehouse = django_filters.ModelChoiceFilter(label=_("Warehouse"), queryset=Warehouse.objects.none())
+    warehouse = django_filters.ModelChoiceFilter(
+        label=_("Warehouse"), queryset=Warehouse.objects.none(), empty_label=_("All warehouses")
+    )
     category = django_filters.ModelChoiceFilter(
-        label=_("Category"), field_name="part__category", queryset=ProductCategory.objects.all()
+        label=_("Category"),
+        field_name="part__category",
+        queryset=ProductCategory.objects.all(),
+        empty_label=_("All categories"),
     )
     attention = django_filters.ChoiceFilter(
         label=_("Show only"),
@@ -49,6 +54,7 @@ class StockLevelFilterSet(django_filters.FilterSet):
     )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Warehouse, then part code"),
         fields=(
             ("warehouse__code", "warehouse"),
             ("part__code", "part"),
@@ -70,7 +76,7 @@ class StockLevelFilterSet(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         warehouses = Warehouse.objects.for_user(user) if user is not None else Warehouse.objects.all()
-        self.filters["warehouse"].queryset = warehouses.order_by("kind", "code")
+        self.filters["warehouse"].queryset = warehouses.order_by(warehouse_rank(), "code")
 
     def filter_q(self, queryset, name, value):
         return part_search(queryset, value)

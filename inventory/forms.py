@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import WarehouseKind
 from .models import Part, Warehouse
+from .selectors import warehouse_rank
 
 
 def add_service_errors(form: forms.Form, error: ValidationError, *, rename: dict | None = None) -> None:
@@ -37,7 +38,9 @@ class WarehouseChoiceField(forms.ModelChoiceField):
 def stock_warehouses():
     """Warehouses a manager books stock into by hand (the defective-parts store fills only by returns)."""
     return (
-        Warehouse.objects.filter(active=True).exclude(kind=WarehouseKind.DEFECTIVE).order_by("kind", "code")
+        Warehouse.objects.filter(active=True)
+        .exclude(kind=WarehouseKind.DEFECTIVE)
+        .order_by(warehouse_rank(), "code")
     )
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, OuterRef, Subquery, Sum, Window
+from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Subquery, Sum, Value, When, Window
 from django.utils import timezone
 
 from aftersales.money import money
 from aftersales.roles import Role, has_role
 from network.models import ServiceCenter
 
-from .choices import OPEN_RETURN_STATUSES, OWED_RETURN_STATUSES, PartRequestStatus
+from .choices import OPEN_RETURN_STATUSES, OWED_RETURN_STATUSES, PartRequestStatus, WarehouseKind
 from .models import (
     ZERO,
     CreditEntry,
@@ -54,6 +54,17 @@ def warehouses_for(user):
 
 
 # Stock -------------------------------------------------------------------------------------------------
+
+
+def warehouse_rank(prefix: str = ""):
+    """Central warehouse first, then the centres' warehouses, the defective-parts store last."""
+    kind = f"{prefix}kind"
+    return Case(
+        When(**{kind: WarehouseKind.CENTRAL}, then=Value(0)),
+        When(**{kind: WarehouseKind.CENTER}, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
 
 
 def latest_reorder_day() -> dt.date | None:
@@ -139,7 +150,7 @@ def part_levels(*, user, part: Part) -> list[StockLevel]:
     return list(
         StockLevel.objects.filter(part=part, warehouse__in=warehouses_for(user).values("pk"))
         .select_related("warehouse")
-        .order_by("warehouse__kind", "warehouse__code")
+        .order_by(warehouse_rank("warehouse__"), "warehouse__code")
     )
 
 

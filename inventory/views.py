@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from aftersales.roles import Role, has_role, role_required
@@ -58,20 +58,6 @@ def _queries(request, *drop: str) -> tuple[str, str]:
     return params.urlencode(), sizeless.urlencode()
 
 
-def _first_url(names: tuple[str, ...], pk) -> str | None:
-    """The page of a part request or defective return, when the flow pages are installed."""
-    for name in names:
-        try:
-            return reverse(name, args=[pk])
-        except NoReverseMatch:
-            continue
-    return None
-
-
-REQUEST_URL_NAMES = ("inventory:part_request_detail", "inventory:request_detail")
-RETURN_URL_NAMES = ("inventory:defective_return_detail", "inventory:return_detail")
-
-
 def _work_order_url(order) -> str:
     return reverse("repairs:call_detail", args=[order.call_id]) + f"#wo-{order.pk}"
 
@@ -90,7 +76,9 @@ def stock(request):
     if valid and filterset.form.cleaned_data.get("ordering"):
         levels = levels.order_by(*levels.query.order_by, "pk")  # ties in a stable order across pages
     else:
-        levels = levels.order_by("warehouse__kind", "warehouse__code", "part__code")
+        levels = levels.order_by(
+            selectors.warehouse_rank("warehouse__"), "warehouse__code", "part__code", "pk"
+        )
     totals = selectors.stock_totals(levels)
     page, size = _paging(request)
     pages = max(1, -(-totals["lines"] // size))
@@ -135,7 +123,10 @@ def stock_operations(request):
     """A manager's stock operations: receipt from a supplier, transfer, count adjustment. Each form posts
     here with `op`; the service's errors show in that form; success redirects back (POST/redirect/GET)."""
     initial = _operation_initial(request)
-    forms = {op: cls(prefix=op, initial=initial) for op, cls in OPERATION_FORMS.items()}
+    forms = {
+        op: cls(prefix=op, initial={k: v for k, v in initial.items() if op != "receipt" or k == "part"})
+        for op, cls in OPERATION_FORMS.items()
+    }
     status = 200
     if request.method == "POST":
         op = request.POST.get("op")
@@ -235,7 +226,6 @@ def part_ledger(request, pk):
     rows = rows[:size]
     for row in rows:
         row.work_order_url = _work_order_url(row.work_order) if row.work_order_id else None
-        row.request_url = _first_url(REQUEST_URL_NAMES, row.part_request_id) if row.part_request_id else None
     query, sizeless = _queries(request, "page")
     levels = selectors.part_levels(user=request.user, part=part)
     return render(
@@ -266,10 +256,6 @@ def _center_for(request, center_pk):
 
 def _center_page(request, center):
     overview = selectors.center_overview(center=center)
-    for tag in overview["returns"]:
-        tag.url = _first_url(RETURN_URL_NAMES, tag.pk)
-    for req in overview["requests"]:
-        req.url = _first_url(REQUEST_URL_NAMES, req.pk)
     return render(
         request,
         "inventory/stock/center.html",
@@ -321,7 +307,6 @@ def _deposits_page(request, center, *, bound=None, status=200):
     credit_rows = selectors.credit_ledger(center=center, offset=(cpage - 1) * size, limit=size + 1)
     for row in credit_rows:
         row.work_order_url = _work_order_url(row.work_order) if row.work_order_id else None
-        row.request_url = _first_url(REQUEST_URL_NAMES, row.part_request_id) if row.part_request_id else None
     forms = None
     if has_role(request.user, Role.MANAGER):
         forms = {op: cls(prefix=op) for op, cls in DEPOSIT_FORMS.items()}
