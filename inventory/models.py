@@ -522,6 +522,9 @@ class DepositAccount(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(deposit_amount__gte=0), name="deposit_not_negative"),
             models.CheckConstraint(condition=Q(leverage_ratio__gt=0), name="deposit_ratio_positive"),
+            models.CheckConstraint(
+                condition=Q(credit_used_amount__gte=0), name="deposit_credit_used_not_negative"
+            ),
         ]
 
     def __str__(self):

@@ -374,6 +374,13 @@ def _credit(
     )
 
 
+def _freeable(account: DepositAccount, value: Decimal) -> Decimal:
+    """How much of `value` leaving a centre frees credit: never more than is in use. Parts the centre held
+    before it drew on credit (its own initial count) free nothing, so credit used never goes below zero
+    and a centre cannot buy itself credit beyond what its deposit backs."""
+    return min(value, max(account.credit_used_amount, ZERO))
+
+
 def _committed_requests_amount(center, *, exclude: PartRequest | None = None) -> Decimal:
     """Requests approved (or awaiting approval) but not yet shipped: credit they will use."""
     qs = PartRequest.objects.filter(
@@ -425,7 +432,8 @@ def _transfer_credit(source: Warehouse, destination: Warehouse, value: Decimal, 
         return
     accounts = _accounts(*centers)
     if source.kind == WarehouseKind.CENTER:
-        _credit(accounts[source.center_id], CreditEntryKind.RETURNED, -value, **kwargs)
+        account = accounts[source.center_id]
+        _credit(account, CreditEntryKind.RETURNED, -_freeable(account, value), **kwargs)
     if destination.kind == WarehouseKind.CENTER:
         _credit(accounts[destination.center_id], CreditEntryKind.SHIPPED, value, **kwargs)
 
@@ -624,10 +632,11 @@ def part_issue(
                 )
         if _in_warranty(order):
             # Last, so the centre's account row is locked for the shortest time.
+            account = _account(order.center)
             _credit(
-                _account(order.center),
+                account,
                 CreditEntryKind.CONSUMED,
-                movement.value_amount,
+                -_freeable(account, -movement.value_amount),
                 acting_user=acting_user,
                 now=now,
                 work_order=order,
@@ -699,10 +708,20 @@ def part_return(
             tag.status = DefectiveReturnStatus.CANCELLED
             tag.save(update_fields=["status"])
         if _in_warranty(order):
+            # Takes back no more credit than this work order's consumption freed.
+            account = _account(order.center)
+            freed = -(
+                CreditEntry.objects.filter(
+                    account=account,
+                    work_order=order,
+                    kind__in=[CreditEntryKind.CONSUMED, CreditEntryKind.UNCONSUMED],
+                ).aggregate(total=Sum("amount"))["total"]
+                or ZERO
+            )
             _credit(
-                _account(order.center),
+                account,
                 CreditEntryKind.UNCONSUMED,
-                value,
+                min(value, max(freed, ZERO)),
                 acting_user=acting_user,
                 now=now,
                 work_order=order,

@@ -129,6 +129,7 @@ def assert_ledger_equals_levels():
     for account in DepositAccount.objects.all():
         total = CreditEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
         assert account.credit_used_amount == total
+        assert account.credit_used_amount >= 0
 
 
 class Model:

@@ -486,6 +486,34 @@ def test_in_warranty_consumption_frees_the_centres_credit_and_paid_work_keeps_it
     )
 
 
+def test_parts_the_centre_held_before_drawing_on_credit_free_no_credit(world):
+    """Its own initial count (received straight into its warehouse) was never on credit: consuming or
+    sending it away must not push credit used below zero (which would be credit no deposit backs)."""
+    part = world["compressor"]
+    receive(world, world["wh_a"], part, 2, "100.00")  # the centre's own count
+    stock_centre(world, part, 1, "100.00")  # 100 on credit
+    order = work_order(world, service_type=ServiceType.FREE)
+
+    services.part_issue(work_order=order, part=part, quantity=3, acting_user=world["technician"], now=NOW)
+    assert account(world["center"]).credit_used_amount == Decimal("0.00")
+
+    services.part_return(
+        work_order=order, part=part, quantity=3, reason="未使用", acting_user=world["technician"]
+    )
+    assert account(world["center"]).credit_used_amount == Decimal("100.00")
+
+    for _ in range(2):
+        services.stock_transfer(
+            source=world["wh_a"],
+            destination=world["central"],
+            lines=[(part, 1)],
+            acting_user=world["manager"],
+        )
+    assert account(world["center"]).credit_used_amount == Decimal("0.00")
+    acc = account(world["center"])
+    assert acc.credit_entries.aggregate(s=Sum("amount"))["s"] == acc.credit_used_amount
+
+
 def test_a_retried_issue_with_the_same_key_posts_once(world):
     stock_centre(world, world["fan"], 5, "10.00")
     order = work_order(world)
