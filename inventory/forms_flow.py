@@ -82,7 +82,7 @@ class PartRequestFilterSet(django_filters.FilterSet):
         method="filter_status",
     )
     center = django_filters.ModelChoiceFilter(
-        label=_("Service centre"), queryset=ServiceCenter.objects.none()
+        label=_("Service centre"), queryset=ServiceCenter.objects.none(), empty_label=_("All centres")
     )
     month = MonthFilter(label=_("Month requested"), field_name="requested_at")
 
@@ -92,7 +92,9 @@ class PartRequestFilterSet(django_filters.FilterSet):
         self.filters["center"].queryset = _centers_for(user)
         self.form.fields["center"].queryset = _centers_for(user)
         if not queue_by_default:
-            self.form.fields["status"].choices = [(QUEUE, _("All"))] + list(PartRequestStatus.choices)
+            status = self.form.fields["status"]
+            status.empty_label = _("All")
+            status.choices = list(PartRequestStatus.choices)
 
     def filter_status(self, queryset, name, value):
         if value == ALL:
@@ -120,7 +122,7 @@ class DefectiveReturnFilterSet(django_filters.FilterSet):
         label=_("Status"), choices=DefectiveReturnStatus.choices, empty_label=_("All")
     )
     center = django_filters.ModelChoiceFilter(
-        label=_("Service centre"), queryset=ServiceCenter.objects.none()
+        label=_("Service centre"), queryset=ServiceCenter.objects.none(), empty_label=_("All centres")
     )
     overdue = django_filters.BooleanFilter(
         label=_("Past due only"), method="filter_overdue", widget=forms.CheckboxInput
