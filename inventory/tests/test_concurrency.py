@@ -170,3 +170,24 @@ def test_issues_of_different_parts_and_transfers_in_opposite_directions_at_once_
         assert level(central, part)[0] == 2 * to_central
         assert ledger(central, part) == level(central, part)
     assert_credit_ledger_balances()
+
+
+def test_the_same_issue_retried_from_several_threads_at_once_is_posted_once():
+    manager = UserFactory(username="mgr", roles=["manager"])
+    center = ServiceCenterFactory()
+    wh = WarehouseFactory(center=center)
+    part = PartFactory(code="ZB-01")
+    services.stock_receive(warehouse=wh, lines=[(part, 10, "50.00")], reference="RK", acting_user=manager)
+    order = WorkOrderFactory(center=center, status=S.IN_REPAIR, call__service_type=ServiceType.PAID)
+
+    def retry():
+        return services.part_issue(
+            work_order=order, part=part, quantity=2, acting_user=manager, idempotency_key="tablet-7f3a"
+        )
+
+    results = run_in_threads([retry] * 6)
+
+    assert all(isinstance(r, StockMovement) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert StockMovement.objects.filter(kind="issue").count() == 1
+    assert level(wh, part) == (8, Decimal("400.00")) == ledger(wh, part)
