@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.roles import roles_sync
+from inventory.demo import seed_inventory
 from network.demo import print_logins, seed_network
 from repairs.demo import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
 from repairs.demo_scale import seed_scale
@@ -48,8 +49,11 @@ class Command(BaseCommand):
             calls = seed_repair_calls(
                 rng=random.Random(2026_4), now=now, network=network, count=DEMO_CALLS * customers // 500
             )
+            movements = seed_inventory(rng=random.Random(2026_5), now=now, network=network)
         if calls:
             self.stdout.write(f"{calls} repair calls of the last three months logged")
+        if movements:
+            self.stdout.write(f"{movements} stock movements of the last three months recorded")
         self.stdout.write(f"demo data ready in {time.monotonic() - started:.1f} s")
         if scale:
             scale_started = time.monotonic()

@@ -1,0 +1,133 @@
+import io
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, Q
+from django.test import override_settings
+from django.utils import timezone
+
+from inventory.checks import stock_discrepancies
+from inventory.choices import MovementKind, PartRequestStatus, WarehouseKind
+from inventory.models import (
+    CreditEntry,
+    DefectiveReturn,
+    DepositAccount,
+    DepositEntry,
+    Part,
+    PartRequest,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
+from network.models import ServiceCenter
+from repairs.models import WorkOrder
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict:
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            Warehouse,
+            Part,
+            StockLevel,
+            StockMovement,
+            PartRequest,
+            DepositEntry,
+            CreditEntry,
+            DefectiveReturn,
+        )
+    }
+
+
+def _seed_demo():
+    call_command("seed_demo", customers=200, stdout=io.StringIO())
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo seeded once for the module, inside a transaction rolled back at the end (each test then
+    runs in a savepoint of it). Returns the row counts after the first run."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")),  # scrapping photos
+    ):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            _seed_demo()
+            yield _counts()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def test_a_second_run_adds_nothing(seeded):
+    _seed_demo()
+
+    assert _counts() == seeded
+    assert seeded["StockMovement"] > 500
+
+
+def test_warehouses_parts_and_deposits(seeded):
+    kinds = Counter(Warehouse.objects.values_list("kind", flat=True))
+    active_centres = ServiceCenter.objects.filter(active=True)
+    assert kinds == {
+        WarehouseKind.CENTRAL: 1,
+        WarehouseKind.DEFECTIVE: 1,
+        WarehouseKind.CENTER: active_centres.count(),
+    }
+    assert set(Warehouse.objects.values_list("code", flat=True)) >= {"CW", "CW-JJ"}
+    assert 55 <= seeded["Part"] <= 70
+    assert Part.objects.filter(return_required=True).exists()
+    assert not Part.objects.filter(return_required=True, unit_cost_amount__lt=300).exists()
+    assert Part.objects.filter(compatible_models__isnull=False).exists()
+    # Every active centre paid a deposit at leverage 3, and nobody is over the credit it backs.
+    for account in DepositAccount.objects.all():
+        assert account.leverage_ratio == 3
+        assert account.deposit_amount > 0
+        assert account.credit_used_amount <= account.credit_limit
+    assert DepositAccount.objects.count() == active_centres.count()
+
+
+def test_every_ledger_sums_to_its_level(seeded):
+    assert stock_discrepancies() == []
+    assert not StockLevel.objects.filter(Q(quantity__lt=0) | Q(value_amount__lt=0)).exists()
+    # The history spans the last three months, and no movement is in the future.
+    now = timezone.now()
+    oldest = StockMovement.objects.order_by("created_at").first().created_at
+    assert 85 <= (now - oldest).days <= 95
+    assert not StockMovement.objects.filter(created_at__gt=now).exists()
+
+
+def test_requests_in_every_state_and_overdue_returns(seeded):
+    statuses = Counter(PartRequest.objects.values_list("status", flat=True))
+    assert set(statuses) == set(PartRequestStatus.values)
+    assert (
+        PartRequest.objects.filter(status=PartRequestStatus.RECEIVED).count() > 11
+    )  # first stockings and more
+    rejected = PartRequest.objects.filter(status=PartRequestStatus.REJECTED)
+    assert all(r.rejection_reason for r in rejected)
+    pending = PartRequest.objects.filter(status=PartRequestStatus.PENDING)
+    assert all(r.approval_reason for r in pending)  # over a limit, waiting for a manager
+
+    assert DefectiveReturn.objects.overdue(timezone.localdate()).exists()
+    tag_statuses = set(DefectiveReturn.objects.values_list("status", flat=True))
+    assert {"open", "shipped", "received", "inspected", "cancelled"} <= tag_statuses
+
+
+def test_parts_go_to_repaired_work_orders_while_they_were_in_repair(seeded):
+    issues = StockMovement.objects.filter(kind=MovementKind.ISSUE).select_related("work_order")
+    assert issues.count() > 50
+    for issue in issues:
+        order = issue.work_order
+        assert order.repair_started_at is not None
+        assert order.repair_started_at <= issue.created_at
+        assert order.completed_at is None or issue.created_at <= order.completed_at
+        assert issue.warehouse.center_id == order.center_id
+    # Issued to closed orders too, and those orders are still closed.
+    closed = WorkOrder.objects.filter(status="closed").annotate(n=Count("stock_movements")).filter(n__gt=0)
+    assert closed.exists()
