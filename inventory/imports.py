@@ -8,8 +8,8 @@ refused for that part: an initial import must never count stock twice (a count c
 adjustment instead).
 
 The level rows of every (warehouse, part) of the file are made and locked in primary-key order, the "no
-movements yet" check is repeated under that lock, and the receipts are then written set-based (one INSERT per
-batch, one UPDATE of the levels), so a 10,000-line file takes a few seconds. Valuation is that of
+movements yet" check is repeated under that lock, and the receipts are then written set-based (one INSERT of the
+movements, one UPDATE of the levels), so a 10,000-line file takes a few seconds. Valuation is that of
 `services._post` for a receipt at a given unit cost; `manage.py check_stock` verifies the result.
 """
 
@@ -173,65 +173,74 @@ def _pairs_with_movements(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
 def _lock_levels(pairs: list[tuple[int, int]], now: dt.datetime) -> None:
     """Creates the level rows and locks them all, in primary-key order, before anything is checked again:
     a receipt of the same pair in another transaction waits until the import has committed."""
-    StockLevel.objects.bulk_create(
-        [StockLevel(warehouse_id=w, part_id=p, updated_at=now) for w, p in pairs],
-        ignore_conflicts=True,
-        batch_size=CHUNK,
+    table = StockLevel._meta.db_table
+    columns = [[w for w, _p in pairs], [p for _w, p in pairs]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (warehouse_id, part_id, quantity, value_amount, updated_at)
+            SELECT k.w, k.p, 0, 0, %s FROM unnest(%s::bigint[], %s::bigint[]) AS k(w, p)
+            ON CONFLICT (warehouse_id, part_id) DO NOTHING
+            """,
+            [now, *columns],
+        )
+        cursor.execute(
+            f"""
+            SELECT l.id FROM {table} l
+            JOIN unnest(%s::bigint[], %s::bigint[]) AS k(w, p) ON l.warehouse_id = k.w AND l.part_id = k.p
+            ORDER BY l.id FOR UPDATE OF l
+            """,
+            columns,
+        )
+
+
+def _post_receipts(lines: list[_Line], *, acting_user, now: dt.datetime, reference: str) -> list[Decimal]:
+    """The receipts of an import, set-based: one INSERT of every movement and one UPDATE of every level;
+    returns each line's value. Valued as `services._post` values a receipt at a given unit cost. Only for
+    pairs whose level rows this transaction has locked (`_lock_levels`) and that have no movements yet,
+    checked under that lock."""
+    values = [money(ln.unit_cost * ln.quantity) for ln in lines]
+    columns = [
+        [ln.warehouse.pk for ln in lines],
+        [ln.part.pk for ln in lines],
+        [ln.quantity for ln in lines],
+        [money(v / ln.quantity) for v, ln in zip(values, lines, strict=True)],
+        values,
+    ]
+    unnest = (
+        "unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::numeric[], %s::numeric[]) AS k(w, p, q, c, v)"
     )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT l.id FROM {StockLevel._meta.db_table} l
-            JOIN unnest(%s::bigint[], %s::bigint[]) AS k(w, p) ON l.warehouse_id = k.w AND l.part_id = k.p
-            ORDER BY l.id FOR UPDATE OF l
+            INSERT INTO {StockMovement._meta.db_table}
+                (warehouse_id, part_id, kind, quantity, unit_cost_amount, value_amount, reference, reason,
+                 serial_number, created_by_id, created_at)
+            SELECT k.w, k.p, %s, k.q, k.c, k.v, %s, %s, '', %s, %s FROM {unnest}
             """,
-            [[w for w, _p in pairs], [p for _w, p in pairs]],
+            [
+                MovementKind.RECEIPT.value,
+                reference,
+                _("Initial stock import"),
+                acting_user.pk if acting_user is not None else None,
+                now,
+                *columns,
+            ],
         )
-
-
-def _post_receipts(
-    lines: list[_Line], *, acting_user, now: dt.datetime, reference: str
-) -> list[StockMovement]:
-    """The receipts of an import, set-based: one INSERT of the movements per batch and one UPDATE of all the
-    levels. Valued as `services._post` values a receipt at a given unit cost. Only for pairs whose level rows
-    this transaction has locked (`_lock_levels`) and that have no movements yet, checked under that lock."""
-    rows = []
-    for ln in lines:
-        value = money(ln.unit_cost * ln.quantity)
-        rows.append(
-            StockMovement(
-                warehouse=ln.warehouse,
-                part=ln.part,
-                kind=MovementKind.RECEIPT,
-                quantity=ln.quantity,
-                unit_cost_amount=money(value / ln.quantity),
-                value_amount=value,
-                reference=reference,
-                reason=_("Initial stock import"),
-                created_by=acting_user,
-                created_at=now,
-            )
-        )
-    movements = StockMovement.objects.bulk_create(rows, batch_size=CHUNK)
-    with connection.cursor() as cursor:
+        if cursor.rowcount != len(lines):
+            raise RuntimeError(f"{cursor.rowcount} movements written for {len(lines)} lines")
         cursor.execute(
             f"""
             UPDATE {StockLevel._meta.db_table} l
             SET quantity = l.quantity + k.q, value_amount = l.value_amount + k.v, updated_at = %s
-            FROM unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::numeric[]) AS k(w, p, q, v)
+            FROM {unnest}
             WHERE l.warehouse_id = k.w AND l.part_id = k.p
             """,
-            [
-                now,
-                [m.warehouse_id for m in movements],
-                [m.part_id for m in movements],
-                [m.quantity for m in movements],
-                [m.value_amount for m in movements],
-            ],
+            [now, *columns],
         )
-        if cursor.rowcount != len(movements):  # every pair was made and locked above: never expected
-            raise RuntimeError(f"{cursor.rowcount} stock levels updated for {len(movements)} receipts")
-    return movements
+        if cursor.rowcount != len(lines):  # every pair was made and locked above: never expected
+            raise RuntimeError(f"{cursor.rowcount} stock levels updated for {len(lines)} receipts")
+    return values
 
 
 def _already_stocked(line: _Line) -> LineError:
@@ -362,10 +371,10 @@ def stock_import_csv(*, file, acting_user, now=None) -> ImportResult:
                 raise _Conflict(
                     [_already_stocked(ln) for ln in lines if (ln.warehouse.pk, ln.part.pk) in stocked]
                 )
-            movements = _post_receipts(lines, acting_user=acting_user, now=now, reference=reference)
+            values = _post_receipts(lines, acting_user=acting_user, now=now, reference=reference)
     except _Conflict as conflict:
         return ImportResult(errors=conflict.errors)
-    value_by_line = dict(zip((ln.number for ln in lines), (mv.value_amount for mv in movements), strict=True))
+    value_by_line = dict(zip((ln.number for ln in lines), values, strict=True))
     totals = [
         WarehouseTotal(
             group[0].warehouse,
