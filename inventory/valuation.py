@@ -9,9 +9,9 @@ The value at `at` is the sum of the movements with created_at < at. Two ways giv
   sums (kept by inventory.services in the same transaction, verified by `manage.py check_stock`).
 
 Both run as one statement, so they read one snapshot: a movement and its level change are either both in
-it or both not. `stock_valuation()` picks the direction that reads fewer movements; each sum is an index
-range scan per warehouse on (warehouse, created_at) going backward, one parallel sequential scan going
-forward.
+it or both not. `stock_valuation()` picks the direction that reads fewer movements (by the planner's
+estimates): backward, one bitmap scan of the (warehouse, created_at) index ranges, or a sequential scan
+when the range is long; forward, one (parallel) sequential scan.
 """
 
 from __future__ import annotations
@@ -49,19 +49,23 @@ LEFT JOIN (
 ORDER BY w.kind, w.code
 """
 
-# Levels now, less the movements at or after `at`: one index range scan of (warehouse, created_at) per
-# warehouse.
+# Levels now, less the movements at or after `at`. `warehouse_id = ANY(ids)` makes one bitmap of the
+# (warehouse, created_at) index ranges of all warehouses, so each heap page is read once (a scan per
+# warehouse would read the pages they share once per warehouse); for a long range the planner may prefer
+# one sequential scan.
 _BACKWARD_SQL = f"""
-SELECT {_COLUMNS}, l.quantity - m.quantity, l.value - m.value
+SELECT {_COLUMNS}, COALESCE(l.quantity, 0) - COALESCE(m.quantity, 0), COALESCE(l.value, 0) - COALESCE(m.value, 0)
 FROM {{warehouse}} w
-CROSS JOIN LATERAL (
-    SELECT COALESCE(SUM(quantity), 0) AS quantity, COALESCE(SUM(value_amount), 0) AS value
-    FROM {{level}} WHERE warehouse_id = w.id
-) l
-CROSS JOIN LATERAL (
-    SELECT COALESCE(SUM(quantity), 0) AS quantity, COALESCE(SUM(value_amount), 0) AS value
-    FROM {{movement}} WHERE warehouse_id = w.id AND created_at >= %(at)s
-) m
+LEFT JOIN (
+    SELECT warehouse_id, SUM(quantity) AS quantity, SUM(value_amount) AS value
+    FROM {{level}} GROUP BY warehouse_id
+) l ON l.warehouse_id = w.id
+LEFT JOIN (
+    SELECT warehouse_id, SUM(quantity) AS quantity, SUM(value_amount) AS value
+    FROM {{movement}}
+    WHERE warehouse_id = ANY(ARRAY(SELECT id FROM {{warehouse}})) AND created_at >= %(at)s
+    GROUP BY warehouse_id
+) m ON m.warehouse_id = w.id
 ORDER BY w.kind, w.code
 """
 
