@@ -131,3 +131,20 @@ def test_parts_go_to_repaired_work_orders_while_they_were_in_repair(seeded):
     # Issued to closed orders too, and those orders are still closed.
     closed = WorkOrder.objects.filter(status="closed").annotate(n=Count("stock_movements")).filter(n__gt=0)
     assert closed.exists()
+
+
+def test_the_reorder_page_has_todays_suggestions_linked_from_the_stock_page(seeded, client):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from inventory.models import ReorderSuggestion
+
+    today = timezone.localdate()
+    assert ReorderSuggestion.objects.filter(computed_on=today).exists()
+    manager = get_user_model().objects.get(username="manager")
+    client.force_login(manager)
+    stock = client.get(reverse("inventory:stock")).content.decode()
+    assert reverse("inventory:reorder") in stock and reverse("inventory:import") in stock
+    page = client.get(reverse("inventory:reorder")).content.decode()
+    some = ReorderSuggestion.objects.filter(computed_on=today).select_related("part").first()
+    assert some.part.code in page

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from aftersales.roles import roles_sync
 from inventory.demo import seed_inventory
+from inventory.reorder import reorder_suggestions_compute
 from network.demo import print_logins, seed_network
 from repairs.demo import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
 from repairs.demo_scale import seed_scale
@@ -50,6 +51,8 @@ class Command(BaseCommand):
                 rng=random.Random(2026_4), now=now, network=network, count=DEMO_CALLS * customers // 500
             )
             movements = seed_inventory(rng=random.Random(2026_5), now=now, network=network)
+            # The daily task's list as of today, so the reorder page has something on a fresh demo.
+            reorder_suggestions_compute(today=today)
         if calls:
             self.stdout.write(f"{calls} repair calls of the last three months logged")
         if movements:
