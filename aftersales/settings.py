@@ -187,6 +187,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Text messages to customers (the confirmation code of a visit): aftersales.sms, backends like email's.
+SMS_BACKEND = env("SMS_BACKEND", default="aftersales.sms.backends.console.SmsBackend")
+SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms")))
+# The largest photo a tablet may upload (they are shrunk on the device first) and how many per closing.
+WORK_ORDER_PHOTO_MAX_BYTES = env.int("WORK_ORDER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+WORK_ORDER_PHOTOS_MAX = 12
 
 LOGGING = {
     "version": 1,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from aftersales.money import money
 from aftersales.numbering import next_number
 from aftersales.roles import Role, has_role
+from network.models import Technician
 from repairs.choices import OPEN_STATUSES, ServiceType, WorkOrderStatus
 from repairs.models import WorkOrder
 
@@ -775,7 +776,13 @@ def part_request_submit(
     above a limit it waits for a manager; over the credit it is refused, or sent to a manager (by setting),
     with the numbers in the message."""
     now = now or timezone.now()
-    if not _own_center(acting_user, center):
+    # The centre's supervisors (and managers) ask for parts; a technician for a work order of their own.
+    own_order = (
+        work_order is not None
+        and work_order.technician_id is not None
+        and Technician.objects.filter(pk=work_order.technician_id, user=acting_user).exists()
+    )
+    if not (own_order or _own_center(acting_user, center)):
         raise ValidationError(_("You are not allowed to do this."), code="forbidden")
     _center_warehouse(center)  # the parts must have somewhere to go
     note = _text(note, "note", 300)

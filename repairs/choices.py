@@ -106,3 +106,37 @@ class LoanerStatus(models.TextChoices):
     AVAILABLE = "available", _("Available")
     LENT = "lent", _("Lent")
     RETIRED = "retired", _("Retired")
+
+
+class FaultCodeKind(models.TextChoices):
+    """The technician's closing lists, per category: what the fault was and what caused it."""
+
+    FAULT = "fault", _("Fault")
+    CAUSE = "cause", _("Cause")
+
+
+class Resolution(models.TextChoices):
+    REPAIRED = "repaired", _("Repaired")
+    PART_REPLACED = "part_replaced", _("Part replaced")
+    ADJUSTED = "adjusted", _("Adjusted or cleaned")
+    NO_FAULT = "no_fault", _("No fault found")
+    ADVICE = "advice", _("Usage advice given")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+    CARD = "card", _("Bank card")
+
+
+class Satisfaction(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("Very satisfied")
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Neutral")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class PhotoKind(models.TextChoices):
+    BEFORE = "before", _("Before")
+    AFTER = "after", _("After")

@@ -34,6 +34,7 @@ from .models import (
     Customer,
     CustomerAddress,
     CustomerPhone,
+    FaultCode,
     FaultSymptom,
     LabourRate,
     LoanerUnit,
@@ -42,7 +43,7 @@ from .models import (
     ProductUnit,
     RepairCall,
 )
-from .reference import catalogue_sync, symptoms_sync
+from .reference import catalogue_sync, fault_codes_sync, symptoms_sync
 from .services import (
     QuoteLineInput,
     carry_in_inspect,
@@ -109,6 +110,7 @@ SERIAL_PREFIX = {"air_conditioner": "AC", "refrigerator": "RF", "washing_machine
 def seed_catalogue() -> dict[str, ProductCategory]:
     catalogue_sync(ProductCategory, Component)
     symptoms_sync(ProductCategory, FaultSymptom, LabourRate)
+    fault_codes_sync(ProductCategory, FaultCode)
     categories = {c.code: c for c in ProductCategory.objects.all()}
     for category, brand, number, name, price in MODELS:
         ProductModel.objects.update_or_create(

@@ -3,6 +3,7 @@ register: calls (叫修), work orders (派工单) with their event history, carr
 loaner units (周转机), and quotes with the customer's consent for paid service.
 """
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -25,10 +26,15 @@ from .choices import (
     CallCustomerRequest,
     ComponentKind,
     ConsentMethod,
+    FaultCodeKind,
     LoanerStatus,
+    PaymentMethod,
     PhoneLabel,
+    PhotoKind,
     Priority,
     QuoteLineKind,
+    Resolution,
+    Satisfaction,
     ServiceMode,
     ServiceType,
     WorkOrderStatus,
@@ -562,6 +568,11 @@ class WorkOrder(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     guided_at = models.DateTimeField(_("guided by phone"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # The customer's confirmation code (proof of the visit where no signature can be had): sent by SMS
+    # when the order is dispatched, kept only as a hash, typed in by the technician at closing.
+    confirmation_code_hash = models.CharField(_("confirmation code (hashed)"), max_length=128, blank=True)
+    confirmation_sent_at = models.DateTimeField(_("confirmation code sent"), null=True, blank=True)
+    confirmation_failures = models.PositiveSmallIntegerField(_("wrong confirmation codes typed"), default=0)
 
     objects = WorkOrderQuerySet.as_manager()
 
@@ -592,6 +603,14 @@ class WorkOrder(models.Model):
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
                 name="work_order_open_appointment",
             ),
+            # The technician's day (today, tomorrow) and their overdue orders, each one index range.
+            models.Index(fields=["technician", "appointment_start"], name="work_order_tech_day"),
+            models.Index(
+                fields=["technician", "appointment_end"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="work_order_tech_overdue",
+            ),
+            models.Index(fields=["center", "appointment_start"], name="work_order_center_day"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -849,3 +868,127 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"{self.quote}: {self.given_by}"
+
+
+class FaultCode(LocalNameMixin, models.Model):
+    """The closing lists of a category (reference data): fault codes and their causes."""
+
+    category = models.ForeignKey(
+        ProductCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="fault_codes"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=FaultCodeKind.choices)
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("fault code")
+        verbose_name_plural = _("fault codes")
+        ordering = ["category__sort_order", "kind", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "kind", "code"], name="fault_code_unique"),
+            models.CheckConstraint(condition=Q(kind__in=FaultCodeKind.values), name="fault_code_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.local_name}"
+
+
+def _signature_path(instance, filename):
+    return f"work_orders/{instance.work_order_id}/signature-{instance.client_id}.png"
+
+
+def _photo_path(instance, filename):
+    return f"work_orders/{instance.work_order_id}/{instance.kind}-{uuid.uuid4().hex}.jpg"
+
+
+class WorkOrderClosing(models.Model):
+    """The technician's closing of a work order (完工): fault, cause, resolution, labour, payment, the
+    customer's signature or confirmation code. Written once, by repairs.closing.work_order_close, in the
+    transaction that completes the order and consumes its parts; `client_id` makes a resubmission a no-op."""
+
+    work_order = models.OneToOneField(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="closing"
+    )
+    client_id = models.UUIDField(_("submission id"), unique=True)
+    fault_code = models.ForeignKey(
+        FaultCode, verbose_name=_("fault code"), on_delete=models.PROTECT, related_name="+"
+    )
+    cause = models.ForeignKey(FaultCode, verbose_name=_("cause"), on_delete=models.PROTECT, related_name="+")
+    resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices)
+    resolution_note = models.CharField(_("what was done"), max_length=500, blank=True)
+    labour_minutes = models.PositiveSmallIntegerField(_("labour (minutes)"))
+    collected_amount = models.DecimalField(
+        _("amount collected (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=PaymentMethod.choices, blank=True
+    )
+    signature = models.ImageField(_("customer's signature"), upload_to=_signature_path, blank=True)
+    confirmed_by_code = models.BooleanField(_("confirmed by the customer's code"), default=False)
+    satisfaction = models.CharField(
+        _("satisfaction on the spot"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"))
+
+    class Meta:
+        verbose_name = _("work order closing")
+        verbose_name_plural = _("work order closings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(labour_minutes__gte=1, labour_minutes__lte=1440),
+                name="closing_labour_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(collected_amount__gte=0), name="closing_collected_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(collected_amount=0) | ~Q(payment_method=""), name="closing_collected_has_method"
+            ),
+            models.CheckConstraint(
+                condition=~Q(signature="") | Q(confirmed_by_code=True), name="closing_signed_or_confirmed"
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution__in=Resolution.values), name="closing_resolution_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_method__in=[*PaymentMethod.values, ""]),
+                name="closing_payment_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__in=[*Satisfaction.values, ""]), name="closing_satisfaction_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} {self.closed_at:%Y-%m-%d}"
+
+
+class WorkOrderPhoto(models.Model):
+    """A before/after photo of the job, taken on the tablet (shrunk there) and kept with the closing."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="photos"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
+    image = models.ImageField(_("photo"), upload_to=_photo_path)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        verbose_name = _("work order photo")
+        verbose_name_plural = _("work order photos")
+        ordering = ["work_order", "kind", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PhotoKind.values), name="work_order_photo_kind_valid")
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} {self.kind}"

@@ -161,3 +161,102 @@ def symptoms_sync(ProductCategory, FaultSymptom, LabourRate) -> None:  # noqa: N
             LabourRate.objects.update_or_create(
                 category=categories[code], code=rcode, defaults={"name": name, "amount": Decimal(amount)}
             )
+
+
+# The technician's closing lists per category: fault codes (what was wrong) and causes (why).
+# (code, name, English)
+FAULT_CODES = {
+    "air_conditioner": {
+        "fault": [
+            ("AC-E1", "室内外机通讯故障", "Indoor/outdoor communication fault"),
+            ("AC-E2", "冷媒泄漏", "Refrigerant leak"),
+            ("AC-E3", "压缩机不启动", "Compressor does not start"),
+            ("AC-E4", "风机故障", "Fan motor fault"),
+            ("AC-E5", "温度传感器故障", "Temperature sensor fault"),
+            ("AC-E6", "排水管堵塞", "Drain pipe blocked"),
+            ("AC-E7", "控制板故障", "Control board fault"),
+            ("AC-E0", "未发现故障", "No fault found"),
+        ],
+        "cause": [
+            ("C-QUAL", "产品质量问题", "Product quality"),
+            ("C-INST", "安装不当", "Improper installation"),
+            ("C-USE", "使用不当", "Improper use"),
+            ("C-ENV", "使用环境（电压、潮湿等）", "Environment (voltage, damp…)"),
+            ("C-WEAR", "正常磨损老化", "Normal wear"),
+            ("C-TRANS", "运输损坏", "Damaged in transport"),
+        ],
+    },
+    "refrigerator": {
+        "fault": [
+            ("RF-E1", "压缩机故障", "Compressor fault"),
+            ("RF-E2", "冷媒泄漏", "Refrigerant leak"),
+            ("RF-E3", "化霜系统故障", "Defrost system fault"),
+            ("RF-E4", "温控器故障", "Thermostat fault"),
+            ("RF-E5", "门封变形", "Door seal deformed"),
+            ("RF-E6", "风扇故障", "Fan fault"),
+            ("RF-E7", "控制板故障", "Control board fault"),
+            ("RF-E0", "未发现故障", "No fault found"),
+        ],
+        "cause": [
+            ("C-QUAL", "产品质量问题", "Product quality"),
+            ("C-USE", "使用不当", "Improper use"),
+            ("C-ENV", "使用环境（电压、潮湿等）", "Environment (voltage, damp…)"),
+            ("C-WEAR", "正常磨损老化", "Normal wear"),
+            ("C-TRANS", "运输损坏", "Damaged in transport"),
+        ],
+    },
+    "washing_machine": {
+        "fault": [
+            ("WM-E1", "电机故障", "Motor fault"),
+            ("WM-E2", "排水泵故障", "Drain pump fault"),
+            ("WM-E3", "进水阀故障", "Inlet valve fault"),
+            ("WM-E4", "门锁故障", "Door lock fault"),
+            ("WM-E5", "减震器损坏", "Shock absorber broken"),
+            ("WM-E6", "水位传感器故障", "Water level sensor fault"),
+            ("WM-E7", "控制板故障", "Control board fault"),
+            ("WM-E0", "未发现故障", "No fault found"),
+        ],
+        "cause": [
+            ("C-QUAL", "产品质量问题", "Product quality"),
+            ("C-INST", "安装不当", "Improper installation"),
+            ("C-USE", "使用不当（异物、超载）", "Improper use (foreign object, overload)"),
+            ("C-ENV", "使用环境（水压、电压）", "Environment (water pressure, voltage)"),
+            ("C-WEAR", "正常磨损老化", "Normal wear"),
+        ],
+    },
+    "mobile_phone": {
+        "fault": [
+            ("MP-E1", "主板故障", "Main board fault"),
+            ("MP-E2", "屏幕损坏", "Screen broken"),
+            ("MP-E3", "电池故障", "Battery fault"),
+            ("MP-E4", "充电接口故障", "Charging port fault"),
+            ("MP-E5", "摄像头故障", "Camera fault"),
+            ("MP-E6", "听筒/扬声器故障", "Earpiece or speaker fault"),
+            ("MP-E7", "软件故障", "Software fault"),
+            ("MP-E0", "未发现故障", "No fault found"),
+        ],
+        "cause": [
+            ("C-QUAL", "产品质量问题", "Product quality"),
+            ("C-DROP", "跌落、挤压（人为损坏）", "Dropped or crushed"),
+            ("C-WATER", "进液", "Liquid damage"),
+            ("C-SOFT", "软件、系统问题", "Software"),
+            ("C-WEAR", "正常磨损老化", "Normal wear"),
+        ],
+    },
+}
+
+
+def fault_codes_sync(ProductCategory, FaultCode) -> None:  # noqa: N803 - model classes
+    """The closing lists per category (a data migration and seed_demo call it)."""
+    categories = {c.code: c for c in ProductCategory.objects.all()}
+    for code, kinds in FAULT_CODES.items():
+        if code not in categories:
+            continue
+        for kind, rows in kinds.items():
+            for order, (fcode, name, name_en) in enumerate(rows, start=1):
+                FaultCode.objects.update_or_create(
+                    category=categories[code],
+                    kind=kind,
+                    code=fcode,
+                    defaults={"name": name, "name_en": name_en, "sort_order": order},
+                )

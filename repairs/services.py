@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -52,6 +53,7 @@ from .models import (
     WorkOrder,
     WorkOrderEvent,
 )
+from .tasks import confirmation_code_send
 
 CALL_PREFIX = "BX"  # 报修
 WORK_ORDER_PREFIX = "PG"  # 派工
@@ -371,6 +373,8 @@ def work_order_dispatch(
         _event(
             order, WorkOrderStatus.NEW, WorkOrderStatus.DISPATCHED, acting_user, now, (note or detail)[:500]
         )
+        # The customer's confirmation code for the visit goes out once the dispatch is committed.
+        transaction.on_commit(partial(confirmation_code_send.delay, order.pk))
     return order
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pdf, views
+from . import pdf, views, views_tablet
 
 app_name = "repairs"
 urlpatterns = [
@@ -14,6 +14,14 @@ urlpatterns = [
     path("work-orders/<int:pk>/carry-in/", views.work_order_carry_in, name="work_order_carry_in"),
     path("work-orders/<int:pk>/quote/", views.work_order_quote, name="work_order_quote"),
     path("work-orders/<int:pk>/voucher.pdf", pdf.work_order_voucher, name="work_order_voucher"),
-    path("tablet/", views.my_orders, name="my_orders"),
+    path("tablet/", views_tablet.my_orders, name="my_orders"),
+    path("tablet/orders/<int:pk>/", views_tablet.order_detail, name="tablet_order"),
+    path("tablet/orders/<int:pk>/step/", views_tablet.order_step, name="tablet_step"),
+    path("tablet/orders/<int:pk>/parts/", views_tablet.order_need_parts, name="tablet_need_parts"),
+    path("tablet/orders/<int:pk>/carry-in/", views_tablet.order_carry_in, name="tablet_carry_in"),
+    path("tablet/orders/<int:pk>/close/", views_tablet.order_close, name="tablet_close"),
+    path("tablet/orders/<int:pk>/code/", views_tablet.order_code_resend, name="tablet_code_resend"),
+    path("work-orders/<int:pk>/signature.png", views_tablet.order_signature, name="work_order_signature"),
+    path("work-order-photos/<int:pk>/", views_tablet.order_photo, name="work_order_photo"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
 ]

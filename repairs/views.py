@@ -649,13 +649,6 @@ def work_order_quote(request, pk):
 # Existing pages ---------------------------------------------------------------------------------------
 
 
-@role_required(Role.TECHNICIAN)
-def my_orders(request):
-    """The technician's tablet home ("my work orders"); the orders arrive with issue 6."""
-    technician = getattr(request.user, "technician", None)
-    return render(request, "repairs/tablet/my_orders.html", {"technician": technician})
-
-
 @role_required(Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.TECHNICIAN)
 def unit_detail(request, pk):
     """A product unit with its 三包 position today, its extended warranties and the decisions taken."""

@@ -10,7 +10,7 @@ PAGES = {
     "network:dashboard": {"manager"},
     "network:my_center": {"supervisor"},
     "repairs:register": {"dispatcher", "supervisor", "manager"},
-    "repairs:my_orders": {"technician"},
+    "repairs:my_orders": {"technician", "supervisor"},
     "network:dealer_home": {"dealer"},
 }
 HOME = {

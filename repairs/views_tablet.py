@@ -1,0 +1,465 @@
+"""The technician's tablet: today's work orders, the on-site steps, asking for parts, the closing.
+
+Server-rendered and light (no front-end framework): static/js/tablet.js adds the signature pad, photo
+shrinking, the draft kept on the device and the resubmission when the connection comes back. Everything
+works as a plain form too. Scope: a technician their own orders, a supervisor their centres' (others 404).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import mimetypes
+import uuid
+from itertools import zip_longest
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aftersales.roles import Role, role_required
+from inventory.choices import WarehouseKind
+from inventory.models import Part, StockLevel
+
+from . import closing as closing_services
+from . import services
+from .choices import (
+    BEFORE_VISIT,
+    FaultCodeKind,
+    PaymentMethod,
+    PhotoKind,
+    Resolution,
+    Satisfaction,
+    ServiceType,
+    WorkOrderStatus,
+)
+from .models import FaultCode, LoanerUnit, WorkOrder, WorkOrderPhoto
+from .selectors import TABLET_VIEWS, tablet_orders, tablet_scope
+
+TABLET_ROLES = (Role.TECHNICIAN, Role.SUPERVISOR)
+S = WorkOrderStatus
+# The on-site steps a tablet may take, from which status, with the button's words.
+STEPS = {
+    S.ACCEPTED: ({S.DISPATCHED}, _("Accept")),
+    S.EN_ROUTE: ({S.ACCEPTED}, _("Set off")),
+    S.ON_SITE: ({S.EN_ROUTE}, _("Arrived")),
+    S.IN_REPAIR: ({S.ACCEPTED, S.ON_SITE, S.WAITING_FOR_PARTS}, _("Start repair")),
+}
+del S
+ARRIVE_BEFORE = dt.timedelta(minutes=10)  # seed 001: arrive 5–10 minutes before the appointment
+LATE_MANAGER_VISIT = dt.timedelta(minutes=15)
+
+
+def _order(request, pk) -> WorkOrder:
+    scope, _tech, _centers = tablet_scope(request.user)
+    return get_object_or_404(
+        scope.select_related(
+            "call__customer",
+            "call__unit__model__category",
+            "call__symptom",
+            "call__warranty_decision",
+            "call__service_region__parent__parent",
+            "center",
+            "technician",
+        ),
+        pk=pk,
+    )
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@role_required(*TABLET_ROLES)
+def my_orders(request):
+    """Today: my work orders by appointment; tomorrow's and the overdue ones one tap away."""
+    view = request.GET.get("view", "today")
+    if view not in TABLET_VIEWS:
+        view = "today"
+    now = timezone.now()
+    orders, counts = tablet_orders(user=request.user, view=view, now=now)
+    technician = getattr(request.user, "technician", None)
+    return render(
+        request,
+        "repairs/tablet/my_orders.html",
+        {
+            "orders": orders,
+            "counts": counts,
+            "view": view,
+            "now": now,
+            "technician": technician,
+            "late_before": now + ARRIVE_BEFORE,
+        },
+    )
+
+
+def _lateness(order: WorkOrder, now) -> dict | None:
+    """The late warning before arrival: none while the appointment can be met."""
+    if order.status not in BEFORE_VISIT | {WorkOrderStatus.EN_ROUTE} or not order.appointment_start:
+        return None
+    if now + ARRIVE_BEFORE < order.appointment_start:
+        return None
+    late = now - order.appointment_start
+    minutes = max(int(late.total_seconds() // 60), 0)
+    return {"minutes": minutes, "late": late > dt.timedelta(0), "manager": late > LATE_MANAGER_VISIT}
+
+
+@role_required(*TABLET_ROLES)
+def order_detail(request, pk):
+    order = _order(request, pk)
+    now = timezone.now()
+    steps = [
+        {"to": to, "label": label}
+        for to, (sources, label) in STEPS.items()
+        if order.status in sources
+        and not (
+            to == WorkOrderStatus.IN_REPAIR
+            and order.status == WorkOrderStatus.ACCEPTED
+            and order.mode == "on_site"
+        )
+    ]
+    closing = (
+        getattr(order, "closing", None)
+        if order.status in (WorkOrderStatus.COMPLETED, WorkOrderStatus.CLOSED)
+        else None
+    )
+    carry_in = getattr(order, "carry_in", None)
+    loaners = []
+    if order.status in services.CARRY_IN_FROM and carry_in is None and order.center_id:
+        loaners = list(
+            LoanerUnit.objects.filter(
+                center_id=order.center_id, status="available", category_id=order.call.unit.model.category_id
+            ).order_by("serial_number")[:20]
+        )
+    return render(
+        request,
+        "repairs/tablet/order.html",
+        {
+            "order": order,
+            "call": order.call,
+            "steps": steps,
+            "late": _lateness(order, now),
+            "closing": closing,
+            "photos": list(order.photos.all()) if closing else [],
+            "parts_used": _parts_used(order) if closing else [],
+            "events": list(order.events.select_related("actor").order_by("at", "pk")),
+            "can_close": order.status in closing_services.CLOSABLE_STATUSES,
+            "can_need_parts": order.status
+            in (WorkOrderStatus.ON_SITE, WorkOrderStatus.IN_REPAIR, WorkOrderStatus.WAITING_FOR_PARTS),
+            "can_carry_in": order.status in services.CARRY_IN_FROM and carry_in is None,
+            "carry_in": carry_in,
+            "loaners": loaners,
+        },
+    )
+
+
+def _parts_used(order: WorkOrder):
+    from django.db.models import Sum
+
+    from inventory.choices import MovementKind
+    from inventory.models import StockMovement
+
+    rows = (
+        StockMovement.objects.filter(work_order=order, kind__in=[MovementKind.ISSUE, MovementKind.RETURN])
+        .values("part__code", "part__name")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("part__code")
+    )
+    return [{**r, "quantity": -r["quantity"]} for r in rows if r["quantity"]]
+
+
+@require_POST
+@role_required(*TABLET_ROLES)
+def order_step(request, pk):
+    order = _order(request, pk)
+    to = request.POST.get("to", "")
+    if to not in STEPS or order.status not in STEPS[to][0]:
+        messages.error(
+            request, _("That step does not fit the work order's status any more: the page is refreshed.")
+        )
+        return redirect("repairs:tablet_order", pk=order.pk)
+    try:
+        services.work_order_transition(
+            work_order=order, to_status=to, acting_user=request.user, note=request.POST.get("note", "")[:500]
+        )
+        messages.success(
+            request,
+            _("%(number)s: %(status)s.") % {"number": order.number, "status": WorkOrderStatus(to).label},
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("repairs:tablet_order", pk=order.pk)
+
+
+def _center_stock(order: WorkOrder):
+    """The parts on hand in the order's centre, for the pickers (code, name, on hand, serials)."""
+    if not order.center_id:
+        return []
+    return list(
+        StockLevel.objects.filter(
+            warehouse__center_id=order.center_id,
+            warehouse__kind=WarehouseKind.CENTER,
+            quantity__gt=0,
+            part__active=True,
+        )
+        .select_related("part")
+        .only("quantity", "part__code", "part__name", "part__serialized", "part__return_required")
+        .order_by("part__code")
+    )
+
+
+@role_required(*TABLET_ROLES)
+def order_need_parts(request, pk):
+    """需要备件: asks the central warehouse for parts for this order; the order then waits for them."""
+    order = _order(request, pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        lines = []
+        ids, quantities = request.POST.getlist("part"), request.POST.getlist("quantity")
+        for part_id, quantity in zip_longest(ids, quantities, fillvalue=""):
+            if not part_id:
+                continue
+            part = Part.objects.filter(pk=part_id if part_id.isdigit() else None, active=True).first()
+            try:
+                q = int(quantity)
+            except ValueError:
+                q = 0
+            if part is None:
+                errors.append(_("Choose a part from the list."))
+            elif not 1 <= q <= 1000:
+                errors.append(
+                    _("%(part)s: the quantity must be a whole number from 1 to 1000.") % {"part": part}
+                )
+            else:
+                lines.append((part, q))
+        if not lines and not errors:
+            errors.append(_("Add at least one part."))
+        if not errors:
+            try:
+                request_ = closing_services.work_order_need_parts(
+                    work_order=order,
+                    lines=lines,
+                    acting_user=request.user,
+                    note=request.POST.get("note", "")[:300],
+                )
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Part request %(number)s sent: %(status)s.")
+                    % {"number": request_.number, "status": request_.get_status_display()},
+                )
+                return redirect("repairs:tablet_order", pk=order.pk)
+    compatible = Part.objects.compatible_with(order.call.unit.model).filter(active=True).order_by("code")
+    return render(
+        request,
+        "repairs/tablet/need_parts.html",
+        {
+            "order": order,
+            "parts": list(compatible.only("code", "name")[:300]),
+            "errors": errors,
+            "preselect": request.GET.get("part", ""),
+        },
+    )
+
+
+@require_POST
+@role_required(*TABLET_ROLES)
+def order_carry_in(request, pk):
+    """转为送修: the product goes to the workshop with a carry-in receipt; a loaner when chosen."""
+    order = _order(request, pk)
+    try:
+        carry_in = services.carry_in_receive(
+            work_order=order,
+            acting_user=request.user,
+            condition_note=request.POST.get("condition_note", "")[:300],
+        )
+        loaner_id = request.POST.get("loaner", "")
+        if loaner_id:
+            loaner = get_object_or_404(
+                LoanerUnit, pk=loaner_id if loaner_id.isdigit() else 0, center_id=order.center_id
+            )
+            services.loaner_lend(work_order=order, loaner=loaner, acting_user=request.user)
+        messages.success(
+            request, _("Carry-in receipt %(number)s issued.") % {"number": carry_in.receipt_number}
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("repairs:tablet_order", pk=order.pk)
+
+
+@require_POST
+@role_required(*TABLET_ROLES)
+def order_code_resend(request, pk):
+    order = _order(request, pk)
+    if closing_services.confirmation_code_send(work_order=order):
+        messages.success(request, _("A new confirmation code was sent to the customer's mobile."))
+    else:
+        messages.error(
+            request,
+            _("No code can be sent: the caller gave no mobile number, or the order is no longer open."),
+        )
+    return redirect("repairs:tablet_close", pk=order.pk)
+
+
+def _signature_bytes(request) -> bytes | None:
+    upload = request.FILES.get("signature")
+    if upload is not None:
+        return upload.read(2 * 1024 * 1024 + 1)
+    data = request.POST.get("signature_data", "")
+    if data.startswith("data:image/png;base64,"):
+        try:
+            return base64.b64decode(data.split(",", 1)[1], validate=True)
+        except (binascii.Error, ValueError):
+            return b"not a png"
+    return None
+
+
+def _closing_input(request, order: WorkOrder) -> tuple[closing_services.ClosingInput | None, dict]:
+    post = request.POST
+    errors: dict[str, list[str]] = {}
+    codes = {str(c.pk): c for c in FaultCode.objects.filter(category_id=order.call.unit.model.category_id)}
+    parts = []
+    rows = zip_longest(
+        post.getlist("part"),
+        post.getlist("part_quantity"),
+        post.getlist("serial_number"),
+        post.getlist("old_serial"),
+        post.getlist("part_reason"),
+        fillvalue="",
+    )
+    part_ids = [p for p in post.getlist("part") if p.isdigit()]
+    known = {str(p.pk): p for p in Part.objects.filter(pk__in=part_ids)}
+    for part_id, quantity, serial, old_serial, reason in rows:
+        if not part_id:
+            continue
+        part = known.get(part_id)
+        try:
+            q = int(quantity)
+        except ValueError:
+            q = 0
+        if part is None:
+            errors.setdefault("parts", []).append(_("Choose a part from your centre's stock."))
+            continue
+        parts.append(closing_services.PartUse(part, q, serial[:40], old_serial[:40], reason[:200]))
+    photos = [
+        closing_services.PhotoUpload(kind, f)
+        for kind in PhotoKind.values
+        for f in request.FILES.getlist(f"photos_{kind}")
+    ]
+    data = closing_services.ClosingInput(
+        client_id=post.get("client_id", ""),
+        fault_code=codes.get(post.get("fault_code", "")),
+        cause=codes.get(post.get("cause", "")),
+        resolution=post.get("resolution", ""),
+        resolution_note=post.get("resolution_note", "")[:600],
+        labour_minutes=post.get("labour_minutes", ""),
+        parts=parts,
+        photos=photos,
+        collected_amount=post.get("collected_amount", ""),
+        payment_method=post.get("payment_method", ""),
+        signature_png=_signature_bytes(request),
+        confirmation_code=post.get("confirmation_code", "")[:20],
+        satisfaction=post.get("satisfaction", ""),
+    )
+    return data, errors
+
+
+@role_required(*TABLET_ROLES)
+def order_close(request, pk):
+    """完工: the closing form. A JSON answer for the tablet's script (it keeps the draft until a success),
+    a page for a plain form post."""
+    order = _order(request, pk)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data, errors = _closing_input(request, order)
+        if not errors:
+            try:
+                closing, replayed = closing_services.work_order_close(
+                    work_order=order, data=data, acting_user=request.user
+                )
+            except ValidationError as exc:
+                errors = dict(exc.message_dict) if hasattr(exc, "error_dict") else {"general": exc.messages}
+                if "__all__" in errors:
+                    errors["general"] = errors.pop("__all__")
+            else:
+                url = reverse("repairs:tablet_order", args=[order.pk])
+                if not replayed:
+                    messages.success(request, _("Work order %(number)s closed.") % {"number": order.number})
+                if _wants_json(request):
+                    return JsonResponse({"ok": True, "redirect": url, "replayed": replayed})
+                return redirect(url)
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "errors": errors}, status=400)
+    elif order.status not in closing_services.CLOSABLE_STATUSES:
+        return redirect("repairs:tablet_order", pk=order.pk)
+    codes = FaultCode.objects.filter(category_id=order.call.unit.model.category_id, active=True).order_by(
+        "kind", "sort_order"
+    )
+    return render(
+        request,
+        "repairs/tablet/close.html",
+        {
+            "order": order,
+            "call": order.call,
+            "faults": [c for c in codes if c.kind == FaultCodeKind.FAULT],
+            "causes": [c for c in codes if c.kind == FaultCodeKind.CAUSE],
+            "resolutions": Resolution.choices,
+            "payment_methods": PaymentMethod.choices,
+            "satisfactions": Satisfaction.choices,
+            "stock": _center_stock(order),
+            "paid": order.call.service_type == ServiceType.PAID,
+            "client_id": request.POST.get("client_id") or uuid.uuid4(),
+            "errors": errors,
+            "post": request.POST if request.method == "POST" else {},
+            "photo_max_mb": settings.WORK_ORDER_PHOTO_MAX_BYTES // 1024 // 1024,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _file_response(field):
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type, _encoding = mimetypes.guess_type(field.name)
+    response = FileResponse(
+        handle,
+        content_type=content_type
+        if (content_type or "").startswith("image/")
+        else "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@role_required(*TABLET_ROLES, Role.DISPATCHER, Role.MANAGER)
+def order_signature(request, pk):
+    """The customer's signature, only to those who may see the work order (never a public media URL)."""
+    order = get_object_or_404(WorkOrder.objects.for_user(request.user).select_related("closing"), pk=pk)
+    closing = getattr(order, "closing", None)
+    if closing is None or not closing.signature:
+        raise Http404
+    return _file_response(closing.signature)
+
+
+@role_required(*TABLET_ROLES, Role.DISPATCHER, Role.MANAGER)
+def order_photo(request, pk):
+    photo = get_object_or_404(
+        WorkOrderPhoto.objects.filter(work_order__in=WorkOrder.objects.for_user(request.user).values("pk")),
+        pk=pk,
+    )
+    return _file_response(photo.image)
