@@ -388,6 +388,8 @@ ORDER_COLUMNS = [
     "cancelled_at",
     "guided_at",
     "note",
+    "confirmation_code_hash",
+    "confirmation_failures",
 ]
 _S = WorkOrderStatus
 
@@ -590,6 +592,8 @@ class _ScalePlan:
                     at(stamps.get(_S.CANCELLED)),
                     at(stamps.get(_S.PHONE_GUIDED)),
                     "",
+                    "",  # no confirmation code: the scale orders were dispatched before the tablet existed
+                    0,
                 )
             )
         return calls, orders
