@@ -6,11 +6,12 @@ and it is rendered under zh-hans whatever the user's UI language, so a voucher p
 session is the same document.
 """
 
+import base64
 import datetime as dt
 
 import weasyprint
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -20,9 +21,20 @@ from django.utils.http import content_disposition_header
 
 from aftersales.roles import Role, role_required
 from aftersales.validators import format_phone
+from inventory.choices import MovementKind
+from inventory.models import StockMovement
 from warranty.choices import Remedy
 
-from .choices import ConsentMethod, PhoneLabel, QuoteLineKind, ServiceMode, ServiceType
+from .choices import (
+    ConsentMethod,
+    PaymentMethod,
+    PhoneLabel,
+    QuoteLineKind,
+    Resolution,
+    Satisfaction,
+    ServiceMode,
+    ServiceType,
+)
 from .models import CustomerPhone, Quote, WorkOrder
 
 VOUCHER_LANGUAGE = "zh-hans"
@@ -42,6 +54,25 @@ QUOTE_LINE_KIND_ZH = {
     QuoteLineKind.TRAVEL: "上门费",
 }
 CONSENT_METHOD_ZH = {ConsentMethod.SIGNATURE: "现场签字", ConsentMethod.PHONE: "电话确认"}
+RESOLUTION_ZH = {
+    Resolution.REPAIRED: "已修复",
+    Resolution.PART_REPLACED: "更换零件",
+    Resolution.ADJUSTED: "调整或清洁",
+    Resolution.NO_FAULT: "未发现故障",
+    Resolution.ADVICE: "指导使用",
+}
+PAYMENT_METHOD_ZH = {
+    PaymentMethod.CASH: "现金",
+    PaymentMethod.WECHAT: "微信支付",
+    PaymentMethod.ALIPAY: "支付宝",
+    PaymentMethod.CARD: "银行卡",
+}
+SATISFACTION_ZH = {
+    Satisfaction.VERY_SATISFIED: "非常满意",
+    Satisfaction.SATISFIED: "满意",
+    Satisfaction.NEUTRAL: "一般",
+    Satisfaction.DISSATISFIED: "不满意",
+}
 PHONE_LABEL_ZH = {PhoneLabel.MOBILE: "手机", PhoneLabel.HOME: "住宅", PhoneLabel.WORK: "单位"}
 
 
@@ -57,6 +88,9 @@ def _voucher_queryset(user):
             "center",
             "technician",
             "carry_in",
+            "closing__fault_code",
+            "closing__cause",
+            "closing__closed_by",
         )
         .prefetch_related(
             Prefetch(
@@ -151,6 +185,40 @@ def voucher_context(order: WorkOrder, *, now=None) -> dict:
         "carry_in": getattr(order, "carry_in", None),
         "warranty": _warranty(call.warranty_decision),
         "quotes": _quotes(order),
+        **_closing(order),
+    }
+
+
+def _closing(order: WorkOrder) -> dict:
+    """The technician's closing, filled into the form's results; the signature embedded as an image."""
+    closing = getattr(order, "closing", None)
+    if closing is None:
+        return {"closing": None}
+    signature_uri = ""
+    if closing.signature:
+        try:
+            with closing.signature.open("rb") as handle:
+                signature_uri = "data:image/png;base64," + base64.b64encode(handle.read()).decode()
+        except FileNotFoundError:
+            signature_uri = ""
+    rows = (
+        StockMovement.objects.filter(work_order=order, kind__in=[MovementKind.ISSUE, MovementKind.RETURN])
+        .values("part__code", "part__name")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("part__code")
+    )
+    return {
+        "closing": closing,
+        "signature_uri": signature_uri,
+        "resolution": RESOLUTION_ZH.get(closing.resolution, closing.resolution),
+        "payment_method": PAYMENT_METHOD_ZH.get(closing.payment_method, closing.payment_method),
+        "satisfaction": SATISFACTION_ZH.get(closing.satisfaction, ""),
+        "collected": _money(closing.collected_amount),
+        "parts_used": [
+            {"code": r["part__code"], "name": r["part__name"], "quantity": -r["quantity"]}
+            for r in rows
+            if r["quantity"]
+        ],
     }
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageDraw
@@ -27,7 +26,7 @@ from repairs.choices import FaultCodeKind, ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.closing import confirmation_code_send
 from repairs.factories import WorkOrderFactory
-from repairs.models import FaultCode, WorkOrder, WorkOrderClosing, WorkOrderEvent, WorkOrderPhoto
+from repairs.models import FaultCode, WorkOrderClosing, WorkOrderEvent, WorkOrderPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -611,13 +610,29 @@ def test_the_closing_page_offers_only_the_centres_stock(client, world):
     assert elsewhere.pk
 
 
-@override_settings(LANGUAGE_CODE="zh-hans")
-def test_the_closed_order_prints_as_a_voucher_with_the_closing(client, world):
+def test_the_closed_order_prints_as_a_voucher_with_the_closing_and_the_signature(client, world, tmp_path):
+    import subprocess
+
     order = order_for(world["tech"])
     client.force_login(world["technician"])
-    client.post(reverse("repairs:tablet_close", args=[order.pk]), closing_post(order))
+    client.post(
+        reverse("repairs:tablet_close", args=[order.pk]),
+        closing_post(order, part=[world["capacitor"].pk], part_quantity=["2"]),
+    )
     order.refresh_from_db()
     assert order.status == S.COMPLETED
     response = client.get(reverse("repairs:work_order_voucher", args=[order.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert WorkOrder.objects.get(pk=order.pk).closing.labour_minutes == 45
+    path = tmp_path / "voucher.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    fault = order.closing.fault_code
+    assert fault.code in text and fault.name in text and order.closing.cause.name in text
+    assert "DR-01" in text and "45 分钟" in text and "更换零件" in text
+    images = subprocess.run(
+        ["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True
+    ).stdout
+    signature = [line for line in images.splitlines()[2:] if line.split()[2] == "image"]
+    assert len(signature) == 1 and "380   120" in signature[0]  # the signature as drawn (380 × 120)
