@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aftersales.roles import Role, role_required
@@ -47,10 +48,10 @@ TABLET_ROLES = (Role.TECHNICIAN, Role.SUPERVISOR)
 S = WorkOrderStatus
 # The on-site steps a tablet may take, from which status, with the button's words.
 STEPS = {
-    S.ACCEPTED: ({S.DISPATCHED}, _("Accept")),
-    S.EN_ROUTE: ({S.ACCEPTED}, _("Set off")),
-    S.ON_SITE: ({S.EN_ROUTE}, _("Arrived")),
-    S.IN_REPAIR: ({S.ACCEPTED, S.ON_SITE, S.WAITING_FOR_PARTS}, _("Start repair")),
+    S.ACCEPTED: ({S.DISPATCHED}, gettext_lazy("Accept")),
+    S.EN_ROUTE: ({S.ACCEPTED}, gettext_lazy("Set off")),
+    S.ON_SITE: ({S.EN_ROUTE}, gettext_lazy("Arrived")),
+    S.IN_REPAIR: ({S.ACCEPTED, S.ON_SITE, S.WAITING_FOR_PARTS}, gettext_lazy("Start repair")),
 }
 del S
 ARRIVE_BEFORE = dt.timedelta(minutes=10)  # seed 001: arrive 5–10 minutes before the appointment
