@@ -28,6 +28,12 @@ app.conf.beat_schedule = {
         "task": "aftersales.tasks.beat_heartbeat",
         "schedule": timedelta(seconds=30),
     },
+    # SLA deadlines: what is newly due or breached, and the escalations along the chain (care.services).
+    "care-sla-scan": {
+        "task": "care.tasks.sla_scan",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},  # a scan still queued when the next is due is dropped, not stacked
+    },
     # Spare parts: what to order from the supplier or ask the central warehouse for, before the day starts
     # (crontab in CELERY_TIMEZONE, Asia/Shanghai).
     "inventory-reorder-suggestions": {

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "repairs",
     "warranty",
     "inventory",
+    "care",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,14 @@ SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sm
 # The largest photo a tablet may upload (they are shrunk on the device first) and how many per closing.
 WORK_ORDER_PHOTO_MAX_BYTES = env.int("WORK_ORDER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 WORK_ORDER_PHOTOS_MAX = 12
+# Links in notification emails start here.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Callbacks (回访): after a closing, the centre's next working day an hour after it opens; a no-answer is
+# tried again 2 hours later, at most 3 attempts, then the customer is recorded as unreachable.
+CARE_CALLBACK_AFTER_DAYS = env.int("CARE_CALLBACK_AFTER_DAYS", default=1)
+CARE_CALLBACK_AFTER_OPENING_MINUTES = env.int("CARE_CALLBACK_AFTER_OPENING_MINUTES", default=60)
+CARE_CALLBACK_RETRY_MINUTES = env.int("CARE_CALLBACK_RETRY_MINUTES", default=120)
+CARE_CALLBACK_MAX_ATTEMPTS = env.int("CARE_CALLBACK_MAX_ATTEMPTS", default=3)
 
 LOGGING = {
     "version": 1,

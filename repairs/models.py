@@ -573,6 +573,19 @@ class WorkOrder(models.Model):
     confirmation_code_hash = models.CharField(_("confirmation code (hashed)"), max_length=128, blank=True)
     confirmation_sent_at = models.DateTimeField(_("confirmation code sent"), null=True, blank=True)
     confirmation_failures = models.PositiveSmallIntegerField(_("wrong confirmation codes typed"), default=0)
+    # The first time the technician reached the customer (the SLA's first contact), however it happened.
+    first_contact_at = models.DateTimeField(_("first contact with the customer"), null=True, blank=True)
+    # 退回重办: a callback sent the job back to be redone as a new work order of the same call; this one's
+    # payment is held in the settlement until the redo is completed.
+    redo_of = models.ForeignKey(
+        "self",
+        verbose_name=_("redo of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redos",
+    )
+    payment_held = models.BooleanField(_("payment held until redone"), default=False, db_default=False)
 
     objects = WorkOrderQuerySet.as_manager()
 

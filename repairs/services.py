@@ -129,9 +129,14 @@ def open_calls_on_unit(*, unit: ProductUnit) -> list[RepairCall]:
 
 
 def _event(work_order: WorkOrder, from_status: str, to_status: str, actor, at, note: str = "") -> None:
+    """Appends to the order's trail and brings what follows from its state up to date in the same
+    transaction: its SLA deadlines and the callbacks it is owed (care.services.work_order_changed)."""
+    from care.services import work_order_changed
+
     WorkOrderEvent.objects.create(
         work_order=work_order, from_status=from_status, to_status=to_status, actor=actor, at=at, note=note
     )
+    work_order_changed(order=work_order, previous=from_status, now=at)
 
 
 def repair_call_register(
@@ -443,6 +448,95 @@ def work_order_transition(
             # Seed 002 §一.2–3: the customer is called back 2 hours after the guidance.
             RepairCall.objects.filter(pk=order.call_id).update(callback_due_at=now + PHONE_GUIDANCE_CALLBACK)
     return order
+
+
+def work_order_contact_record(
+    *, work_order: WorkOrder, acting_user, note: str = "", now: dt.datetime | None = None
+) -> WorkOrder:
+    """The technician reached the customer (confirmed the appointment by phone): the SLA's first contact.
+    Only the first contact counts; a second one is recorded in the trail and changes nothing else."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = _lock(work_order)
+        if order.status not in OPEN_STATUSES or order.status == WorkOrderStatus.NEW:
+            raise ValidationError(
+                {
+                    "status": _("Work order %(number)s is “%(current)s”: no contact to record.")
+                    % {"number": order.number, "current": WorkOrderStatus(order.status).label}
+                }
+            )
+        if order.first_contact_at is None:
+            order.first_contact_at = now
+            order.save(update_fields=["first_contact_at"])
+        _event(
+            order,
+            order.status,
+            order.status,
+            acting_user,
+            now,
+            (note.strip() or _("Customer contacted"))[:500],
+        )
+    return order
+
+
+def work_order_note(*, work_order: WorkOrder, acting_user, note: str, now: dt.datetime | None = None) -> None:
+    """A line in the order's trail that changes no status (a callback's request to correct the record)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = _lock(work_order)
+        _event(order, order.status, order.status, acting_user, now, note.strip()[:500])
+
+
+def work_order_redo(
+    *, work_order: WorkOrder, acting_user, note: str, now: dt.datetime | None = None
+) -> WorkOrder:
+    """退回重办: the job is done again as a new work order of the same call (status new, to be dispatched,
+    free for the customer); the first order's payment is held in the settlement until the redo is completed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = _lock(work_order)
+        if order.status not in (
+            WorkOrderStatus.COMPLETED,
+            WorkOrderStatus.PHONE_GUIDED,
+            WorkOrderStatus.CLOSED,
+        ):
+            raise ValidationError(
+                {
+                    "status": _("Work order %(number)s is still open: it is not redone, it is finished.")
+                    % {"number": order.number}
+                }
+            )
+        if order.redos.filter(status__in=OPEN_STATUSES).exists():
+            raise ValidationError(
+                {"status": _("A redo of %(number)s is open already.") % {"number": order.number}}
+            )
+        order.payment_held = True
+        order.save(update_fields=["payment_held"])
+        redo = WorkOrder.objects.create(
+            number=next_number(WORK_ORDER_PREFIX, day=timezone.localdate(now)),
+            call_id=order.call_id,
+            redo_of=order,
+            status=WorkOrderStatus.NEW,
+            status_changed_at=now,
+            created_at=now,
+        )
+        _event(
+            order,
+            order.status,
+            order.status,
+            acting_user,
+            now,
+            (_("Sent back to be redone as %(n)s: %(note)s") % {"n": redo.number, "note": note})[:500],
+        )
+        _event(
+            redo,
+            "",
+            WorkOrderStatus.NEW,
+            acting_user,
+            now,
+            (_("Redo of %(n)s: %(note)s") % {"n": order.number, "note": note})[:500],
+        )
+    return redo
 
 
 def work_order_guide_by_phone(

@@ -1,0 +1,25 @@
+"""Thin Celery tasks of customer care. acks_late (settings): a worker killed mid-task leaves the message
+on the queue and another worker runs it again; the services are idempotent, so nothing is done twice."""
+
+from celery import shared_task
+
+
+@shared_task(name="care.tasks.sla_scan", ignore_result=False, acks_late=True)
+def sla_scan() -> dict:
+    """Every minute (beat): newly due and newly breached deadlines, escalations along the chain."""
+    from .services import sla_scan as scan
+
+    return scan()
+
+
+@shared_task(
+    name="care.tasks.notifications_email",
+    acks_late=True,
+    autoretry_for=(OSError,),  # the mail server did not answer: try again later
+    retry_backoff=30,
+    max_retries=5,
+)
+def notifications_email(ids: list[int]) -> int:
+    from .services import notifications_email as send
+
+    return send(ids=ids)
