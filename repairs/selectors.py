@@ -239,7 +239,12 @@ def tablet_scope(user):
     return WorkOrder.objects.filter(scope), technician_id, centers
 
 
-def tablet_orders(*, user, view: str, now):
+TABLET_PAGE = (
+    50  # a day's orders fit one page; more (a supervisor's centre, a long overdue list) go on the next
+)
+
+
+def tablet_orders(*, user, view: str, now, page: int = 1):
     """(orders, counts) for the tablet's lists: today's and tomorrow's by appointment (done ones included),
     or the overdue ones (open, the appointment window over). Counts of the three lists for the tabs.
     A fixed number of queries whatever the number of orders."""
@@ -255,7 +260,9 @@ def tablet_orders(*, user, view: str, now):
         & ~Q(status=WorkOrderStatus.CANCELLED),
         "overdue": Q(status__in=sorted(OPEN_STATUSES), appointment_end__lt=now),
     }
-    counts = base.aggregate(**{name: Count("pk", filter=condition) for name, condition in windows.items()})
+    # One count per tab, each an index range ((technician|center, appointment_start) and the open orders'
+    # (technician, appointment_end)): a FILTERed aggregate would read every order the technician ever had.
+    counts = {name: base.filter(condition).count() for name, condition in windows.items()}
     orders = (
         base.filter(windows[view])
         .select_related(
@@ -292,6 +299,6 @@ def tablet_orders(*, user, view: str, now):
             "call__service_region__parent__name",
             "call__service_region__parent__parent__name",
         )
-        .order_by("appointment_start", "pk")[:200]
+        .order_by("appointment_start", "pk")[(page - 1) * TABLET_PAGE : page * TABLET_PAGE + 1]
     )
     return list(orders), counts

@@ -42,7 +42,7 @@ from .choices import (
     WorkOrderStatus,
 )
 from .models import FaultCode, LoanerUnit, WorkOrder, WorkOrderPhoto
-from .selectors import TABLET_VIEWS, tablet_orders, tablet_scope
+from .selectors import TABLET_PAGE, TABLET_VIEWS, tablet_orders, tablet_scope
 
 TABLET_ROLES = (Role.TECHNICIAN, Role.SUPERVISOR)
 S = WorkOrderStatus
@@ -85,15 +85,24 @@ def my_orders(request):
     if view not in TABLET_VIEWS:
         view = "today"
     now = timezone.now()
-    orders, counts = tablet_orders(user=request.user, view=view, now=now)
+    page = (
+        int(request.GET["page"])
+        if request.GET.get("page", "").isdigit() and int(request.GET["page"]) > 0
+        else 1
+    )
+    orders, counts = tablet_orders(user=request.user, view=view, now=now, page=min(page, 1000))
+    more = len(orders) > TABLET_PAGE
     technician = getattr(request.user, "technician", None)
     return render(
         request,
         "repairs/tablet/my_orders.html",
         {
-            "orders": orders,
+            "orders": orders[:TABLET_PAGE],
             "counts": counts,
             "view": view,
+            "page": page,
+            "next_page": page + 1 if more else None,
+            "previous_page": page - 1 if page > 1 else None,
             "now": now,
             "technician": technician,
             "late_before": now + ARRIVE_BEFORE,

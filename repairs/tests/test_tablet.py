@@ -209,6 +209,22 @@ def test_the_list_runs_the_same_queries_for_3_or_30_orders(client, world, django
     assert len(response.context["orders"]) == 30
 
 
+def test_a_long_list_comes_in_pages_of_50_in_appointment_order(client, world):
+    start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(8, 0)))
+    orders = [
+        order_for(world["tech"], status=S.DISPATCHED, start=start + dt.timedelta(minutes=i)) for i in range(55)
+    ]
+    client.force_login(world["technician"])
+    first = client.get(reverse("repairs:my_orders"))
+    assert [o.pk for o in first.context["orders"]] == [o.pk for o in orders[:50]]
+    assert first.context["counts"]["today"] == 55
+    assert "page=2" in first.content.decode()
+    second = client.get(reverse("repairs:my_orders"), {"page": "2"})
+    assert [o.pk for o in second.context["orders"]] == [o.pk for o in orders[50:]]
+    assert second.context["next_page"] is None
+    assert client.get(reverse("repairs:my_orders"), {"page": "-1"}).context["page"] == 1
+
+
 # Scope ---------------------------------------------------------------------------------------------------
 
 
