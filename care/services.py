@@ -473,9 +473,7 @@ def sla_scan(*, now: dt.datetime | None = None, batch: int = 500) -> dict:
                 rows = _batch(queryset, batch)
                 if not rows:
                     break
-                created = _escalate(
-                    rows, step=step, now=now, lookups=(managers_by_region, all_managers, dispatchers)
-                )
+                created = _escalate(rows, now=now, lookups=(managers_by_region, all_managers, dispatchers))
                 counts["escalations_created"] += created
                 if step == "breach":
                     counts["breached"] += len(rows)
@@ -484,46 +482,46 @@ def sla_scan(*, now: dt.datetime | None = None, batch: int = 500) -> dict:
     return counts
 
 
-def _escalate(rows: list[Deadline], *, step: str, now: dt.datetime, lookups) -> int:
+def _escalate(rows: list[Deadline], *, now: dt.datetime, lookups) -> int:
+    """Every level whose delay after the breach has passed, and that was not told yet, is told now: a scan
+    that comes late (the system was down) catches up the whole chain at once."""
     managers_by_region, all_managers, dispatchers = lookups
     escalations = []
     for d in rows:
-        policy = d.policy
-        if step == "breach":
+        if d.breached_at is None:
             d.breached_at = d.due_at
-            level = EscalationLevel.TECHNICIAN
-        else:
-            level = d.escalation_level + 1
-        d.escalation_level = level
-        delays = {
-            EscalationLevel.TECHNICIAN: policy.escalate_supervisor_minutes,
-            EscalationLevel.SUPERVISOR: policy.escalate_manager_minutes,
+        thresholds = {
+            EscalationLevel.TECHNICIAN: d.due_at,
+            EscalationLevel.SUPERVISOR: d.due_at + dt.timedelta(minutes=d.policy.escalate_supervisor_minutes),
+            EscalationLevel.MANAGER: d.due_at + dt.timedelta(minutes=d.policy.escalate_manager_minutes),
         }
-        d.next_escalation_at = d.due_at + dt.timedelta(minutes=delays[level]) if level in delays else None
-        escalations.append(Escalation(deadline=d, level=level, created_at=now))
+        for level, when in thresholds.items():
+            if level > d.escalation_level and when <= now:
+                escalations.append(Escalation(deadline=d, level=level, created_at=now))
+                d.escalation_level = level
+        later = [when for level, when in thresholds.items() if level > d.escalation_level]
+        d.next_escalation_at = min(later) if later else None
     Deadline.objects.bulk_update(rows, ["breached_at", "escalation_level", "next_escalation_at"])
-    # The rows are locked and their state moved on in this transaction, so none of these exists; the
+    # The rows are locked and their state moved on in this transaction, so none of these exists yet; the
     # unique (deadline, level) stands behind that.
-    created = Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
-    saved = {
-        (e.deadline_id, e.level): e for e in Escalation.objects.filter(deadline__in=rows, created_at=now)
-    }
+    Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
+    saved = list(
+        Escalation.objects.filter(deadline__in=rows, created_at=now).order_by("deadline_id", "level")
+    )
+    by_pk = {d.pk: d for d in rows}
     notes = []
-    for d in rows:
-        escalation = saved.get((d.pk, d.escalation_level))
-        if escalation is None:
-            continue
+    for escalation in saved:
+        d = by_pk[escalation.deadline_id]
         number, url = _subject_words(d)
-        late = int((now - d.due_at).total_seconds() // 60)
         title = _("%(number)s: “%(stage)s” overdue by %(minutes)s minutes (%(level)s)") % {
             "number": number,
             "stage": d.get_stage_display(),
-            "minutes": late,
-            "level": EscalationLevel(d.escalation_level).label,
+            "minutes": int((now - d.due_at).total_seconds() // 60),
+            "level": EscalationLevel(escalation.level).label,
         }
-        users = set(_recipients(d, d.escalation_level, managers_by_region, all_managers))
+        users = set(_recipients(d, escalation.level, managers_by_region, all_managers))
         body = ""
-        if d.stage == Stage.CARRY_IN_30 and d.escalation_level == EscalationLevel.TECHNICIAN:
+        if d.stage == Stage.CARRY_IN_30 and escalation.level == EscalationLevel.TECHNICIAN:
             # 三包: a repair not finished 30 days after it was taken in lets the customer exchange.
             users |= set(dispatchers)
             body = _("Carry-in repair over 30 days: under 三包 the customer may ask for an exchange.")
@@ -541,13 +539,11 @@ def _escalate(rows: list[Deadline], *, step: str, now: dt.datetime, lookups) -> 
             for u in sorted(users)
         ]
     Notification.objects.bulk_create(notes, ignore_conflicts=True)
-    ids = list(
-        Notification.objects.filter(escalation__in=saved.values(), emailed_at__isnull=True).values_list(
-            "pk", flat=True
-        )
+    ids = Notification.objects.filter(escalation__in=saved, emailed_at__isnull=True).values_list(
+        "pk", flat=True
     )
-    _email_after_commit(ids)
-    return len(created) if created else 0
+    _email_after_commit(list(ids))
+    return len(saved)
 
 
 def _email_after_commit(ids: list[int]) -> None:
