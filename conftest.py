@@ -1,5 +1,6 @@
 """Shared fixtures: factories, one user per role, a real Celery worker, the browser launch options."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -80,21 +81,23 @@ def _wait_for_worker(app, hostname: str, timeout: float = 30) -> None:
     raise RuntimeError(f"Celery worker {hostname} did not answer within {timeout} s")
 
 
-@pytest.fixture(scope="module")
-def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on the test Redis database, using the test PostgreSQL database."""
+@contextlib.contextmanager
+def celery_worker(extra_env: dict | None = None, name: str = "pytest"):
+    """A real `celery worker` process on the test Redis database, using the test PostgreSQL database;
+    `extra_env` reaches its settings (a test's email backend, for instance)."""
     from django.conf import settings
 
     from aftersales.celery import app
 
     app.control.purge()
     db = settings.DATABASES["default"]
-    hostname = f"pytest-{os.getpid()}@localhost"
+    hostname = f"{name}-{os.getpid()}@localhost"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "aftersales.settings_test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(
         [
@@ -125,6 +128,12 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    with celery_worker() as hostname:
+        yield hostname
 
 
 @pytest.fixture(scope="session")

@@ -202,6 +202,8 @@ CARE_CALLBACK_AFTER_DAYS = env.int("CARE_CALLBACK_AFTER_DAYS", default=1)
 CARE_CALLBACK_AFTER_OPENING_MINUTES = env.int("CARE_CALLBACK_AFTER_OPENING_MINUTES", default=60)
 CARE_CALLBACK_RETRY_MINUTES = env.int("CARE_CALLBACK_RETRY_MINUTES", default=120)
 CARE_CALLBACK_MAX_ATTEMPTS = env.int("CARE_CALLBACK_MAX_ATTEMPTS", default=3)
+# A notification email the mail server refused is tried again after this many seconds (then doubling).
+CARE_EMAIL_RETRY_SECONDS = env.int("CARE_EMAIL_RETRY_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ from network.models import Region
 
 from .calendar import WorkingHours, add_working_time, working_seconds_between
 from .choices import Stage, StopReason
+from .defaults import defaults_sync
 from .models import Deadline, SlaPolicy, WorkCalendar
 
 # The stages whose clock stops in the policy's pause statuses. The appointment (an agreed instant) and the
@@ -47,10 +48,9 @@ def policy_for(call) -> SlaPolicy:
         return (depth, bool(policy.priority), bool(policy.service_type), -policy.pk)
 
     best = max(candidates, key=specificity, default=None)
-    if best is None:
-        raise SlaPolicy.DoesNotExist(
-            "no active SLA policy applies: keep one without type, priority or region"
-        )
+    if best is None:  # every general policy was switched off or deleted: the defaults apply again
+        defaults_sync(WorkCalendar, SlaPolicy)
+        return policy_for(call)
     return best
 
 

@@ -555,19 +555,23 @@ def _email_after_commit(ids: list[int]) -> None:
 
 
 def notifications_email(*, ids: list[int], now: dt.datetime | None = None) -> int:
-    """Emails notifications not emailed yet to users with an address; marks them emailed in the same
-    transaction as the rows are claimed (SKIP LOCKED), so a retried task sends nothing twice."""
+    """Emails notifications not emailed yet to users with an address. Each one is claimed (SKIP LOCKED),
+    sent and marked in its own transaction: a failure leaves the ones already sent marked, so the retried
+    task sends only what is left and nothing twice."""
     from django.core.mail import send_mail
 
     now = now or timezone.now()
     sent = 0
-    with transaction.atomic():
-        rows = list(
-            Notification.objects.filter(pk__in=ids, emailed_at__isnull=True)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("user")
-        )
-        for n in rows:
+    for pk in sorted(ids):
+        with transaction.atomic():
+            n = (
+                Notification.objects.filter(pk=pk, emailed_at__isnull=True)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("user")
+                .first()
+            )
+            if n is None:
+                continue
             if n.user.email:
                 send_mail(
                     subject=f"[售后服务] {n.title}",
@@ -576,7 +580,7 @@ def notifications_email(*, ids: list[int], now: dt.datetime | None = None) -> in
                     recipient_list=[n.user.email],
                 )
                 sent += 1
-        Notification.objects.filter(pk__in=[n.pk for n in rows]).update(emailed_at=now)
+            Notification.objects.filter(pk=n.pk).update(emailed_at=now)
     return sent
 
 

@@ -2,6 +2,7 @@
 on the queue and another worker runs it again; the services are idempotent, so nothing is done twice."""
 
 from celery import shared_task
+from django.conf import settings
 
 
 @shared_task(name="care.tasks.sla_scan", ignore_result=False, acks_late=True)
@@ -16,7 +17,8 @@ def sla_scan() -> dict:
     name="care.tasks.notifications_email",
     acks_late=True,
     autoretry_for=(OSError,),  # the mail server did not answer: try again later
-    retry_backoff=30,
+    retry_backoff=settings.CARE_EMAIL_RETRY_SECONDS,
+    retry_jitter=False,
     max_retries=5,
 )
 def notifications_email(ids: list[int]) -> int:

@@ -168,3 +168,10 @@ def test_a_new_call_has_no_deadline_until_dispatched(world):
         work_order=order, acting_user=world["dispatcher"], note="客户改约", now=MONDAY_10
     )
     assert not Deadline.objects.filter(work_order=order).exists()
+
+
+def test_with_every_policy_switched_off_the_defaults_apply_again(world):
+    SlaPolicy.objects.update(active=False)
+    order = dispatched(world)
+    assert deadlines(order)[Stage.ACCEPT].policy.name == "默认时效"
+    assert SlaPolicy.objects.get(name="默认时效").active

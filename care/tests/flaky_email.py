@@ -1,0 +1,20 @@
+"""An email backend for the Celery tests: the first delivery fails as an unreachable mail server does
+(OSError); later ones are appended to a file the test reads. FLAKY_EMAIL_DIR names the folder."""
+
+import os
+from pathlib import Path
+
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+class EmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        folder = Path(os.environ["FLAKY_EMAIL_DIR"])
+        failed = folder / "failed-once"
+        if not failed.exists():
+            failed.write_text("the mail server did not answer")
+            raise OSError("connection refused")
+        with (folder / "sent.log").open("a") as log:
+            for message in email_messages:
+                log.write(f"{','.join(message.to)}\t{message.subject}\n")
+        return len(email_messages)
