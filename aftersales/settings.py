@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aftersales.roles.roles_context",
+                "care.context.notifications",
             ],
         },
     },

@@ -24,5 +24,6 @@ urlpatterns = [
     path("repairs/", include("repairs.urls")),
     path("network/", include("network.urls")),
     path("inventory/", include("inventory.urls")),
+    path("care/", include("care.urls")),
     path("api/v1/", include((api_v1, "api"))),
 ]

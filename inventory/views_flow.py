@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.paging import page_window
 from aftersales.roles import Role, has_role, role_required
 
 from . import services
@@ -39,41 +40,10 @@ from .models import (
 )
 
 FLOW_ROLES = (Role.SUPERVISOR, Role.MANAGER)
-PAGE_SIZES = (20, 50, 100)
-DEFAULT_PAGE_SIZE = 50
 SUMMARY_LINES = 3
 
 
 # Shared ---------------------------------------------------------------------------------------------------
-
-
-def _window(request, rows) -> dict:
-    """One page of rows fetched as page_size + 1 (no COUNT): the extra row says whether there is a next
-    page. The query count does not depend on the page size."""
-    try:
-        size = int(request.GET.get("page_size", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        size = DEFAULT_PAGE_SIZE
-    if size not in PAGE_SIZES:
-        size = DEFAULT_PAGE_SIZE
-    try:
-        page = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        page = 1
-    window = list(rows[(page - 1) * size : page * size + 1])
-    params = request.GET.copy()
-    params.pop("page", None)
-    sizeless = params.copy()
-    sizeless.pop("page_size", None)
-    return {
-        "rows": window[:size],
-        "page": page,
-        "has_next": len(window) > size,
-        "page_size": size,
-        "page_sizes": PAGE_SIZES,
-        "query": params.urlencode(),
-        "sizeless_query": sizeless.urlencode(),
-    }
 
 
 def _flash(request, exc: ValidationError) -> None:
@@ -115,7 +85,7 @@ def part_requests(request):
     filterset = PartRequestFilterSet(
         request.GET or None, queryset=rows, user=request.user, queue_by_default=is_manager
     )
-    context = _window(request, filterset.qs)
+    context = page_window(request, filterset.qs)
     for row in context["rows"]:
         lines = list(row.lines.all())
         row.line_summary = lines[:SUMMARY_LINES]
@@ -306,7 +276,7 @@ def defective_returns(request):
     is_manager = has_role(request.user, Role.MANAGER)
     rows = DefectiveReturn.objects.for_user(request.user).select_related("center", "work_order", "part")
     filterset = DefectiveReturnFilterSet(request.GET or None, queryset=rows, user=request.user)
-    context = _window(request, filterset.qs)
+    context = page_window(request, filterset.qs)
     today = timezone.localdate()
     for row in context["rows"]:
         row.overdue = row.status in OWED_RETURN_STATUSES and row.due_on < today

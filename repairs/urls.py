@@ -17,6 +17,7 @@ urlpatterns = [
     path("tablet/", views_tablet.my_orders, name="my_orders"),
     path("tablet/orders/<int:pk>/", views_tablet.order_detail, name="tablet_order"),
     path("tablet/orders/<int:pk>/step/", views_tablet.order_step, name="tablet_step"),
+    path("tablet/orders/<int:pk>/contact/", views_tablet.order_contact, name="tablet_contact"),
     path("tablet/orders/<int:pk>/parts/", views_tablet.order_need_parts, name="tablet_need_parts"),
     path("tablet/orders/<int:pk>/carry-in/", views_tablet.order_carry_in, name="tablet_carry_in"),
     path("tablet/orders/<int:pk>/close/", views_tablet.order_close, name="tablet_close"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.roles import Role, has_role, role_required
+from care.selectors import call_care
 from warranty.choices import Liable, Remedy
 from warranty.rules import FactsError
 from warranty.selectors import unit_warranty_position
@@ -478,6 +479,7 @@ def call_detail(request, pk):
             "timeline": selectors.call_timeline(call),
             "can_dispatch": has_role(request.user, *INTAKE_ROLES),
             "is_supervisor": has_role(request.user, Role.SUPERVISOR, Role.MANAGER),
+            "care": call_care(call=call, user=request.user),
         },
     )
 

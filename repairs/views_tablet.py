@@ -161,6 +161,8 @@ def order_detail(request, pk):
             "parts_used": _parts_used(order) if closing else [],
             "events": list(order.events.select_related("actor").order_by("at", "pk")),
             "can_close": order.status in closing_services.CLOSABLE_STATUSES,
+            "can_contact": order.first_contact_at is None
+            and order.status in (WorkOrderStatus.DISPATCHED, WorkOrderStatus.ACCEPTED),
             "can_need_parts": order.status
             in (WorkOrderStatus.ON_SITE, WorkOrderStatus.IN_REPAIR, WorkOrderStatus.WAITING_FOR_PARTS),
             "can_carry_in": order.status in services.CARRY_IN_FROM and carry_in is None,
@@ -206,6 +208,21 @@ def order_step(request, pk):
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
+    return redirect("repairs:tablet_order", pk=order.pk)
+
+
+@require_POST
+@role_required(*TABLET_ROLES)
+def order_contact(request, pk):
+    """已联系客户: the appointment confirmed with the customer by phone (the SLA's first contact)."""
+    order = _order(request, pk)
+    try:
+        services.work_order_contact_record(work_order=order, acting_user=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("%(number)s: customer contacted.") % {"number": order.number})
     return redirect("repairs:tablet_order", pk=order.pk)
 
 
