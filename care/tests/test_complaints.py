@@ -1,0 +1,121 @@
+"""The complaint register: reply within 24 hours and resolve within 30 days as deadlines, upheld ones
+counted against the staff member (warning, penalty, dismissal)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from care import services
+from care.choices import ComplaintStatus, DisciplineStep, Stage, StopReason
+from care.models import Complaint, Deadline
+from care.views import discipline_step
+from network.factories import TechnicianFactory
+
+from .helpers import at, dispatched, make_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def register(world, order, **changes):
+    data = {
+        "call": order.call,
+        "work_order": order,
+        "technician": world["technician"],
+        "category": "late",
+        "description": "师傅迟到一小时",
+    }
+    data.update(changes)
+    return services.complaint_register(
+        data=services.ComplaintInput(**data), acting_user=world["dispatcher"], now=at(2026, 11, 23, 16, 0)
+    )
+
+
+def test_a_complaint_gets_its_number_and_two_deadlines(world):
+    complaint = register(world, dispatched(world))
+    assert complaint.number == "TS20261123-00001"
+    assert complaint.center_id == world["center"].pk
+    assert complaint.reply_due_at == at(2026, 11, 24, 16, 0)
+    assert complaint.resolve_due_at == at(2026, 12, 23, 16, 0)
+    stages = {d.stage: d.due_at for d in Deadline.objects.filter(complaint=complaint)}
+    assert stages == {
+        Stage.COMPLAINT_REPLY: complaint.reply_due_at,
+        Stage.COMPLAINT_RESOLVE: complaint.resolve_due_at,
+    }
+
+
+def test_the_reply_and_the_resolution_meet_their_deadlines(world):
+    complaint = register(world, dispatched(world))
+    services.complaint_reply(
+        complaint=complaint,
+        reply="已联系客户致歉",
+        acting_user=world["dispatcher"],
+        now=at(2026, 11, 23, 18, 0),
+    )
+    services.complaint_resolve(
+        complaint=complaint,
+        resolution="批评教育",
+        upheld=True,
+        acting_user=world["manager"],
+        now=at(2026, 11, 30, 10, 0),
+    )
+    d = {row.stage: row for row in Deadline.objects.filter(complaint=complaint)}
+    assert d[Stage.COMPLAINT_REPLY].stop_reason == StopReason.MET and d[Stage.COMPLAINT_REPLY].met_on_time
+    assert d[Stage.COMPLAINT_RESOLVE].met_on_time
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.RESOLVED and complaint.upheld is True
+
+
+def test_bad_input_is_refused_in_chinese_and_saves_nothing(world):
+    order = dispatched(world)
+    other = dispatched(world)
+    with pytest.raises(ValidationError) as info:
+        register(world, order, category="", description=" ", work_order=other)
+    assert set(info.value.message_dict) == {"category", "description", "work_order"}
+    with pytest.raises(ValidationError) as info:
+        register(world, order, technician=TechnicianFactory())
+    assert "technician" in info.value.message_dict
+    assert not Complaint.objects.exists() and not Deadline.objects.filter(complaint__isnull=False).exists()
+
+
+def test_resolving_needs_the_verdict_and_happens_once(world):
+    complaint = register(world, dispatched(world))
+    with pytest.raises(ValidationError) as info:
+        services.complaint_resolve(
+            complaint=complaint, resolution="", upheld=None, acting_user=world["manager"]
+        )
+    assert set(info.value.message_dict) == {"resolution", "upheld"}
+    services.complaint_resolve(
+        complaint=complaint, resolution="不属实", upheld=False, acting_user=world["manager"]
+    )
+    with pytest.raises(ValidationError):
+        services.complaint_resolve(
+            complaint=complaint, resolution="再次", upheld=True, acting_user=world["manager"]
+        )
+    complaint.refresh_from_db()
+    assert complaint.upheld is False
+
+
+def test_an_unreplied_complaint_is_escalated_after_24_hours(world):
+    complaint = register(world, dispatched(world))
+    result = services.sla_scan(now=at(2026, 11, 24, 16, 1))
+    assert result["breached"] >= 1
+    reply = Deadline.objects.get(complaint=complaint, stage=Stage.COMPLAINT_REPLY)
+    assert reply.breached_at == at(2026, 11, 24, 16, 0) and reply.escalation_level >= 1
+
+
+@pytest.mark.parametrize(
+    "upheld, step",
+    [
+        (0, None),
+        (1, DisciplineStep.WARNING),
+        (2, DisciplineStep.PENALTY),
+        (3, DisciplineStep.DISMISSAL),
+        (5, DisciplineStep.DISMISSAL),
+    ],
+)
+def test_the_three_steps(upheld, step):
+    assert discipline_step(upheld) == step
