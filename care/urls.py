@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_dashboard
 
 app_name = "care"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("breaches/", views.breaches, name="breaches"),
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
 ]

@@ -23,8 +23,9 @@ def world():
     return make_world()
 
 
-def completed(world, when=at(2026, 11, 23, 15, 0)):
-    """An order repaired on Monday afternoon (2026-11-23)."""
+def completed(world, when=None):
+    """An order repaired on Monday afternoon (2026-11-23), or `when`."""
+    when = when or at(2026, 11, 23, 15, 0)
     order = dispatched(world)
     tech = world["technician"].user
     move(order, S.ACCEPTED, tech, at(2026, 11, 23, 10, 30))

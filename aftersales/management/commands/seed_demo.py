@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.roles import roles_sync
+from care.demo import seed_care
 from inventory.demo import seed_inventory
 from inventory.reorder import reorder_suggestions_compute
 from network.demo import print_logins, seed_network
@@ -51,12 +52,18 @@ class Command(BaseCommand):
                 rng=random.Random(2026_4), now=now, network=network, count=DEMO_CALLS * customers // 500
             )
             movements = seed_inventory(rng=random.Random(2026_5), now=now, network=network)
+            care = seed_care(rng=random.Random(2026_6), now=now, network=network)
             # The daily task's list as of today, so the reorder page has something on a fresh demo.
             reorder_suggestions_compute(today=today)
         if calls:
             self.stdout.write(f"{calls} repair calls of the last three months logged")
         if movements:
             self.stdout.write(f"{movements} stock movements of the last three months recorded")
+        if care:
+            self.stdout.write(
+                f"{care['callbacks']} callbacks made, {care['complaints']} complaints, SLA scan: {care['breached']}"
+                f" breached, {care['escalations_created']} escalations"
+            )
         self.stdout.write(f"demo data ready in {time.monotonic() - started:.1f} s")
         if scale:
             scale_started = time.monotonic()

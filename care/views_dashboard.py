@@ -1,0 +1,115 @@
+"""The manager's dashboard: care/dashboard.py's figures, drawn as server-rendered SVG bars and small
+tables, every number a link to the list behind it where that list can be filtered to it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from aftersales.roles import Role, role_required
+from repairs.choices import OPEN_STATUSES, WorkOrderStatus
+
+from .dashboard import manager_dashboard
+
+# Bars are drawn in a 0–100 wide box: labels left of LABEL_END, bars from BAR_START, values after them.
+LABEL_END, BAR_START, BAR_SPAN = 35, 37, 50
+ROW = 26  # px per bar
+
+
+def _url(name: str, **params) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def bar_chart(items: list[dict], *, maximum: float | None = None) -> dict:
+    """Geometry of a horizontal bar chart. Each item: label, value (a number or None), text (shown after
+    the bar), href (optional). Widths are percentages of the box, so the SVG scales with its card."""
+    values = [i["value"] for i in items if i["value"] is not None]
+    top = maximum if maximum is not None else max(values, default=0)
+    bars = []
+    for n, item in enumerate(items):
+        width = round(BAR_SPAN * item["value"] / top, 2) if top and item["value"] else 0
+        bars.append(
+            {
+                **item,
+                "y": n * ROW,
+                "text_y": n * ROW + ROW // 2 + 4,
+                "width": width,
+                "value_x": round(BAR_START + width + 1, 2),
+            }
+        )
+    return {"bars": bars, "height": max(len(bars) * ROW, ROW), "label_end": LABEL_END, "bar_start": BAR_START}
+
+
+@role_required(Role.MANAGER)
+def dashboard(request):
+    figures = manager_dashboard()
+    register, breaches = "repairs:register", "care:breaches"
+    opened = figures["open_orders"]
+    compliance = figures["compliance"]
+    status_chart = bar_chart(
+        [
+            {
+                "status": s["status"],
+                "label": s["label"],
+                "value": s["n"],
+                "text": s["n"],
+                "href": _url(register, status=s["status"]),
+            }
+            for s in opened["by_status"]
+        ]
+    )
+    province_chart = bar_chart(
+        [{"label": p["name"], "value": p["n"], "text": p["n"]} for p in opened["by_province"]]
+    )
+    compliance_rows = []
+    for stage in compliance["stages"]:
+        for kind, week in (("last", _("last week")), ("this", _("this week"))):
+            figure = stage[kind]
+            compliance_rows.append(
+                {
+                    "label": f"{stage['label']} · {week}",
+                    "value": figure.rate,
+                    "text": "—"
+                    if figure.rate is None
+                    else f"{figure.rate}% ({figure.on_time}/{figure.settled})",
+                    "kind": kind,
+                }
+            )
+    breach_chart = bar_chart(
+        [
+            {"label": s["label"], "value": s["n"], "text": s["n"], "href": _url(breaches, stage=s["stage"])}
+            for s in figures["breaches"]["by_stage"]
+        ]
+    )
+    satisfaction_chart = bar_chart(
+        [
+            {"label": c["name"] or "—", "value": c["average"], "text": f"{c['average']:.2f} ({c['n']})"}
+            for c in figures["satisfaction"]
+        ],
+        maximum=5,
+    )
+    context = {
+        **figures,
+        "open_url": _url(register, status=sorted(OPEN_STATUSES, key=WorkOrderStatus.values.index)),
+        "status_chart": status_chart,
+        "province_chart": province_chart,
+        "compliance_chart": bar_chart(compliance_rows, maximum=100),
+        "breach_chart": breach_chart,
+        "breach_centers": [
+            {**c, "href": _url(breaches, center=c["id"])} for c in figures["breaches"]["by_center"]
+        ],
+        "breaches_url": reverse(breaches),
+        "callbacks_due_url": _url("care:callbacks", view="due"),
+        "callbacks_overdue_url": _url("care:callbacks", view="overdue"),
+        "satisfaction_chart": satisfaction_chart,
+        "complaint_centers": [
+            {**c, "href": _url("care:complaints", upheld=1, center=c["id"])}
+            for c in figures["complaints"]["by_center"]
+        ],
+        "complaints_url": _url("care:complaints", upheld=1),
+    }
+    return render(request, "care/dashboard.html", context)
