@@ -95,7 +95,7 @@ def seed_care(*, rng: random.Random, now: dt.datetime, network) -> dict:
                 now=review_at,
             )
             redone = True
-        elif not unhappy and order is not None and order.status == WorkOrderStatus.COMPLETED:
+        elif not unhappy and order is not None and order.status != WorkOrderStatus.CANCELLED:
             # A carry-in not handed back yet cannot be closed: its callback waits for review.
             with contextlib.suppress(ValidationError):
                 services.callback_review(
