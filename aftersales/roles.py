@@ -101,8 +101,23 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             ("warranty", "extendedwarranty"),
             ("inventory", "part"),
             ("inventory", "warehouse"),
+            ("care", "slapolicy"),
+            ("care", "workcalendar"),
+            ("care", "regionalmanager"),
         ]
         for action in ("add", "change", "delete")
+    ]
+    + [
+        f"care.view_{m}"
+        for m in (
+            "slapolicy",
+            "workcalendar",
+            "regionalmanager",
+            "deadline",
+            "escalation",
+            "callback",
+            "complaint",
+        )
     ],
     Role.DEALER: [
         "repairs.view_productcategory",

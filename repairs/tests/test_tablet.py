@@ -212,7 +212,8 @@ def test_the_list_runs_the_same_queries_for_3_or_30_orders(client, world, django
 def test_a_long_list_comes_in_pages_of_50_in_appointment_order(client, world):
     start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(8, 0)))
     orders = [
-        order_for(world["tech"], status=S.DISPATCHED, start=start + dt.timedelta(minutes=i)) for i in range(55)
+        order_for(world["tech"], status=S.DISPATCHED, start=start + dt.timedelta(minutes=i))
+        for i in range(55)
     ]
     client.force_login(world["technician"])
     first = client.get(reverse("repairs:my_orders"))
@@ -274,6 +275,23 @@ def test_accept_set_off_arrive_and_start_each_record_their_time(client, world):
         S.ON_SITE,
         S.IN_REPAIR,
     ]
+
+
+def test_calling_the_customer_records_the_first_contact_once(client, world):
+    order = order_for(world["tech"], status=S.DISPATCHED)
+    client.force_login(world["colleague"].user)
+    assert client.post(reverse("repairs:tablet_contact", args=[order.pk])).status_code == 404
+    client.force_login(world["technician"])
+    assert "已联系客户（确认预约）" in client.get(reverse("repairs:tablet_order", args=[order.pk])).content.decode()
+    client.post(reverse("repairs:tablet_contact", args=[order.pk]))
+    order.refresh_from_db()
+    first = order.first_contact_at
+    assert first is not None
+    assert "已联系客户（确认预约）" not in client.get(reverse("repairs:tablet_order", args=[order.pk])).content.decode()
+    client.post(reverse("repairs:tablet_contact", args=[order.pk]))
+    order.refresh_from_db()
+    assert order.first_contact_at == first
+    assert WorkOrderEvent.objects.filter(work_order=order, note="已联系客户").count() == 2
 
 
 def test_a_step_that_no_longer_fits_is_refused_without_change(client, world):
