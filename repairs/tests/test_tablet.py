@@ -282,12 +282,18 @@ def test_calling_the_customer_records_the_first_contact_once(client, world):
     client.force_login(world["colleague"].user)
     assert client.post(reverse("repairs:tablet_contact", args=[order.pk])).status_code == 404
     client.force_login(world["technician"])
-    assert "已联系客户（确认预约）" in client.get(reverse("repairs:tablet_order", args=[order.pk])).content.decode()
+    assert (
+        "已联系客户（确认预约）"
+        in client.get(reverse("repairs:tablet_order", args=[order.pk])).content.decode()
+    )
     client.post(reverse("repairs:tablet_contact", args=[order.pk]))
     order.refresh_from_db()
     first = order.first_contact_at
     assert first is not None
-    assert "已联系客户（确认预约）" not in client.get(reverse("repairs:tablet_order", args=[order.pk])).content.decode()
+    assert (
+        "已联系客户（确认预约）"
+        not in client.get(reverse("repairs:tablet_order", args=[order.pk])).content.decode()
+    )
     client.post(reverse("repairs:tablet_contact", args=[order.pk]))
     order.refresh_from_db()
     assert order.first_contact_at == first
