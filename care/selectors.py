@@ -17,3 +17,35 @@ def call_care(*, call, user) -> dict:
         ),
         "can_complain": has_role(user, Role.DISPATCHER, Role.MANAGER),
     }
+
+
+def settlement_penalties(*, center_id: int, start, end) -> dict:
+    """What a centre's monthly settlement deducts or holds for [start, end): its upheld complaints resolved
+    in the period, its deadlines breached in the period (by stage), and its work orders whose payment is
+    held until a redo is completed. The settlement (network/settlement.py) prices them by its fee schedule."""
+    from django.db.models import Count
+
+    from repairs.models import WorkOrder
+
+    from .choices import StopReason
+
+    upheld = list(
+        Complaint.objects.filter(
+            center_id=center_id, upheld=True, resolved_at__gte=start, resolved_at__lt=end
+        )
+        .order_by("resolved_at")
+        .values("pk", "number", "technician_id", "category", "resolved_at")
+    )
+    breaches = {
+        row["stage"]: row["n"]
+        for row in Deadline.objects.filter(center_id=center_id, breached_at__gte=start, breached_at__lt=end)
+        .exclude(stop_reason=StopReason.CANCELLED)
+        .values("stage")
+        .annotate(n=Count("pk"))
+    }
+    held = list(
+        WorkOrder.objects.filter(center_id=center_id, payment_held=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return {"upheld_complaints": upheld, "breaches_by_stage": breaches, "payment_held_orders": held}

@@ -11,7 +11,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Q
+from django.db.models import Avg, Count, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -382,7 +382,17 @@ def complaint_staff(request):
     )
     for row in rows:
         row["step"] = discipline_step(row["upheld"])
-    return render(request, "care/complaint_staff.html", {"rows": rows})
+    since = timezone.now() - dt.timedelta(days=90)
+    satisfaction = list(
+        Callback.objects.for_user(request.user)
+        .filter(technician__isnull=False, satisfaction__isnull=False, reached_at__gte=since)
+        .values("technician__name", "technician__employee_no", "technician__center__name")
+        .annotate(
+            average=Avg("satisfaction"), callbacks=Count("pk"), unsolved=Count("pk", filter=Q(solved=False))
+        )
+        .order_by("average", "-callbacks")
+    )
+    return render(request, "care/complaint_staff.html", {"rows": rows, "satisfaction": satisfaction})
 
 
 # Notifications and breaches ----------------------------------------------------------------------------

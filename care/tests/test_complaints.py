@@ -119,3 +119,34 @@ def test_an_unreplied_complaint_is_escalated_after_24_hours(world):
 )
 def test_the_three_steps(upheld, step):
     assert discipline_step(upheld) == step
+
+
+def test_the_settlement_reads_upheld_complaints_breaches_and_held_payments_of_the_month(world):
+    from care.selectors import settlement_penalties
+    from repairs.models import WorkOrder
+
+    order = dispatched(world)  # accept due 12:00, first contact 15:00, on site 14:15 — none met
+    services.sla_scan(now=at(2026, 11, 23, 16, 0))
+    upheld = register(world, order)
+    services.complaint_resolve(
+        complaint=upheld,
+        resolution="属实",
+        upheld=True,
+        acting_user=world["manager"],
+        now=at(2026, 11, 25, 9, 0),
+    )
+    rejected = register(world, order, category="charges", description="收费问题")
+    services.complaint_resolve(
+        complaint=rejected,
+        resolution="不属实",
+        upheld=False,
+        acting_user=world["manager"],
+        now=at(2026, 11, 25, 9, 0),
+    )
+    WorkOrder.objects.filter(pk=order.pk).update(payment_held=True)
+    november = settlement_penalties(center_id=world["center"].pk, start=at(2026, 11, 1), end=at(2026, 12, 1))
+    assert [c["number"] for c in november["upheld_complaints"]] == [upheld.number]
+    assert november["breaches_by_stage"] == {Stage.ACCEPT: 1, Stage.FIRST_CONTACT: 1, Stage.ON_SITE: 1}
+    assert november["payment_held_orders"] == [order.pk]
+    december = settlement_penalties(center_id=world["center"].pk, start=at(2026, 12, 1), end=at(2027, 1, 1))
+    assert december["upheld_complaints"] == [] and december["breaches_by_stage"] == {}

@@ -207,3 +207,20 @@ def test_lists_run_the_same_queries_for_few_or_many_rows(
     add(6)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse(url_name), params).status_code == 200
+
+
+def test_the_staff_page_shows_each_technicians_satisfaction(client, world):
+    from django.utils import timezone
+
+    callback = completed(world)
+    services.callback_record_attempt(
+        callback=callback,
+        outcome="reached",
+        satisfaction=2,
+        solved=False,
+        acting_user=world["dispatcher"],
+        now=timezone.now(),
+    )
+    client.force_login(world["manager"])
+    html = client.get(reverse("care:complaint_staff")).content.decode()
+    assert world["technician"].name in html and "2.00" in html
