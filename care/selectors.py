@@ -49,3 +49,26 @@ def settlement_penalties(*, center_id: int, start, end) -> dict:
         .values_list("pk", flat=True)
     )
     return {"upheld_complaints": upheld, "breaches_by_stage": breaches, "payment_held_orders": held}
+
+
+def carry_in_delays(*, order_ids: list[int]) -> dict[int, str]:
+    """For the 三包 engine: work orders whose carry-in repair ran past its 30 days, with the cause —
+    "parts_supply" when the order waited for parts, else "repairer"."""
+    if not order_ids:
+        return {}
+    from repairs.choices import WorkOrderStatus
+    from repairs.models import WorkOrderEvent
+
+    from .choices import Stage
+
+    late = set(
+        Deadline.objects.filter(
+            work_order_id__in=order_ids, stage=Stage.CARRY_IN_30, breached_at__isnull=False
+        ).values_list("work_order_id", flat=True)
+    )
+    waited = set(
+        WorkOrderEvent.objects.filter(
+            work_order_id__in=late, to_status=WorkOrderStatus.WAITING_FOR_PARTS
+        ).values_list("work_order_id", flat=True)
+    )
+    return {pk: "parts_supply" if pk in waited else "repairer" for pk in late}

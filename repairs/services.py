@@ -99,13 +99,18 @@ def service_type_suggest(*, decision: dict | None) -> ServiceTypeSuggestion:
 def unit_repair_history(*, unit: ProductUnit, symptom: FaultSymptom | None) -> tuple[RepairRecord, ...]:
     """The unit's earlier repairs as the 三包 engine counts them: work orders that went into repair.
     One for the same symptom as now counts as the same fault, and as not fixed (the fault is back)."""
+    from care.selectors import carry_in_delays
+
     records = []
-    orders = (
+    orders = list(
         WorkOrder.objects.filter(call__unit=unit, repair_started_at__isnull=False)
         .exclude(status=WorkOrderStatus.CANCELLED)
         .select_related("call")
         .order_by("repair_started_at")
     )
+    # A carry-in past its 30 days (the SLA scan found it breached): the repairer's delay, or the maker's
+    # when the order waited for parts — the 三包 engine then offers the exchange (arts. 12, rule 5).
+    delays = carry_in_delays(order_ids=[o.pk for o in orders])
     for order in orders:
         same = symptom is not None and order.call.symptom_id == symptom.pk
         records.append(
@@ -115,6 +120,7 @@ def unit_repair_history(*, unit: ProductUnit, symptom: FaultSymptom | None) -> t
                 fixed=not same,
                 performance_fault=True,
                 same_fault=same,
+                delay_cause=delays.get(order.pk),
             )
         )
     return tuple(records)
