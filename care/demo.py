@@ -2,7 +2,7 @@
 they are owed, having been played through the services): the manager responsible for the home province,
 callbacks made over the last weeks (most reached and closed, some unanswered, one redone), complaints in
 every state, and an SLA scan as of now so that breaches, escalations and the bell show something.
-Idempotent: nothing is added when demo complaints exist."""
+Idempotent: nothing is added when the demo's regional manager exists already."""
 
 from __future__ import annotations
 
@@ -35,8 +35,6 @@ WORDS_BAD = ["还是有异响", "用了两天又坏了", "问题没解决"]
 
 
 def seed_care(*, rng: random.Random, now: dt.datetime, network) -> dict:
-    if Complaint.objects.exists():
-        return {}
     User = get_user_model()
     manager = User.objects.filter(username="manager").first()
     dispatcher = User.objects.filter(username="dispatcher").first()
@@ -44,7 +42,9 @@ def seed_care(*, rng: random.Random, now: dt.datetime, network) -> dict:
         return {}
     home = network.centers[0]
     province = home.region.parent.parent if home.region.parent_id else home.region
-    RegionalManager.objects.get_or_create(region=province, user=manager)
+    _row, created = RegionalManager.objects.get_or_create(region=province, user=manager)
+    if not created or Complaint.objects.exists():
+        return {}  # seeded before (the regional manager is the first thing this makes)
 
     made = {"callbacks": 0, "complaints": 0}
     # Callbacks due more than a day ago: made, as a clerk would have made them.
