@@ -42,7 +42,6 @@ from .deadlines import (
 from .models import Callback, CallbackAttempt, Complaint, Deadline, Escalation, Notification, RegionalManager
 
 COMPLAINT_PREFIX = "TS"  # 投诉
-PHONE_GUIDANCE_CALLBACK = dt.timedelta(hours=2)  # seed 002 §一.2–3
 
 
 # What follows a work order's change ---------------------------------------------------------------------
@@ -52,6 +51,7 @@ def work_order_changed(*, order, previous: str, now: dt.datetime) -> None:
     """Called by repairs.services with every event of a work order, in its transaction: the deadlines
     follow the order, and the callbacks it is owed are scheduled (once: a unique constraint per reason)."""
     from repairs.choices import WorkOrderStatus
+    from repairs.services import PHONE_GUIDANCE_CALLBACK
 
     work_order_deadlines_sync(order=order, now=now)
     if previous == order.status:
