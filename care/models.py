@@ -445,7 +445,9 @@ class Notification(models.Model):
 # Callbacks ---------------------------------------------------------------------------------------------
 
 
-class CallbackQuerySet(models.QuerySet):
+class CenterScopedQuerySet(models.QuerySet):
+    """Dispatchers and managers see every row; a supervisor the rows of their centres; nobody else any."""
+
     def for_user(self, user):
         roles = user_roles(user)
         if roles & _INTERNAL:
@@ -528,7 +530,7 @@ class Callback(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
-    objects = CallbackQuerySet.as_manager()
+    objects = CenterScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("callback")
@@ -592,16 +594,6 @@ class CallbackAttempt(models.Model):
 # Complaints --------------------------------------------------------------------------------------------
 
 
-class ComplaintQuerySet(models.QuerySet):
-    def for_user(self, user):
-        roles = user_roles(user)
-        if roles & _INTERNAL:
-            return self
-        if Role.SUPERVISOR in roles:
-            return self.filter(center__in=user.supervised_centers.all())
-        return self.none()
-
-
 class Complaint(models.Model):
     """投诉: linked to the call, work order, centre and staff member; replied within 24 hours and resolved
     within 30 days (the policy's deadlines); an upheld complaint counts towards the staff member's three
@@ -663,7 +655,7 @@ class Complaint(models.Model):
         related_name="+",
     )
 
-    objects = ComplaintQuerySet.as_manager()
+    objects = CenterScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("complaint")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.paging import page_window
 from aftersales.roles import Role, has_role, role_required
 from care.selectors import call_care
 from warranty.choices import Liable, Remedy
@@ -58,14 +59,6 @@ def _add_errors(form, error: ValidationError, *, fallback: str | None = None) ->
 # The register ------------------------------------------------------------------------------------------
 
 
-def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("page_size", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        return DEFAULT_PAGE_SIZE
-    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
-
-
 @role_required(*REGISTER_ROLES)
 def register(request):
     """The register: every work order with its call, filtered, searched, sorted, a page at a time.
@@ -84,28 +77,14 @@ def register(request):
         rows = rows.order_by("-created_at", "-pk")
     if request.GET.get("export") == "csv":
         return _register_csv(rows)
-    size = _page_size(request)
-    try:
-        page = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        page = 1
-    window = list(rows[(page - 1) * size : page * size + 1])
-    params = request.GET.copy()
-    params.pop("page", None)
-    sizeless = params.copy()
-    sizeless.pop("page_size", None)
+    window = page_window(request, rows, sizes=PAGE_SIZES, default=DEFAULT_PAGE_SIZE)
     return render(
         request,
         "repairs/register.html",
         {
+            **window,
             "filterset": filterset,
-            "orders": window[:size],
-            "page": page,
-            "has_next": len(window) > size,
-            "page_size": size,
-            "page_sizes": PAGE_SIZES,
-            "query": params.urlencode(),
-            "sizeless_query": sizeless.urlencode(),
+            "orders": window["rows"],
             "now": timezone.now(),
             "can_log_calls": has_role(request.user, *INTAKE_ROLES),
         },
