@@ -34,6 +34,12 @@ app.conf.beat_schedule = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 55},  # a scan still queued when the next is due is dropped, not stacked
     },
+    # The manager's dashboard: its slow figures counted before their cache expires (care/dashboard.py).
+    "care-dashboard-refresh": {
+        "task": "care.tasks.dashboard_refresh",
+        "schedule": timedelta(minutes=4),
+        "options": {"expires": 200},
+    },
     # Spare parts: what to order from the supplier or ask the central warehouse for, before the day starts
     # (crontab in CELERY_TIMEZONE, Asia/Shanghai).
     "inventory-reorder-suggestions": {

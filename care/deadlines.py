@@ -109,12 +109,18 @@ def _wanted(order, policy: SlaPolicy, hours: WorkingHours | None, existing: set[
     if order.appointment_start and (
         order.mode == ServiceMode.ON_SITE or order.arrived_at or Stage.ON_SITE in existing
     ):
-        # Guided by phone, or taken in, before anyone went: no visit is owed any more.
+        # Guided by phone, or taken in, before anyone went: no visit is owed any more. An on-site repair
+        # started (or finished) without "arrived" being tapped had the technician there by then.
         no_visit = _first(order.guided_at, received if order.mode == ServiceMode.CARRY_IN else None)
+        on_site = order.mode == ServiceMode.ON_SITE
         put(
             Stage.ON_SITE,
             order.appointment_start + dt.timedelta(minutes=policy.on_site_grace_minutes),
-            order.arrived_at,
+            _first(
+                order.arrived_at,
+                order.repair_started_at if on_site else None,
+                order.completed_at if on_site else None,
+            ),
             working=False,
             cancelled=no_visit,
         )

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from aftersales.roles import Role, role_required
@@ -17,6 +18,11 @@ from .dashboard import manager_dashboard
 # Bars are drawn in a 0–100 wide box: labels left of LABEL_END, bars from BAR_START, values after them.
 LABEL_END, BAR_START, BAR_SPAN = 35, 37, 50
 ROW = 26  # px per bar
+
+
+def _n(value) -> str:
+    """A count as the language writes it (1,000,025 in English, 1000025 in Chinese)."""
+    return number_format(value, force_grouping=True)
 
 
 def _url(name: str, **params) -> str:
@@ -48,46 +54,50 @@ def bar_chart(items: list[dict], *, maximum: float | None = None) -> dict:
 def dashboard(request):
     figures = manager_dashboard()
     register, breaches = "repairs:register", "care:breaches"
-    opened = figures["open_orders"]
-    compliance = figures["compliance"]
     status_chart = bar_chart(
         [
             {
-                "status": s["status"],
                 "label": s["label"],
                 "value": s["n"],
-                "text": s["n"],
+                "text": _n(s["n"]),
                 "href": _url(register, status=s["status"]),
             }
-            for s in opened["by_status"]
+            for s in figures["open_orders"]["by_status"]
         ]
     )
     province_chart = bar_chart(
-        [{"label": p["name"], "value": p["n"], "text": p["n"]} for p in opened["by_province"]]
+        [
+            {"label": p["name"], "value": p["n"], "text": _n(p["n"])}
+            for p in figures["open_orders"]["by_province"]
+        ]
     )
     compliance_rows = []
-    for stage in compliance["stages"]:
+    for stage in figures["compliance"]["stages"]:
         for kind, week in (("last", _("last week")), ("this", _("this week"))):
             figure = stage[kind]
+            shown = f"{figure.rate}% ({_n(figure.on_time)}/{_n(figure.settled)})"
             compliance_rows.append(
                 {
                     "label": f"{stage['label']} · {week}",
                     "value": figure.rate,
-                    "text": "—"
-                    if figure.rate is None
-                    else f"{figure.rate}% ({figure.on_time}/{figure.settled})",
+                    "text": "—" if figure.rate is None else shown,
                     "kind": kind,
                 }
             )
     breach_chart = bar_chart(
         [
-            {"label": s["label"], "value": s["n"], "text": s["n"], "href": _url(breaches, stage=s["stage"])}
+            {
+                "label": s["label"],
+                "value": s["n"],
+                "text": _n(s["n"]),
+                "href": _url(breaches, stage=s["stage"]),
+            }
             for s in figures["breaches"]["by_stage"]
         ]
     )
     satisfaction_chart = bar_chart(
         [
-            {"label": c["name"] or "—", "value": c["average"], "text": f"{c['average']:.2f} ({c['n']})"}
+            {"label": c["name"] or "—", "value": c["average"], "text": f"{c['average']:.2f} ({_n(c['n'])})"}
             for c in figures["satisfaction"]
         ],
         maximum=5,

@@ -175,3 +175,16 @@ def test_with_every_policy_switched_off_the_defaults_apply_again(world):
     order = dispatched(world)
     assert deadlines(order)[Stage.ACCEPT].policy.name == "默认时效"
     assert SlaPolicy.objects.get(name="默认时效").active
+
+
+def test_an_on_site_repair_started_without_tapping_arrived_meets_the_visit(world):
+    order = dispatched(world)
+    tech = world["technician"].user
+    move(order, S.ACCEPTED, tech, at(2026, 11, 23, 10, 30))
+    move(order, S.IN_REPAIR, tech, at(2026, 11, 23, 14, 5))  # the register allows accepted → in repair
+    on_site = deadlines(order)[Stage.ON_SITE]
+    assert on_site.stop_reason == StopReason.MET and on_site.stopped_at == at(2026, 11, 23, 14, 5)
+    move(order, S.COMPLETED, tech, at(2026, 11, 23, 15, 0))
+    from care.services import sla_scan
+
+    assert sla_scan(now=at(2026, 11, 30, 9, 0))["breached"] == 0
