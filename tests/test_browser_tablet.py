@@ -53,9 +53,10 @@ def today(users):
     )
     inventory.stock_transfer(source=central, destination=own, lines=[(capacitor, 10)], acting_user=manager)
     technician = users["technician"].technician
-    soon = timezone.localtime().replace(microsecond=0, second=0) + dt.timedelta(hours=2)
-    if soon.date() != timezone.localdate():  # late in the evening: keep both appointments on today's list
-        soon = soon.replace(hour=23, minute=0)
+    now = timezone.localtime().replace(microsecond=0, second=0)
+    soon = now + dt.timedelta(hours=2)
+    if soon.date() != now.date():  # late in the evening: keep both appointments on today's list
+        soon = now.replace(hour=23, minute=40)
     orders = [
         WorkOrderFactory(
             center=center,
