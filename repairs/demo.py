@@ -55,6 +55,7 @@ from .services import (
     loaner_return,
     quote_create,
     repair_call_register,
+    work_order_contact_record,
     work_order_dispatch,
     work_order_guide_by_phone,
     work_order_transition,
@@ -727,6 +728,14 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
         min(t + _minutes(rng, 5, 90), start - dt.timedelta(minutes=5)),
         lambda at: _to(state, WorkOrderStatus.ACCEPTED, worker, at),
     )
+    # Most technicians phone the customer to confirm soon after accepting (the SLA's first contact); a
+    # generator of its own, so the rest of the demo stays as it was.
+    contact_rng = random.Random(f"contact:{call.number}")
+    if contact_rng.random() < 0.85:
+        t = story.add(
+            max(t, min(t + _minutes(contact_rng, 5, 150), start - dt.timedelta(minutes=5))),
+            lambda at: work_order_contact_record(work_order=state["order"], acting_user=worker, now=at),
+        )
     if stall == "accepted":
         return story.play(now)
     paid = call.service_type == ServiceType.PAID
