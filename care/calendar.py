@@ -104,6 +104,28 @@ def add_working_time(start: dt.datetime, seconds: int, hours: WorkingHours | Non
     raise ValueError("no working time within three years: check the working calendar")
 
 
+def subtract_working_time(end: dt.datetime, seconds: int, hours: WorkingHours | None) -> dt.datetime:
+    """The instant `seconds` of working time before `end` (a warning before a deadline): time outside the
+    working intervals does not count, so a deadline at 9:00 on Monday warns on Friday afternoon."""
+    if seconds < 0:
+        raise ValueError("subtract a positive time")
+    if hours is None:
+        return end - dt.timedelta(seconds=seconds)
+    local = end.astimezone(CHINA)
+    left = dt.timedelta(seconds=seconds)
+    day = local.date()
+    for _ in range(_MAX_DAYS):
+        for begin, finish in reversed(hours.intervals(day)):
+            if begin >= local:
+                continue
+            finish = min(finish, local)
+            if left <= finish - begin:
+                return (finish - left).astimezone(dt.UTC)
+            left -= finish - begin
+        day -= dt.timedelta(days=1)
+    raise ValueError("no working time within three years: check the working calendar")
+
+
 def working_seconds_between(start: dt.datetime, end: dt.datetime, hours: WorkingHours | None) -> int:
     """Working time (seconds) from `start` to `end`; negative when end comes first."""
     if end < start:

@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from network.models import Region
 
-from .calendar import WorkingHours, add_working_time, working_seconds_between
+from .calendar import WorkingHours, add_working_time, subtract_working_time, working_seconds_between
 from .choices import Stage, StopReason
 from .defaults import defaults_sync
 from .models import Deadline, SlaPolicy, WorkCalendar
@@ -64,6 +64,12 @@ def hours_for(center_id: int | None) -> WorkingHours:
 
 def _due(start: dt.datetime, minutes: int, hours: WorkingHours | None) -> dt.datetime:
     return add_working_time(start, minutes * 60, hours)
+
+
+def _warn_at(due: dt.datetime, policy: SlaPolicy, hours: WorkingHours | None) -> dt.datetime:
+    """When the first level is warned: the policy's minutes before the deadline, in the same time the
+    deadline is counted in (a deadline at 9:00 on Monday warns on Friday before closing, not on Sunday)."""
+    return subtract_working_time(due, policy.warn_before_minutes * 60, hours)
 
 
 def _first(*instants):
@@ -163,7 +169,7 @@ def work_order_deadlines_sync(*, order, now: dt.datetime) -> None:
                 technician_id=order.technician_id,
                 started_at=want["started_at"],
                 due_at=want["due_at"],
-                warn_at=want["due_at"] - dt.timedelta(minutes=policy.warn_before_minutes),
+                warn_at=_warn_at(want["due_at"], policy, hours if want["working_time"] else None),
                 working_time=want["working_time"] and hours is not None,
             )
             creates.append(row)
@@ -174,7 +180,7 @@ def work_order_deadlines_sync(*, order, now: dt.datetime) -> None:
             row.center_id, row.technician_id = order.center_id, order.technician_id
             if stage == Stage.ON_SITE and row.due_at != want["due_at"]:
                 row.due_at = want["due_at"]  # the appointment was moved
-                row.warn_at = row.due_at - dt.timedelta(minutes=policy.warn_before_minutes)
+                row.warn_at = _warn_at(row.due_at, policy, None)
                 if row.breached_at is None:
                     row.warned_at = None  # warn again before the new time
         if want.get("met") is not None:
@@ -190,7 +196,7 @@ def work_order_deadlines_sync(*, order, now: dt.datetime) -> None:
             row.remaining_seconds = max(working_seconds_between(now, row.due_at, row_hours), 0)
         elif not paused and row.paused_at is not None:
             row.due_at = add_working_time(now, row.remaining_seconds or 0, row_hours)
-            row.warn_at = row.due_at - dt.timedelta(minutes=policy.warn_before_minutes)
+            row.warn_at = _warn_at(row.due_at, policy, row_hours)
             row.paused_at = row.remaining_seconds = None
     if order.status == WorkOrderStatus.CANCELLED:
         for stage, row in existing.items():
@@ -233,7 +239,7 @@ def complaint_deadlines_create(*, complaint, policy: SlaPolicy) -> None:
             technician_id=complaint.technician_id,
             started_at=complaint.received_at,
             due_at=due,
-            warn_at=due - dt.timedelta(minutes=policy.warn_before_minutes),
+            warn_at=_warn_at(due, policy, None),
             working_time=False,
         )
 

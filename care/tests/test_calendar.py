@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from care.calendar import CHINA, WorkingHours, add_working_time, working_seconds_between
+from care.calendar import (
+    CHINA,
+    WorkingHours,
+    add_working_time,
+    subtract_working_time,
+    working_seconds_between,
+)
 
 OFFICE = WorkingHours(opens=dt.time(9, 0), closes=dt.time(18, 0), breaks=((dt.time(12, 0), dt.time(13, 0)),))
 SEVEN_DAYS = WorkingHours(
@@ -111,3 +117,29 @@ def test_adding_then_measuring_gives_the_time_back(start, minutes):
     if minutes:
         day = due.astimezone(CHINA).date()
         assert any(lo < due <= hi for lo, hi in OFFICE.intervals(day))
+
+
+def test_a_warning_before_a_monday_morning_deadline_comes_on_friday_afternoon():
+    # Due Monday 2026-11-30 at 9:30: thirty working minutes before is 9:00 the same morning; an hour
+    # before is Friday 17:30, not Sunday night.
+    assert local(subtract_working_time(at(2026, 11, 30, 9, 30), 30 * 60, OFFICE)) == dt.datetime(
+        2026, 11, 30, 9, 0
+    )
+    assert local(subtract_working_time(at(2026, 11, 30, 9, 30), 60 * 60, OFFICE)) == dt.datetime(
+        2026, 11, 27, 17, 30
+    )
+    assert local(subtract_working_time(at(2026, 11, 23, 13, 15), 30 * 60, OFFICE)) == dt.datetime(
+        2026, 11, 23, 11, 45
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    end=st.datetimes(min_value=dt.datetime(2025, 12, 1), max_value=dt.datetime(2026, 12, 31)),
+    minutes=st.integers(min_value=0, max_value=3 * 8 * 60),
+)
+def test_subtracting_then_measuring_gives_the_time_back(end, minutes):
+    finish = end.replace(tzinfo=CHINA)
+    start = subtract_working_time(finish, minutes * 60, OFFICE)
+    assert start <= finish
+    assert working_seconds_between(start, finish, OFFICE) == minutes * 60
