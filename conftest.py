@@ -82,14 +82,16 @@ def _wait_for_worker(app, hostname: str, timeout: float = 30) -> None:
 
 
 @contextlib.contextmanager
-def celery_worker(extra_env: dict | None = None, name: str = "pytest"):
+def celery_worker(extra_env: dict | None = None, name: str = "pytest", *, purge: bool = True, procs=None):
     """A real `celery worker` process on the test Redis database, using the test PostgreSQL database;
-    `extra_env` reaches its settings (a test's email backend, for instance)."""
+    `extra_env` reaches its settings (a test's email backend, for instance). The queue is emptied first
+    unless purge=False; the process is appended to `procs` for a test that kills it."""
     from django.conf import settings
 
     from aftersales.celery import app
 
-    app.control.purge()
+    if purge:
+        app.control.purge()
     db = settings.DATABASES["default"]
     hostname = f"{name}-{os.getpid()}@localhost"
     env = {
@@ -118,6 +120,8 @@ def celery_worker(extra_env: dict | None = None, name: str = "pytest"):
         cwd=ROOT,
         env=env,
     )
+    if procs is not None:
+        procs.append(proc)
     try:
         _wait_for_worker(app, hostname)
         yield hostname

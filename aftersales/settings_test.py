@@ -26,3 +26,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns when it is missing)
 # Several test runs on one machine (a developer's and a helper's) each take a database of their own.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_aftersales")}  # noqa: F405
+# A test that kills a worker mid-task gets its message handed out again within seconds, not minutes.
+if os.environ.get("TEST_VISIBILITY_TIMEOUT"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {  # noqa: F405
+        "visibility_timeout": int(os.environ["TEST_VISIBILITY_TIMEOUT"]),
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
