@@ -101,6 +101,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             ("warranty", "extendedwarranty"),
             ("inventory", "part"),
             ("inventory", "warehouse"),
+            ("network", "feeschedule"),
+            ("network", "travelfee"),
             ("care", "slapolicy"),
             ("care", "workcalendar"),
             ("care", "regionalmanager"),

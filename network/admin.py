@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Dealer, Region, ServiceCenter, Technician
+from .models import Dealer, FeeSchedule, Region, ServiceCenter, Technician, TravelFee
 
 
 @admin.register(Region)
@@ -34,3 +34,16 @@ class DealerAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["region", "users"]
+
+
+@admin.register(FeeSchedule)
+class FeeScheduleAdmin(admin.ModelAdmin):
+    list_display = ["category", "service_kind", "center_level", "fee_amount", "valid_from"]
+    list_filter = ["category", "service_kind", "center_level"]
+    date_hierarchy = "valid_from"
+
+
+@admin.register(TravelFee)
+class TravelFeeAdmin(admin.ModelAdmin):
+    list_display = ["center_level", "km_from", "km_to", "fee_amount", "valid_from"]
+    list_filter = ["center_level"]

@@ -15,3 +15,13 @@ class CenterLevel(models.TextChoices):
     GOLD = "gold", _("Gold")
     A = "a", _("Grade A")
     GENERAL = "general", _("General")
+
+
+class ServiceKind(models.TextChoices):
+    """What a centre is paid for, per work order (the fee schedule's second axis)."""
+
+    INSTALLATION = "installation", _("Installation")
+    ON_SITE_REPAIR = "on_site_repair", _("On-site repair")
+    CARRY_IN_REPAIR = "carry_in_repair", _("Carry-in repair")
+    INSPECTION = "inspection", _("Inspection")
+    PHONE_GUIDANCE = "phone_guidance", _("Phone guidance")

@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from aftersales.demo.names import landline_number, mobile_number, person_name, street_address
+from aftersales.money import money
 from aftersales.roles import Role
 from repairs.models import ProductCategory
 
 from .choices import CenterLevel, RegionLevel
-from .models import Dealer, Region, ServiceCenter, Technician
+from .models import Dealer, FeeSchedule, Region, ServiceCenter, Technician, TravelFee
 
 DEMO_PASSWORD = "demo-2026"
 
@@ -341,3 +343,66 @@ def print_logins(write=print) -> None:
     write(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for username, role, note in demo_logins():
         write(f"  {username:<12} {role}：{note}")
+
+
+# The fees head office pays per work order (CNY), by service kind for an air conditioner at a general
+# centre; other categories and better levels scale them. From the start of the year, with on-site repairs
+# raised by 10 yuan from the 15th of last month, so the statements show a change of schedule mid-month.
+BASE_FEES = {
+    "installation": Decimal("120.00"),
+    "on_site_repair": Decimal("90.00"),
+    "carry_in_repair": Decimal("80.00"),
+    "inspection": Decimal("40.00"),
+    "phone_guidance": Decimal("10.00"),
+}
+CATEGORY_FACTOR = {
+    "air_conditioner": Decimal("1.0"),
+    "refrigerator": Decimal("0.9"),
+    "washing_machine": Decimal("0.85"),
+}
+LEVEL_EXTRA = {"general": Decimal("0"), "a": Decimal("10"), "gold": Decimal("20"), "diamond": Decimal("30")}
+TRAVEL_BANDS = [
+    (0, 10, Decimal("0.00")),
+    (10, 30, Decimal("20.00")),
+    (30, 60, Decimal("40.00")),
+    (60, None, Decimal("60.00")),
+]
+
+
+def seed_fees(*, today: dt.date) -> int:
+    """The demo fee schedule and travel fees (idempotent: rows are made once by their unique key)."""
+    year_start = today.replace(month=1, day=1)
+    raise_day = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
+    made = 0
+    for category in ProductCategory.objects.all():
+        factor = CATEGORY_FACTOR.get(category.code, Decimal("0.6"))  # phones and the rest
+        for kind, base in BASE_FEES.items():
+            for level, extra in LEVEL_EXTRA.items():
+                fee = money(base * factor + extra)
+                _row, created = FeeSchedule.objects.get_or_create(
+                    category=category,
+                    service_kind=kind,
+                    center_level=level,
+                    valid_from=year_start,
+                    defaults={"fee_amount": fee},
+                )
+                made += created
+                if kind == "on_site_repair" and raise_day > year_start:
+                    _row, created = FeeSchedule.objects.get_or_create(
+                        category=category,
+                        service_kind=kind,
+                        center_level=level,
+                        valid_from=raise_day,
+                        defaults={"fee_amount": fee + Decimal("10.00")},
+                    )
+                    made += created
+    for level in LEVEL_EXTRA:
+        for km_from, km_to, fee in TRAVEL_BANDS:
+            _row, created = TravelFee.objects.get_or_create(
+                center_level=level,
+                km_from=km_from,
+                valid_from=year_start,
+                defaults={"km_to": km_to, "fee_amount": fee},
+            )
+            made += created
+    return made

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.roles import Role, user_roles
 from aftersales.validators import format_phone, normalize_phone, validate_phone
 
-from .choices import CenterLevel, RegionLevel
+from .choices import CenterLevel, RegionLevel, ServiceKind
 
 
 class PhoneField(models.CharField):
@@ -237,3 +237,70 @@ class Dealer(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.code}）"
+
+
+class FeeSchedule(models.Model):
+    """收费标准 paid to centres: one fee per product category × service kind × centre level, in force from a
+    day on. The row that applies to work closed on day D is the one with the latest `valid_from` not after
+    D, so a change entered for the 15th pays work closed from the 15th and leaves earlier work as it was."""
+
+    category = models.ForeignKey(
+        "repairs.ProductCategory",
+        verbose_name=_("product category"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    service_kind = models.CharField(_("service kind"), max_length=20, choices=ServiceKind.choices)
+    center_level = models.CharField(_("centre level"), max_length=16, choices=CenterLevel.choices)
+    fee_amount = models.DecimalField(_("fee (CNY)"), max_digits=14, decimal_places=2)
+    valid_from = models.DateField(_("in force from"))
+
+    class Meta:
+        verbose_name = _("fee schedule row")
+        verbose_name_plural = _("fee schedule")
+        ordering = ["category", "service_kind", "center_level", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "service_kind", "center_level", "valid_from"], name="fee_schedule_unique"
+            ),
+            models.CheckConstraint(condition=Q(fee_amount__gte=0), name="fee_schedule_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(service_kind__in=ServiceKind.values), name="fee_schedule_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(center_level__in=CenterLevel.values), name="fee_schedule_level_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.category} · {self.get_service_kind_display()} · {self.get_center_level_display()} · ¥{self.fee_amount}"
+
+
+class TravelFee(models.Model):
+    """Travel fee by distance band (km from the centre, lower bound included, upper excluded; no upper bound
+    for the last band), per centre level, in force from a day on like the fee schedule."""
+
+    center_level = models.CharField(_("centre level"), max_length=16, choices=CenterLevel.choices)
+    km_from = models.PositiveIntegerField(_("from (km)"))
+    km_to = models.PositiveIntegerField(_("to (km, excluded)"), null=True, blank=True)
+    fee_amount = models.DecimalField(_("fee (CNY)"), max_digits=14, decimal_places=2)
+    valid_from = models.DateField(_("in force from"))
+
+    class Meta:
+        verbose_name = _("travel fee")
+        verbose_name_plural = _("travel fees")
+        ordering = ["center_level", "-valid_from", "km_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["center_level", "km_from", "valid_from"], name="travel_fee_unique"
+            ),
+            models.CheckConstraint(condition=Q(fee_amount__gte=0), name="travel_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(km_to__isnull=True) | Q(km_to__gt=models.F("km_from")),
+                name="travel_fee_band_order",
+            ),
+        ]
+
+    def __str__(self):
+        upper = f"{self.km_to}" if self.km_to is not None else "∞"
+        return f"{self.get_center_level_display()} · {self.km_from}–{upper} km · ¥{self.fee_amount}"

@@ -9,7 +9,7 @@ from aftersales.roles import roles_sync
 from care.demo import seed_care
 from inventory.demo import seed_inventory
 from inventory.reorder import reorder_suggestions_compute
-from network.demo import print_logins, seed_network
+from network.demo import print_logins, seed_fees, seed_network
 from repairs.demo import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
 from repairs.demo_scale import seed_scale
 from warranty.demo import seed_warranty
@@ -44,6 +44,7 @@ class Command(BaseCommand):
             roles_sync()
             seed_catalogue()
             network = seed_network(rng=random.Random(2026_1), today=today)
+            seed_fees(today=today)
             seed_customers(rng=random.Random(2026_2), today=today, network=network, count=customers)
             seed_warranty(rng=random.Random(2026_3), today=today, network=network)
             seed_loaners(network=network)
