@@ -51,6 +51,25 @@ def unit_factory(db):
 
 
 @pytest.fixture
+def reference_data(db):
+    """Transactional and live-server tests flush the database after each test, and with it what the data
+    migrations shipped (the catalogue, symptoms, fault codes, 三包 policies, SLA defaults): state it again,
+    as a migrated database has it. Modules of such tests use it with pytest.mark.usefixtures."""
+    from care.defaults import defaults_sync
+    from care.models import SlaPolicy, WorkCalendar
+    from repairs.models import Component, FaultCode, FaultSymptom, LabourRate, ProductCategory
+    from repairs.reference import catalogue_sync, fault_codes_sync, symptoms_sync
+    from warranty.defaults import default_policies_sync
+    from warranty.models import ComponentPeriod, WarrantyPolicy
+
+    catalogue_sync(ProductCategory, Component)
+    symptoms_sync(ProductCategory, FaultSymptom, LabourRate)
+    fault_codes_sync(ProductCategory, FaultCode)
+    default_policies_sync(WarrantyPolicy, ComponentPeriod, ProductCategory, Component)
+    defaults_sync(WorkCalendar, SlaPolicy)
+
+
+@pytest.fixture
 def users(db):
     """One user per role. The supervisor runs centre A, the technician works there, the dealer owns dealer A."""
     center = ServiceCenterFactory(code="SC-A", name="甲网点")

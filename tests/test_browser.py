@@ -5,21 +5,11 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def reference_data():
-    """Live-server tests flush the database after each test, and with it what the data migrations shipped
-    (the catalogue, the 三包 policies): state it again, as a migrated database has it."""
-    from repairs.models import Component, FaultSymptom, LabourRate, ProductCategory
-    from repairs.reference import catalogue_sync, symptoms_sync
-    from warranty.defaults import default_policies_sync
-    from warranty.models import ComponentPeriod, WarrantyPolicy
-
-    catalogue_sync(ProductCategory, Component)
-    symptoms_sync(ProductCategory, FaultSymptom, LabourRate)
-    default_policies_sync(WarrantyPolicy, ComponentPeriod, ProductCategory, Component)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+]
 
 
 def _login(page: Page, live_server, username: str) -> None:

@@ -19,7 +19,11 @@ from repairs.factories import (
     ProductUnitFactory,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+]
 
 VIEWPORT = {"width": 1366, "height": 900}
 
@@ -34,21 +38,6 @@ document.addEventListener("htmx:afterSettle", (event) => {
   }
 });
 """
-
-
-@pytest.fixture(autouse=True)
-def reference_data():
-    """Live-server tests flush the database after each test, and with it what the data migrations shipped
-    (the catalogue, the 三包 policies, the symptoms and fee standard): state it again, as a migrated
-    database has it."""
-    from repairs.models import Component, FaultSymptom, LabourRate, ProductCategory
-    from repairs.reference import catalogue_sync, symptoms_sync
-    from warranty.defaults import default_policies_sync
-    from warranty.models import ComponentPeriod, WarrantyPolicy
-
-    catalogue_sync(ProductCategory, Component)
-    symptoms_sync(ProductCategory, FaultSymptom, LabourRate)
-    default_policies_sync(WarrantyPolicy, ComponentPeriod, ProductCategory, Component)
 
 
 @pytest.fixture

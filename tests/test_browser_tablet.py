@@ -19,24 +19,13 @@ from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory
 from repairs.models import WorkOrder, WorkOrderClosing
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+]
 
 TABLET = {"width": 820, "height": 1180}
-
-
-@pytest.fixture(autouse=True)
-def reference_data():
-    """Live-server tests flush the database after each test, and with it what the data migrations shipped
-    (the catalogue, symptoms, fault codes, 三包 policies): state it again, as a migrated database has it."""
-    from repairs.models import Component, FaultCode, FaultSymptom, LabourRate, ProductCategory
-    from repairs.reference import catalogue_sync, fault_codes_sync, symptoms_sync
-    from warranty.defaults import default_policies_sync
-    from warranty.models import ComponentPeriod, WarrantyPolicy
-
-    catalogue_sync(ProductCategory, Component)
-    symptoms_sync(ProductCategory, FaultSymptom, LabourRate)
-    fault_codes_sync(ProductCategory, FaultCode)
-    default_policies_sync(WarrantyPolicy, ComponentPeriod, ProductCategory, Component)
 
 
 @pytest.fixture

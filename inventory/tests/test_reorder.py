@@ -202,17 +202,6 @@ def test_the_computation_takes_the_same_queries_for_one_part_or_many(network):
 # The daily task on a real worker ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def reference_data():
-    """Transactional tests flush the database after each test, and with it what the data migrations
-    shipped: state it again, as a migrated database has it."""
-    from repairs.models import Component, FaultSymptom, LabourRate, ProductCategory
-    from repairs.reference import catalogue_sync, symptoms_sync
-
-    catalogue_sync(ProductCategory, Component)
-    symptoms_sync(ProductCategory, FaultSymptom, LabourRate)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_daily_task_runs_on_a_real_worker(reference_data, celery_worker_process):
     today = timezone.localdate()

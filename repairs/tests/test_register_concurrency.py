@@ -17,21 +17,7 @@ from repairs.choices import WorkOrderStatus as S
 from repairs.factories import ProductUnitFactory, WorkOrderFactory
 from repairs.models import ProductCategory, RepairCall, WorkOrder, WorkOrderEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def reference_data():
-    """Transactional tests flush the database after each test, and with it what the data migrations
-    shipped (the catalogue, the 三包 policies, the symptoms): state it again, as a migrated database has it."""
-    from repairs.models import Component, FaultSymptom, LabourRate
-    from repairs.reference import catalogue_sync, symptoms_sync
-    from warranty.defaults import default_policies_sync
-    from warranty.models import ComponentPeriod, WarrantyPolicy
-
-    catalogue_sync(ProductCategory, Component)
-    symptoms_sync(ProductCategory, FaultSymptom, LabourRate)
-    default_policies_sync(WarrantyPolicy, ComponentPeriod, ProductCategory, Component)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 def run_in_threads(targets: list) -> list:
