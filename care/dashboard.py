@@ -229,16 +229,22 @@ def repeat_repairs(*, now: dt.datetime) -> dict:
 # Complaints ---------------------------------------------------------------------------------------------
 
 
+def upheld_since(now: dt.datetime) -> dt.date:
+    """The first of the last 30 days (today included): the complaints list filters from the same day."""
+    return timezone.localdate(now) - PERIOD + dt.timedelta(days=1)
+
+
 def upheld_complaints(*, now: dt.datetime) -> dict:
-    """Complaints resolved as upheld in the last 30 days, per centre."""
+    """Complaints resolved as upheld in the last 30 days (from the start of upheld_since), per centre."""
+    since = timezone.make_aware(dt.datetime.combine(upheld_since(now), dt.time.min))
     rows = (
-        Complaint.objects.filter(upheld=True, resolved_at__gt=now - PERIOD, resolved_at__lte=now)
+        Complaint.objects.filter(upheld=True, resolved_at__gte=since, resolved_at__lte=now)
         .values("center_id", "center__name")
         .annotate(n=Count("pk"))
         .order_by("-n", "center__name")
     )
     centers = [{"id": r["center_id"], "name": r["center__name"] or "", "n": r["n"]} for r in rows]
-    return {"total": sum(c["n"] for c in centers), "by_center": centers}
+    return {"total": sum(c["n"] for c in centers), "by_center": centers, "since": upheld_since(now)}
 
 
 # The page ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -210,6 +211,11 @@ def complaints(request):
     category = request.GET.get("category", "")
     if category in ComplaintCategory.values:
         rows = rows.filter(category=category)
+    resolved_from = _date_param(request, "resolved_from")
+    if resolved_from:
+        rows = rows.filter(
+            resolved_at__gte=timezone.make_aware(dt.datetime.combine(resolved_from, dt.time.min))
+        )
     context = page_window(request, rows.order_by("-received_at", "-pk"))
     context.update(
         {
@@ -220,11 +226,20 @@ def complaints(request):
             "category": category,
             "categories": ComplaintCategory.choices,
             "upheld": request.GET.get("upheld") == "1",
+            "resolved_from": resolved_from,
             "now": timezone.now(),
             "can_register": has_role(request.user, *ACTING_ROLES),
         }
     )
     return render(request, "care/complaints.html", context)
+
+
+def _date_param(request, name: str) -> dt.date | None:
+    """A YYYY-MM-DD query parameter, or None when it is missing or no real date (2026-02-30)."""
+    try:
+        return parse_date(request.GET.get(name, ""))
+    except ValueError:
+        return None
 
 
 @role_required(*ACTING_ROLES)

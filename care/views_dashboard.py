@@ -102,6 +102,7 @@ def dashboard(request):
         ],
         maximum=5,
     )
+    since = figures["complaints"]["since"].isoformat()
     context = {
         **figures,
         "open_url": _url(register, status=sorted(OPEN_STATUSES, key=WorkOrderStatus.values.index)),
@@ -117,9 +118,9 @@ def dashboard(request):
         "callbacks_overdue_url": _url("care:callbacks", view="overdue"),
         "satisfaction_chart": satisfaction_chart,
         "complaint_centers": [
-            {**c, "href": _url("care:complaints", upheld=1, center=c["id"])}
+            {**c, "href": _url("care:complaints", upheld=1, center=c["id"], resolved_from=since)}
             for c in figures["complaints"]["by_center"]
         ],
-        "complaints_url": _url("care:complaints", upheld=1),
+        "complaints_url": _url("care:complaints", upheld=1, resolved_from=since),
     }
     return render(request, "care/dashboard.html", context)

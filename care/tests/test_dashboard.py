@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from care import dashboard, services
 from care.choices import CallbackOutcome, CallbackStatus, Stage, StopReason
@@ -383,7 +384,8 @@ def test_every_number_links_to_the_list_behind_it(client, world):
         f"{breaches}?center={center.pk}",
         f"{reverse('care:callbacks')}?view=due",
         f"{reverse('care:callbacks')}?view=overdue",
-        f"{reverse('care:complaints')}?upheld=1&amp;center={center.pk}",
+        f"{reverse('care:complaints')}?upheld=1&amp;center={center.pk}"
+        f"&amp;resolved_from={dashboard.upheld_since(timezone.now()).isoformat()}",
     ):
         assert f'href="{link}"' in html, link
 

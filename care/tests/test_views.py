@@ -224,3 +224,28 @@ def test_the_staff_page_shows_each_technicians_satisfaction(client, world):
     client.force_login(world["manager"])
     html = client.get(reverse("care:complaint_staff")).content.decode()
     assert world["technician"].name in html and "2.00" in html
+
+
+def test_the_complaints_list_filters_by_the_day_resolved_as_the_dashboard_links_it(client, world):
+    order = dispatched(world)
+    for day in (10, 20):
+        complaint = services.complaint_register(
+            data=services.ComplaintInput(
+                call=order.call, work_order=order, category="late", description=f"{day}日"
+            ),
+            acting_user=world["dispatcher"],
+            now=at(2026, 11, day - 1, 9, 0),
+        )
+        services.complaint_resolve(
+            complaint=complaint,
+            resolution="属实",
+            upheld=True,
+            acting_user=world["manager"],
+            now=at(2026, 11, day, 0, 30),
+        )
+    client.force_login(world["manager"])
+    rows = client.get(reverse("care:complaints"), {"upheld": "1", "resolved_from": "2026-11-20"}).context[
+        "rows"
+    ]
+    assert [c.description for c in rows] == ["20日"]  # 20 November 00:30 counts from that day's start
+    assert len(client.get(reverse("care:complaints"), {"resolved_from": "2026-02-30"}).context["rows"]) == 2
