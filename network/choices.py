@@ -25,3 +25,23 @@ class ServiceKind(models.TextChoices):
     CARRY_IN_REPAIR = "carry_in_repair", _("Carry-in repair")
     INSPECTION = "inspection", _("Inspection")
     PHONE_GUIDANCE = "phone_guidance", _("Phone guidance")
+
+
+class SettlementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    CONFIRMED = "confirmed", _("Confirmed")
+    PAID = "paid", _("Paid")
+
+
+class SettlementLineKind(models.TextChoices):
+    SERVICE_FEE = "service_fee", _("Service fee")
+
+
+class AdjustmentKind(models.TextChoices):
+    BASE_SUBSIDY = "base_subsidy", _("Monthly base subsidy")
+    VOLUME_BONUS = "volume_bonus", _("Volume bonus")
+    SLA_PENALTY = "sla_penalty", _("SLA breach penalty")
+    COMPLAINT_PENALTY = "complaint_penalty", _("Upheld complaint penalty")
+    DEFECTIVE_NOT_RETURNED = "defective_not_returned", _("Defective part not returned")
+    DEPOSIT = "deposit", _("Deposit movement")
+    CORRECTION = "correction", _("Correction of an earlier month")

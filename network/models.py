@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.roles import Role, user_roles
 from aftersales.validators import format_phone, normalize_phone, validate_phone
 
-from .choices import CenterLevel, RegionLevel, ServiceKind
+from .choices import (
+    AdjustmentKind,
+    CenterLevel,
+    RegionLevel,
+    ServiceKind,
+    SettlementLineKind,
+    SettlementStatus,
+)
 
 
 class PhoneField(models.CharField):
@@ -304,3 +311,123 @@ class TravelFee(models.Model):
     def __str__(self):
         upper = f"{self.km_to}" if self.km_to is not None else "∞"
         return f"{self.get_center_level_display()} · {self.km_from}–{upper} km · ¥{self.fee_amount}"
+
+
+class SettlementQuerySet(models.QuerySet):
+    def for_user(self, user):
+        roles = user_roles(user)
+        if Role.MANAGER in roles:
+            return self
+        if Role.SUPERVISOR in roles:
+            return self.filter(center__supervisors=user)
+        return self.none()
+
+
+class Settlement(models.Model):
+    """月度结算单: what head office pays one centre for one month (`month` is its first day). A draft is
+    recomputed at will; once confirmed it never changes — the database refuses it (migration 0006) — and a
+    correction goes into a later month as an adjustment referring to it."""
+
+    center = models.ForeignKey(
+        ServiceCenter, verbose_name=_("service centre"), on_delete=models.PROTECT, related_name="settlements"
+    )
+    month = models.DateField(_("month"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=SettlementStatus.choices, default=SettlementStatus.DRAFT
+    )
+    center_level = models.CharField(_("centre level"), max_length=16, choices=CenterLevel.choices)
+    lines_amount = models.DecimalField(_("work orders (CNY)"), max_digits=14, decimal_places=2, default=0)
+    adjustments_amount = models.DecimalField(
+        _("adjustments (CNY)"), max_digits=14, decimal_places=2, default=0
+    )
+    total_amount = models.DecimalField(_("total (CNY)"), max_digits=14, decimal_places=2, default=0)
+    computed_at = models.DateTimeField(_("computed"))
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+
+    objects = SettlementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
+        ordering = ["-month", "center__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["center", "month"], name="settlement_one_per_center_month"),
+            models.CheckConstraint(
+                condition=Q(status__in=SettlementStatus.values), name="settlement_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(total_amount=models.F("lines_amount") + models.F("adjustments_amount")),
+                name="settlement_total_adds_up",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.center} · {self.month:%Y-%m}"
+
+
+class SettlementLine(models.Model):
+    """One paid item of a settlement: the work order, the fee schedule row used (none: a warning), the
+    amount. A work order is paid once, ever: (work_order, kind) is unique across all months."""
+
+    settlement = models.ForeignKey(
+        Settlement, verbose_name=_("settlement"), on_delete=models.CASCADE, related_name="lines"
+    )
+    work_order = models.ForeignKey(
+        "repairs.WorkOrder", verbose_name=_("work order"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=SettlementLineKind.choices)
+    service_kind = models.CharField(_("service kind"), max_length=20, choices=ServiceKind.choices)
+    closed_on = models.DateField(_("closed on"))
+    fee_schedule = models.ForeignKey(
+        FeeSchedule,
+        verbose_name=_("fee schedule row"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("settlement line")
+        verbose_name_plural = _("settlement lines")
+        ordering = ["closed_on", "work_order_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["work_order", "kind"], name="settlement_line_paid_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order_id} · {self.get_kind_display()} · ¥{self.amount}"
+
+
+class Adjustment(models.Model):
+    """Subsidies, penalties, deductions and deposit movements of a settlement, each with its reason and a
+    reference (a complaint, a deadline, a defective-part tag, an earlier settlement)."""
+
+    settlement = models.ForeignKey(
+        Settlement, verbose_name=_("settlement"), on_delete=models.CASCADE, related_name="adjustments"
+    )
+    kind = models.CharField(_("kind"), max_length=25, choices=AdjustmentKind.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        ordering = ["kind", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AdjustmentKind.values), name="adjustment_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · ¥{self.amount}"

@@ -1,0 +1,168 @@
+"""The monthly settlement of a service centre (money out): the work orders it is paid for, set-based.
+
+`settlement_compute` makes or refreshes a centre's draft for a month in one transaction: the draft's lines
+are replaced by one INSERT … SELECT over the month's closed free (C) and contract (B) work orders not paid
+before, each priced by the fee schedule row in force on the day it closed (a LATERAL look-up). Running it
+again gives the same lines and totals; a work order is never paid twice (a unique line per work order).
+Work sent back to be redone is held until the redo is completed, and paid in the month the redo completes.
+
+Not yet here (issue 8 continues): adjustments (subsidies, penalties from care.selectors.settlement_penalties,
+defective parts not returned, deposits), parts lines, travel fees, the command, pages, PDF and disputes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.money import ZERO, money
+
+from .choices import SettlementLineKind, SettlementStatus
+from .models import ServiceCenter, Settlement
+
+LINES_SQL = """
+INSERT INTO network_settlementline
+    (settlement_id, work_order_id, kind, service_kind, closed_on, fee_schedule_id, amount)
+SELECT %(settlement)s, w.id, %(kind)s, k.kind, k.day, f.id, COALESCE(f.fee_amount, 0)
+FROM repairs_workorder w
+JOIN repairs_repaircall c ON c.id = w.call_id
+JOIN repairs_productunit u ON u.id = c.unit_id
+JOIN repairs_productmodel m ON m.id = u.model_id
+CROSS JOIN LATERAL (
+    SELECT CASE
+               WHEN w.guided_at IS NOT NULL THEN 'phone_guidance'
+               WHEN c.customer_request = 'installation' THEN 'installation'
+               WHEN c.customer_request = 'inspection' THEN 'inspection'
+               WHEN w.mode = 'carry_in' THEN 'carry_in_repair'
+               ELSE 'on_site_repair'
+           END AS kind,
+           (w.closed_at AT TIME ZONE 'Asia/Shanghai')::date AS day
+) k
+LEFT JOIN LATERAL (
+    SELECT f.id, f.fee_amount
+    FROM network_feeschedule f
+    WHERE f.category_id = m.category_id AND f.service_kind = k.kind AND f.center_level = %(level)s
+      AND f.valid_from <= k.day
+    ORDER BY f.valid_from DESC
+    LIMIT 1
+) f ON true
+WHERE w.center_id = %(center)s
+  AND w.status = 'closed'
+  AND c.service_type IN ('B', 'C')
+  AND NOT w.payment_held
+  AND w.closed_at < %(end)s
+  AND (
+      w.closed_at >= %(start)s
+      OR EXISTS (
+          SELECT 1 FROM repairs_workorder r
+          WHERE r.redo_of_id = w.id AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
+      )
+  )
+  AND NOT EXISTS (
+      SELECT 1 FROM network_settlementline l WHERE l.work_order_id = w.id AND l.kind = %(kind)s
+  )
+"""
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of the month and of the next one, in China's time."""
+    start = month.replace(day=1)
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    return (
+        timezone.make_aware(dt.datetime.combine(start, dt.time.min)),
+        timezone.make_aware(dt.datetime.combine(following, dt.time.min)),
+    )
+
+
+def settlement_compute(
+    *, center: ServiceCenter, month: dt.date, now: dt.datetime | None = None
+) -> Settlement:
+    """Makes or refreshes the centre's draft for `month`. Refused: a month still to come, a centre without an
+    agreement in force during it, a settlement already confirmed."""
+    now = now or timezone.now()
+    first = month.replace(day=1)
+    start, end = month_bounds(first)
+    errors = []
+    if start > now:
+        errors.append(_("%(month)s has not begun: no settlement yet.") % {"month": f"{first:%Y-%m}"})
+    last_day = (end - dt.timedelta(days=1)).date()
+    if (
+        not center.active
+        or center.agreement_start > last_day
+        or (center.agreement_end is not None and center.agreement_end < first)
+    ):
+        errors.append(
+            _("%(center)s has no service agreement in force in %(month)s.")
+            % {"center": center.name, "month": f"{first:%Y-%m}"}
+        )
+    if errors:
+        raise ValidationError({"month": errors})
+    with transaction.atomic():
+        ServiceCenter.objects.select_for_update().filter(
+            pk=center.pk
+        ).first()  # one computation per centre at once
+        settlement, _created = Settlement.objects.get_or_create(
+            center=center, month=first, defaults={"center_level": center.level, "computed_at": now}
+        )
+        if settlement.status != SettlementStatus.DRAFT:
+            raise ValidationError(
+                {
+                    "status": _(
+                        "The settlement of %(center)s for %(month)s is confirmed: correct it in a later month."
+                    )
+                    % {"center": center.name, "month": f"{first:%Y-%m}"}
+                }
+            )
+        settlement.lines.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                LINES_SQL,
+                {
+                    "settlement": settlement.pk,
+                    "kind": SettlementLineKind.SERVICE_FEE,
+                    "level": center.level,
+                    "center": center.pk,
+                    "start": start,
+                    "end": end,
+                },
+            )
+        lines = money(settlement.lines.aggregate(s=Sum("amount"))["s"] or ZERO)
+        adjustments = money(settlement.adjustments.aggregate(s=Sum("amount"))["s"] or ZERO)
+        settlement.center_level = center.level
+        settlement.lines_amount, settlement.adjustments_amount = lines, adjustments
+        settlement.total_amount = lines + adjustments
+        settlement.computed_at = now
+        settlement.save()
+    return settlement
+
+
+def settlement_warnings(settlement: Settlement) -> list[str]:
+    """What stops a confirmation: work orders no fee schedule row prices, a negative total."""
+    warnings = [
+        _("Work order %(number)s (%(kind)s, closed %(day)s) has no fee schedule row.")
+        % {"number": line.work_order.number, "kind": line.get_service_kind_display(), "day": line.closed_on}
+        for line in settlement.lines.filter(fee_schedule__isnull=True).select_related("work_order")
+    ]
+    if settlement.total_amount < 0:
+        warnings.append(_("The total is negative (%(total)s).") % {"total": settlement.total_amount})
+    return warnings
+
+
+def settlement_confirm(*, settlement: Settlement, acting_user, now: dt.datetime | None = None) -> Settlement:
+    """Confirms a draft; from then on the database refuses any change to it. Refused with every warning."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        if row.status != SettlementStatus.DRAFT:
+            raise ValidationError({"status": _("The settlement is confirmed already.")})
+        warnings = settlement_warnings(row)
+        if warnings:
+            raise ValidationError({"status": warnings})
+        row.status, row.confirmed_at, row.confirmed_by = SettlementStatus.CONFIRMED, now, acting_user
+        row.save()
+    return row

@@ -1,0 +1,162 @@
+"""The monthly settlement's core: a centre's closed free and contract work orders of the month, priced by
+the fee schedule row in force on the day each closed, recomputed identically, never paid twice, held while
+being redone; a confirmed settlement the database itself keeps unchanged."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from care.calendar import CHINA
+from network.factories import ServiceCenterFactory, UserFactory
+from network.models import FeeSchedule, Settlement, SettlementLine
+from network.settlement import settlement_compute, settlement_confirm, settlement_warnings
+from repairs.choices import ServiceType
+from repairs.choices import WorkOrderStatus as S
+from repairs.factories import WorkOrderFactory
+
+pytestmark = pytest.mark.django_db
+NOVEMBER = dt.date(2026, 11, 1)
+NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=CHINA)
+
+
+def at(*args):
+    return dt.datetime(*args, tzinfo=CHINA)
+
+
+@pytest.fixture
+def center():
+    return ServiceCenterFactory(code="SC-PAY", level="a")
+
+
+def closed(center, when, *, service_type=ServiceType.FREE, **fields):
+    return WorkOrderFactory(
+        center=center,
+        status=S.CLOSED,
+        closed_at=when,
+        completed_at=when,
+        call__service_type=service_type,
+        **fields,
+    )
+
+
+def fee(order, amount, valid_from, kind="on_site_repair", level="a"):
+    return FeeSchedule.objects.create(
+        category=order.call.unit.model.category,
+        service_kind=kind,
+        center_level=level,
+        fee_amount=Decimal(amount),
+        valid_from=valid_from,
+    )
+
+
+def lines(settlement):
+    return sorted((line.work_order_id, line.amount) for line in settlement.lines.all())
+
+
+def test_the_months_free_and_contract_work_is_priced_by_the_row_in_force_the_day_it_closed(center):
+    before = closed(center, at(2026, 11, 14, 20, 0))
+    after = closed(center, at(2026, 11, 15, 8, 0), service_type=ServiceType.CONTRACT)
+    fee(before, "90.00", dt.date(2026, 1, 1))
+    fee(before, "100.00", dt.date(2026, 11, 15))
+    paid_by_customer = closed(center, at(2026, 11, 20, 10, 0), service_type=ServiceType.PAID)
+    october = closed(center, at(2026, 10, 31, 23, 59))  # Shanghai's October: not November
+    elsewhere = closed(ServiceCenterFactory(code="SC-ELSE", level="a"), at(2026, 11, 20, 10, 0))
+    open_order = WorkOrderFactory(center=center, status=S.COMPLETED, completed_at=at(2026, 11, 21, 10, 0))
+
+    settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+
+    assert lines(settlement) == [(before.pk, Decimal("90.00")), (after.pk, Decimal("100.00"))]
+    assert settlement.lines_amount == Decimal("190.00") == settlement.total_amount
+    paid = set(SettlementLine.objects.values_list("work_order_id", flat=True))
+    assert not paid & {paid_by_customer.pk, october.pk, elsewhere.pk, open_order.pk}
+
+
+def test_running_it_again_gives_the_same_lines_and_a_later_closing_joins_the_draft(center):
+    first = closed(center, at(2026, 11, 3, 10, 0))
+    fee(first, "90.00", dt.date(2026, 1, 1))
+    one = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    again = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    assert (one.pk, lines(one), one.total_amount) == (again.pk, lines(again), again.total_amount)
+    second = closed(center, at(2026, 11, 30, 23, 0))
+    assert lines(settlement_compute(center=center, month=NOVEMBER, now=NOW)) == [
+        (first.pk, Decimal("90.00")),
+        (second.pk, Decimal("90.00")),
+    ]
+
+
+def test_work_sent_back_is_held_and_paid_in_the_month_its_redo_is_completed(center):
+    original = closed(center, at(2026, 10, 20, 10, 0), payment_held=True)
+    fee(original, "90.00", dt.date(2026, 1, 1))
+    october = settlement_compute(center=center, month=dt.date(2026, 10, 1), now=NOW)
+    assert lines(october) == []
+    original.payment_held = False  # the redo was completed in November (care releases the hold)
+    original.save(update_fields=["payment_held"])
+    WorkOrderFactory(
+        center=center,
+        call=original.call,
+        redo_of=original,
+        status=S.COMPLETED,
+        completed_at=at(2026, 11, 5, 10, 0),
+    )
+    november = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    assert lines(november) == [(original.pk, Decimal("90.00"))]
+    assert lines(settlement_compute(center=center, month=dt.date(2026, 10, 1), now=NOW)) == []  # not twice
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SettlementLine.objects.create(
+            settlement=october,
+            work_order=original,
+            kind="service_fee",
+            service_kind="on_site_repair",
+            closed_on=dt.date(2026, 10, 20),
+            amount=Decimal("90.00"),
+        )
+
+
+def test_a_month_to_come_or_a_centre_without_agreement_is_refused_in_chinese(center):
+    with pytest.raises(ValidationError) as info:
+        settlement_compute(center=center, month=dt.date(2027, 1, 1), now=NOW)
+    assert "2027-01 尚未开始" in str(info.value.messages)
+    ended = ServiceCenterFactory(code="SC-OLD", agreement_end=dt.date(2026, 9, 30))
+    with pytest.raises(ValidationError) as info:
+        settlement_compute(center=ended, month=NOVEMBER, now=NOW)
+    assert "没有有效的服务协议" in info.value.messages[0]
+    assert not Settlement.objects.exists()
+
+
+def test_confirmation_is_refused_with_every_warning_and_then_nothing_can_change(center):
+    priced = closed(center, at(2026, 11, 3, 10, 0))
+    unpriced = closed(center, at(2026, 11, 4, 10, 0), call__customer_request="installation")
+    fee(priced, "90.00", dt.date(2026, 1, 1))
+    settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    manager = UserFactory(roles=["manager"])
+    assert settlement_warnings(settlement) == [
+        f"派工单 {unpriced.number}（安装，2026-11-04 关闭）没有对应的收费标准。"
+    ]
+    with pytest.raises(ValidationError):
+        settlement_confirm(settlement=settlement, acting_user=manager)
+    fee(unpriced, "120.00", dt.date(2026, 1, 1), kind="installation")
+    settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    confirmed = settlement_confirm(settlement=settlement, acting_user=manager)
+    assert confirmed.total_amount == Decimal("210.00")
+
+    with pytest.raises(ValidationError):
+        settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    for statement in (
+        "UPDATE network_settlement SET total_amount = 1, lines_amount = 1 WHERE id = %s",
+        "DELETE FROM network_settlementline WHERE settlement_id = %s",
+        "UPDATE network_settlementline SET amount = 0 WHERE settlement_id = %s",
+        "INSERT INTO network_adjustment (settlement_id, kind, reason, reference, amount) VALUES (%s, 'correction', 'x', '', 1)",
+        "DELETE FROM network_settlement WHERE id = %s",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [confirmed.pk])
+    Settlement.objects.filter(pk=confirmed.pk).update(status="paid", paid_at=NOW)  # confirmed → paid only
+    confirmed.refresh_from_db()
+    assert (
+        confirmed.status == "paid"
+        and confirmed.total_amount == Decimal("210.00")
+        and confirmed.lines.count() == 2
+    )
