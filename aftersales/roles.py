@@ -103,6 +103,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             ("inventory", "warehouse"),
             ("network", "feeschedule"),
             ("network", "travelfee"),
+            ("network", "settlementrate"),
             ("care", "slapolicy"),
             ("care", "workcalendar"),
             ("care", "regionalmanager"),

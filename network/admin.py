@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Dealer, FeeSchedule, Region, ServiceCenter, Technician, TravelFee
+from .models import Dealer, FeeSchedule, Region, ServiceCenter, SettlementRate, Technician, TravelFee
 
 
 @admin.register(Region)
@@ -47,3 +47,16 @@ class FeeScheduleAdmin(admin.ModelAdmin):
 class TravelFeeAdmin(admin.ModelAdmin):
     list_display = ["center_level", "km_from", "km_to", "fee_amount", "valid_from"]
     list_filter = ["center_level"]
+
+
+@admin.register(SettlementRate)
+class SettlementRateAdmin(admin.ModelAdmin):
+    list_display = [
+        "center_level",
+        "valid_from",
+        "base_subsidy_amount",
+        "volume_threshold",
+        "volume_bonus_amount",
+        "breach_penalty_amount",
+        "complaint_penalty_amount",
+    ]

@@ -417,6 +417,7 @@ class Adjustment(models.Model):
         Settlement, verbose_name=_("settlement"), on_delete=models.CASCADE, related_name="adjustments"
     )
     kind = models.CharField(_("kind"), max_length=25, choices=AdjustmentKind.choices)
+    automatic = models.BooleanField(_("computed"), default=True, help_text=_("recomputed with the draft"))
     reason = models.CharField(_("reason"), max_length=200)
     reference = models.CharField(_("reference"), max_length=60, blank=True)
     amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
@@ -431,3 +432,44 @@ class Adjustment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · ¥{self.amount}"
+
+
+class SettlementRate(models.Model):
+    """The monthly subsidies and penalties by centre level, in force from a month on: the base subsidy, a
+    bonus per paid work order above a threshold, a penalty per SLA breach and per upheld complaint."""
+
+    center_level = models.CharField(_("centre level"), max_length=16, choices=CenterLevel.choices)
+    valid_from = models.DateField(_("in force from"))
+    base_subsidy_amount = models.DecimalField(
+        _("monthly base subsidy (CNY)"), max_digits=14, decimal_places=2
+    )
+    volume_threshold = models.PositiveIntegerField(_("work orders before the volume bonus"))
+    volume_bonus_amount = models.DecimalField(
+        _("bonus per work order above it (CNY)"), max_digits=14, decimal_places=2
+    )
+    breach_penalty_amount = models.DecimalField(
+        _("penalty per SLA breach (CNY)"), max_digits=14, decimal_places=2
+    )
+    complaint_penalty_amount = models.DecimalField(
+        _("penalty per upheld complaint (CNY)"), max_digits=14, decimal_places=2
+    )
+
+    class Meta:
+        verbose_name = _("settlement rate")
+        verbose_name_plural = _("settlement rates")
+        ordering = ["center_level", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["center_level", "valid_from"], name="settlement_rate_unique"),
+            models.CheckConstraint(
+                condition=Q(
+                    base_subsidy_amount__gte=0,
+                    volume_bonus_amount__gte=0,
+                    breach_penalty_amount__gte=0,
+                    complaint_penalty_amount__gte=0,
+                ),
+                name="settlement_rate_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_center_level_display()} · {self.valid_from}"

@@ -6,8 +6,10 @@ before, each priced by the fee schedule row in force on the day it closed (a LAT
 again gives the same lines and totals; a work order is never paid twice (a unique line per work order).
 Work sent back to be redone is held until the redo is completed, and paid in the month the redo completes.
 
-Not yet here (issue 8 continues): adjustments (subsidies, penalties from care.selectors.settlement_penalties,
-defective parts not returned, deposits), parts lines, travel fees, the command, pages, PDF and disputes.
+The computed adjustments follow the lines: the level's subsidies (SettlementRate), penalties for the month's
+SLA breaches and upheld complaints (care.selectors.settlement_penalties), and defective parts owed back past
+due (each deducted once). Not yet here (issue 8 continues): parts lines, travel fees, deposit movements,
+the command, pages, PDF and disputes.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from django.utils.translation import gettext as _
 
 from aftersales.money import ZERO, money
 
-from .choices import SettlementLineKind, SettlementStatus
-from .models import ServiceCenter, Settlement
+from .choices import AdjustmentKind, CenterLevel, SettlementLineKind, SettlementStatus
+from .models import Adjustment, ServiceCenter, Settlement, SettlementRate
 
 LINES_SQL = """
 INSERT INTO network_settlementline
@@ -131,6 +133,7 @@ def settlement_compute(
                     "end": end,
                 },
             )
+        _adjustments_compute(settlement=settlement, center=center, first=first, start=start, end=end)
         lines = money(settlement.lines.aggregate(s=Sum("amount"))["s"] or ZERO)
         adjustments = money(settlement.adjustments.aggregate(s=Sum("amount"))["s"] or ZERO)
         settlement.center_level = center.level
@@ -139,6 +142,84 @@ def settlement_compute(
         settlement.computed_at = now
         settlement.save()
     return settlement
+
+
+def _adjustments_compute(*, settlement: Settlement, center: ServiceCenter, first, start, end) -> None:
+    """The computed adjustments, replaced like the lines (manual ones stay): the level's base subsidy, the
+    volume bonus above its threshold, a penalty per SLA breach and per upheld complaint of the month, and the
+    value of each defective part owed back past its due date by the month's end (deducted once, ever)."""
+    from care.choices import Stage
+    from care.selectors import settlement_penalties
+    from inventory.models import DefectiveReturn
+
+    settlement.adjustments.filter(automatic=True).delete()
+    rate = (
+        SettlementRate.objects.filter(center_level=center.level, valid_from__lte=first)
+        .order_by("-valid_from")
+        .first()
+    )
+    rows: list[Adjustment] = []
+    if rate is not None:
+        level = CenterLevel(center.level).label
+        rows.append(
+            Adjustment(
+                kind=AdjustmentKind.BASE_SUBSIDY,
+                reason=_("Monthly base subsidy of a %(level)s centre") % {"level": level},
+                amount=rate.base_subsidy_amount,
+            )
+        )
+        extra = settlement.lines.count() - rate.volume_threshold
+        if extra > 0:
+            rows.append(
+                Adjustment(
+                    kind=AdjustmentKind.VOLUME_BONUS,
+                    reason=_("%(extra)s work orders above %(threshold)s × %(bonus)s")
+                    % {"extra": extra, "threshold": rate.volume_threshold, "bonus": rate.volume_bonus_amount},
+                    amount=money(rate.volume_bonus_amount * extra),
+                )
+            )
+        penalties = settlement_penalties(center_id=center.pk, start=start, end=end)
+        for stage, count in sorted(penalties["breaches_by_stage"].items()):
+            rows.append(
+                Adjustment(
+                    kind=AdjustmentKind.SLA_PENALTY,
+                    reason=_("%(count)s deadlines “%(stage)s” breached × %(each)s")
+                    % {"count": count, "stage": Stage(stage).label, "each": rate.breach_penalty_amount},
+                    reference=stage,
+                    amount=-money(rate.breach_penalty_amount * count),
+                )
+            )
+        for complaint in penalties["upheld_complaints"]:
+            rows.append(
+                Adjustment(
+                    kind=AdjustmentKind.COMPLAINT_PENALTY,
+                    reason=_("Upheld complaint %(number)s") % {"number": complaint["number"]},
+                    reference=complaint["number"],
+                    amount=-rate.complaint_penalty_amount,
+                )
+            )
+    deducted = Adjustment.objects.filter(kind=AdjustmentKind.DEFECTIVE_NOT_RETURNED, automatic=True).exclude(
+        settlement=settlement
+    )
+    tags = (
+        DefectiveReturn.objects.overdue(end.date())
+        .filter(center=center)
+        .exclude(number__in=deducted.values("reference"))
+        .order_by("due_on", "number")
+    )
+    for tag in tags:
+        rows.append(
+            Adjustment(
+                kind=AdjustmentKind.DEFECTIVE_NOT_RETURNED,
+                reason=_("Defective part %(tag)s not returned by %(due)s")
+                % {"tag": tag.number, "due": tag.due_on},
+                reference=tag.number,
+                amount=-tag.value_amount,
+            )
+        )
+    for row in rows:
+        row.settlement = settlement
+    Adjustment.objects.bulk_create(rows)
 
 
 def settlement_warnings(settlement: Settlement) -> list[str]:

@@ -69,7 +69,12 @@ def test_the_months_free_and_contract_work_is_priced_by_the_row_in_force_the_day
     settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
 
     assert lines(settlement) == [(before.pk, Decimal("90.00")), (after.pk, Decimal("100.00"))]
-    assert settlement.lines_amount == Decimal("190.00") == settlement.total_amount
+    assert settlement.lines_amount == Decimal("190.00")
+    # Grade A's monthly base subsidy of 1000.00 is the only adjustment: no breach, complaint or tag.
+    assert [(a.kind, a.amount) for a in settlement.adjustments.all()] == [
+        ("base_subsidy", Decimal("1000.00"))
+    ]
+    assert settlement.total_amount == Decimal("1190.00")
     paid = set(SettlementLine.objects.values_list("work_order_id", flat=True))
     assert not paid & {paid_by_customer.pk, october.pk, elsewhere.pk, open_order.pk}
 
@@ -140,7 +145,7 @@ def test_confirmation_is_refused_with_every_warning_and_then_nothing_can_change(
     fee(unpriced, "120.00", dt.date(2026, 1, 1), kind="installation")
     settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
     confirmed = settlement_confirm(settlement=settlement, acting_user=manager)
-    assert confirmed.total_amount == Decimal("210.00")
+    assert confirmed.total_amount == Decimal("1210.00")
 
     with pytest.raises(ValidationError):
         settlement_compute(center=center, month=NOVEMBER, now=NOW)
@@ -157,6 +162,83 @@ def test_confirmation_is_refused_with_every_warning_and_then_nothing_can_change(
     confirmed.refresh_from_db()
     assert (
         confirmed.status == "paid"
-        and confirmed.total_amount == Decimal("210.00")
+        and confirmed.total_amount == Decimal("1210.00")
         and confirmed.lines.count() == 2
     )
+
+
+def test_adjustments_volume_bonus_penalties_and_a_defective_part_deducted_once(center):
+    from care.choices import Stage
+    from care.models import Complaint, Deadline, SlaPolicy
+    from inventory import services as stock
+    from inventory.factories import PartFactory, WarehouseFactory
+    from inventory.models import DefectiveReturn
+    from network.models import SettlementRate
+
+    SettlementRate.objects.filter(center_level="a").update(
+        volume_threshold=2, volume_bonus_amount=Decimal("3.00")
+    )
+    orders = [closed(center, at(2026, 11, 3 + i, 10, 0)) for i in range(5)]
+    fee(orders[0], "90.00", dt.date(2026, 1, 1))
+    policy = SlaPolicy.objects.get(name="默认时效")
+    for stage, due in (
+        (Stage.ACCEPT, at(2026, 11, 3, 12)),
+        (Stage.ACCEPT, at(2026, 11, 4, 12)),
+        (Stage.COMPLETION, at(2026, 10, 30, 12)),
+    ):
+        Deadline.objects.create(
+            stage=stage,
+            work_order=WorkOrderFactory(center=center),
+            policy=policy,
+            center=center,
+            started_at=due,
+            due_at=due,
+            warn_at=due,
+            breached_at=due,
+        )
+    manager = UserFactory(roles=["manager"])
+    Complaint.objects.create(
+        number="TS20261110-00001",
+        call=orders[1].call,
+        work_order=orders[1],
+        center=center,
+        category="late",
+        description="迟到",
+        status="resolved",
+        received_at=at(2026, 11, 9),
+        received_by=manager,
+        reply_due_at=at(2026, 11, 10),
+        resolve_due_at=at(2026, 12, 9),
+        resolved_at=at(2026, 11, 10),
+        upheld=True,
+    )
+    # A compressor issued on 5 November to a repair in progress: its old part is owed back by the 20th.
+    part = PartFactory(
+        code="YSJ-9", return_required=True, return_within_days=15, unit_cost_amount=Decimal("300.00")
+    )
+    warehouse = WarehouseFactory(center=center)
+    stock.stock_receive(
+        warehouse=warehouse, lines=[(part, 1, "300.00")], reference="RK-9", acting_user=manager
+    )
+    repair = WorkOrderFactory(center=center, status=S.IN_REPAIR)
+    stock.part_issue(
+        work_order=repair, part=part, acting_user=manager, reason="测试", now=at(2026, 11, 5, 10)
+    )
+    tag = DefectiveReturn.objects.get()
+    assert tag.due_on == dt.date(2026, 11, 20) and tag.value_amount == Decimal("300.00")
+
+    november = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    adjustments = sorted((a.kind, a.reference, a.amount) for a in november.adjustments.all())
+    assert adjustments == [
+        ("base_subsidy", "", Decimal("1000.00")),
+        ("complaint_penalty", "TS20261110-00001", Decimal("-200.00")),
+        ("defective_not_returned", tag.number, Decimal("-300.00")),
+        ("sla_penalty", "accept", Decimal("-40.00")),  # two in November; October's breach is not this month's
+        ("volume_bonus", "", Decimal("9.00")),  # 5 orders, 3 above the threshold of 2, × 3.00
+    ]
+    assert november.total_amount == Decimal("450.00") + Decimal("469.00")  # 5 × 90 + the adjustments
+    assert settlement_compute(center=center, month=NOVEMBER, now=NOW).total_amount == november.total_amount
+    december = settlement_compute(
+        center=center, month=dt.date(2026, 12, 1), now=dt.datetime(2027, 1, 2, tzinfo=CHINA)
+    )
+    assert not december.adjustments.filter(kind="defective_not_returned").exists()  # deducted once
