@@ -40,6 +40,11 @@ app.conf.beat_schedule = {
         "schedule": timedelta(minutes=4),
         "options": {"expires": 200},
     },
+    # The month's settlement drafts for every active centre, at 02:00 on the 1st (China time).
+    "network-settlements-draft": {
+        "task": "network.tasks.settlements_draft_previous_month",
+        "schedule": crontab(hour=2, minute=0, day_of_month=1),
+    },
     # Spare parts: what to order from the supplier or ask the central warehouse for, before the day starts
     # (crontab in CELERY_TIMEZONE, Asia/Shanghai).
     "inventory-reorder-suggestions": {

@@ -222,6 +222,26 @@ def _adjustments_compute(*, settlement: Settlement, center: ServiceCenter, first
     Adjustment.objects.bulk_create(rows)
 
 
+def settlements_compute_month(*, month: dt.date, centers=None, now: dt.datetime | None = None) -> list:
+    """Every active centre's draft for `month` (or the given centres'): [(centre, settlement or None,
+    the refusal's messages)]. One centre's refusal (confirmed already, no agreement) does not stop the others."""
+    now = now or timezone.now()
+    first = month.replace(day=1)
+    if centers is None:
+        centers = ServiceCenter.objects.active_on(first).order_by("code")
+    results = []
+    for center in centers:
+        try:
+            results.append((center, settlement_compute(center=center, month=first, now=now), []))
+        except ValidationError as exc:
+            results.append((center, None, exc.messages))
+    return results
+
+
+def previous_month(now: dt.datetime) -> dt.date:
+    return (timezone.localdate(now).replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
 def settlement_warnings(settlement: Settlement) -> list[str]:
     """What stops a confirmation: work orders no fee schedule row prices, a negative total."""
     warnings = [

@@ -242,3 +242,38 @@ def test_adjustments_volume_bonus_penalties_and_a_defective_part_deducted_once(c
         center=center, month=dt.date(2026, 12, 1), now=dt.datetime(2027, 1, 2, tzinfo=CHINA)
     )
     assert not december.adjustments.filter(kind="defective_not_returned").exists()  # deducted once
+
+
+def test_the_settle_command_prints_a_line_per_centre_and_refuses_bad_input(center):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    order = closed(center, at(2026, 11, 3, 10, 0))
+    fee(order, "90.00", dt.date(2026, 1, 1))
+    out = StringIO()
+    call_command("settle", month="2026-11", center="SC-PAY", stdout=out)
+    assert out.getvalue().splitlines() == [
+        f"SC-PAY\t{center.name}\t草稿\t1 单\t工单 90.00\t调整 1000.00\t合计 1090.00"
+    ]
+    for bad, message in (({"month": "2026/11"}, "YYYY-MM"), ({"month": "2026-11", "center": "NOPE"}, "NOPE")):
+        with pytest.raises(CommandError, match=message):
+            call_command("settle", stdout=StringIO(), **bad)
+    assert Settlement.objects.count() == 1
+
+
+def test_the_monthly_task_drafts_last_month_for_every_active_centre(center, settings):
+    from django.utils import timezone
+
+    from network.settlement import previous_month
+    from network.tasks import settlements_draft_previous_month
+
+    other = ServiceCenterFactory(code="SC-TWO")
+    ServiceCenterFactory(code="SC-GONE", active=False)
+    assert settlements_draft_previous_month() == 2
+    month = previous_month(timezone.now())
+    assert set(Settlement.objects.filter(month=month).values_list("center__code", flat=True)) == {
+        center.code,
+        other.code,
+    }
+    assert settlements_draft_previous_month() == 2 and Settlement.objects.count() == 2  # rerun: same drafts
