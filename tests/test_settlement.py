@@ -277,3 +277,26 @@ def test_the_monthly_task_drafts_last_month_for_every_active_centre(center, sett
         other.code,
     }
     assert settlements_draft_previous_month() == 2 and Settlement.objects.count() == 2  # rerun: same drafts
+
+
+def test_the_statement_pdf_carries_every_order_the_total_and_its_capital_numerals(center, tmp_path):
+    import subprocess
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    orders = [closed(center, at(2026, 11, 1 + i % 28, 10, 0)) for i in range(60)]
+    fee(orders[0], "90.00", dt.date(2026, 1, 1))
+    out = StringIO()
+    call_command("settle", month="2026-11", center="SC-PAY", pdf_dir=str(tmp_path), stdout=out)
+    path = tmp_path / "settlement-2026-11-SC-PAY.pdf"
+    assert str(path) in out.getvalue()
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert center.name in text and "月度结算单" in text
+    assert all(order.number in text for order in orders)
+    assert "6400.00" in text and "陆仟肆佰元整" in text  # 60 × 90 + the 1000.00 subsidy
+    assert "第2页/共2页" in text.replace(" ", "")  # 60 lines run over a page; the footer counts the pages
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    assert "CJK" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # embedded

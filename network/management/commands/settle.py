@@ -1,22 +1,26 @@
 import datetime as dt
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from network.models import ServiceCenter
+from network.pdf import statement_pdf
 from network.settlement import settlements_compute_month
 
 
 class Command(BaseCommand):
     help = (
         "Creates or refreshes the draft settlements of a month (every active centre, or --center CODE) and "
-        "prints one line per centre; a confirmed one is left as it is and said so."
+        "prints one line per centre (with --pdf-dir, and the statement PDF written there); a confirmed one is "
+        "left as it is and said so."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="YYYY-MM")
         parser.add_argument("--center", help="a service centre's code")
+        parser.add_argument("--pdf-dir", help="write each statement as PDF into this folder")
 
-    def handle(self, *args, month, center, **options):
+    def handle(self, *args, month, center, pdf_dir=None, **options):
         try:
             first = dt.datetime.strptime(month, "%Y-%m").date()
         except ValueError:
@@ -27,6 +31,9 @@ class Command(BaseCommand):
             if found is None:
                 raise CommandError(f"没有编码为 {center} 的服务网点")
             centers = [found]
+        folder = Path(pdf_dir) if pdf_dir else None
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
         refused = 0
         for row_center, settlement, problems in settlements_compute_month(month=first, centers=centers):
             if settlement is None:
@@ -37,6 +44,13 @@ class Command(BaseCommand):
                 f"{row_center.code}\t{row_center.name}\t{settlement.get_status_display()}\t"
                 f"{settlement.lines.count()} 单\t工单 {settlement.lines_amount}\t调整 {settlement.adjustments_amount}\t"
                 f"合计 {settlement.total_amount}"
+                + (f"\t{self._pdf(settlement, folder)}" if folder is not None else "")
             )
         if refused and centers is not None:
             raise CommandError("结算未完成")
+
+    @staticmethod
+    def _pdf(settlement, folder: Path) -> Path:
+        path = folder / f"settlement-{settlement.month:%Y-%m}-{settlement.center.code}.pdf"
+        path.write_bytes(statement_pdf(settlement))
+        return path
