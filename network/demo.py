@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from dataclasses import dataclass, field
@@ -405,4 +406,28 @@ def seed_fees(*, today: dt.date) -> int:
                 defaults={"km_to": km_to, "fee_amount": fee},
             )
             made += created
+    return made
+
+
+def seed_settlements(*, now) -> int:
+    """Drafts for the last two complete months, the older one confirmed when nothing stops it (idempotent:
+    a confirmed settlement is left alone and a draft is refreshed)."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+
+    from .settlement import previous_month, settlement_confirm, settlements_compute_month
+
+    last = previous_month(now)
+    before = (last - dt.timedelta(days=1)).replace(day=1)
+    manager = get_user_model().objects.filter(username="manager").first()
+    made = 0
+    for month in (before, last):
+        for _center, settlement, _problems in settlements_compute_month(month=month, now=now):
+            if settlement is None:
+                continue
+            made += 1
+            if month == before and manager is not None and settlement.status == "draft":
+                # A warning (an order without a fee row) leaves it a draft for the manager to see.
+                with contextlib.suppress(ValidationError):
+                    settlement_confirm(settlement=settlement, acting_user=manager, now=now)
     return made

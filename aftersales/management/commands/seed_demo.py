@@ -9,7 +9,7 @@ from aftersales.roles import roles_sync
 from care.demo import seed_care
 from inventory.demo import seed_inventory
 from inventory.reorder import reorder_suggestions_compute
-from network.demo import print_logins, seed_fees, seed_network
+from network.demo import print_logins, seed_fees, seed_network, seed_settlements
 from repairs.demo import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
 from repairs.demo_scale import seed_scale
 from warranty.demo import seed_warranty
@@ -54,6 +54,7 @@ class Command(BaseCommand):
             )
             movements = seed_inventory(rng=random.Random(2026_5), now=now, network=network)
             care = seed_care(rng=random.Random(2026_6), now=now, network=network)
+            settlements = seed_settlements(now=now)
             # The daily task's list as of today, so the reorder page has something on a fresh demo.
             reorder_suggestions_compute(today=today)
         if calls:
@@ -65,6 +66,8 @@ class Command(BaseCommand):
                 f"{care['callbacks']} callbacks made, {care['complaints']} complaints, SLA scan: {care['breached']}"
                 f" breached, {care['escalations_created']} escalations"
             )
+        if settlements:
+            self.stdout.write(f"{settlements} settlements of the last two months")
         self.stdout.write(f"demo data ready in {time.monotonic() - started:.1f} s")
         if scale:
             scale_started = time.monotonic()
