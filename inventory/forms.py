@@ -141,6 +141,11 @@ class DepositForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("Bank slip or voucher number")}),
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    via_settlement = forms.BooleanField(
+        label=_("Through the monthly settlement"),
+        required=False,
+        help_text=_("Deducted from (or added to) this month's settlement instead of a bank transfer."),
+    )
 
 
 class RatioForm(forms.Form):

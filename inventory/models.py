@@ -78,6 +78,11 @@ class Part(models.Model):
     retail_price_amount = _money_field(_("retail price (CNY)"))
     serialized = models.BooleanField(_("has serial numbers"), default=False)
     return_required = models.BooleanField(_("replaced part must be returned"), default=False)
+    # Materials the centre buys itself (refrigerant, copper pipe…): on free and contract work the monthly
+    # settlement reimburses them at the cost they were issued at.
+    reimbursed_at_cost = models.BooleanField(
+        _("reimbursed at cost in the settlement"), default=False, db_default=False
+    )
     return_within_days = models.PositiveSmallIntegerField(_("return within (days)"), default=30)
     is_major = models.BooleanField(_("major component"), default=False)
     lead_time_days = models.PositiveSmallIntegerField(_("supplier lead time (days)"), default=14)
@@ -562,6 +567,9 @@ class DepositEntry(_AppendOnlyEntry, models.Model):
     balance_after = _money_field(_("deposit after (CNY)"))
     reference = models.CharField(_("reference"), max_length=60, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Paid or refunded through the monthly settlement (deducted from it, or added to it) rather than by a
+    # separate bank transfer: the settlement of the entry's month carries it as an adjustment.
+    via_settlement = models.BooleanField(_("through the monthly settlement"), default=False, db_default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
     )

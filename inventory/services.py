@@ -979,7 +979,14 @@ def part_request_receive(*, request: PartRequest, acting_user, now=None) -> Part
 
 
 def deposit_pay(
-    *, center, amount, acting_user, reference: str = "", note: str = "", now=None
+    *,
+    center,
+    amount,
+    acting_user,
+    reference: str = "",
+    note: str = "",
+    via_settlement: bool = False,
+    now=None,
 ) -> DepositEntry:
     now = now or timezone.now()
     _require(acting_user, Role.MANAGER)
@@ -997,13 +1004,21 @@ def deposit_pay(
             balance_after=account.deposit_amount,
             reference=reference,
             note=note,
+            via_settlement=via_settlement,
             created_by=acting_user,
             created_at=now,
         )
 
 
 def deposit_refund(
-    *, center, amount, acting_user, reference: str = "", note: str = "", now=None
+    *,
+    center,
+    amount,
+    acting_user,
+    reference: str = "",
+    note: str = "",
+    via_settlement: bool = False,
+    now=None,
 ) -> DepositEntry:
     """Pays deposit back; never more than was paid, and never so much that the credit left is below the
     credit already used."""
@@ -1054,6 +1069,7 @@ def deposit_refund(
             balance_after=account.deposit_amount,
             reference=reference,
             note=note,
+            via_settlement=via_settlement,
             created_by=acting_user,
             created_at=now,
         )
@@ -1102,6 +1118,24 @@ def parts_payment_record(*, center, amount, acting_user, reference: str = "", no
         return _credit(
             account, CreditEntryKind.PAID, -amount, acting_user=acting_user, now=now, reference=reference
         )
+
+
+def parts_charged_in_settlement(
+    *, center, amount: Decimal, reference: str, acting_user, now=None
+) -> CreditEntry | None:
+    """A confirmed settlement charged the centre `amount` for parts it used on paid work: that is the
+    centre paying for them, so the credit they held is freed (never more than is in use). Called inside the
+    confirmation's transaction."""
+    now = now or timezone.now()
+    account = _account(center)
+    return _credit(
+        account,
+        CreditEntryKind.PAID,
+        -_freeable(account, money(amount)),
+        acting_user=acting_user,
+        now=now,
+        reference=reference[:60],
+    )
 
 
 # --------------------------------------------------------------------------------------------------------

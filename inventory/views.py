@@ -359,6 +359,7 @@ def deposit_action(request, center_pk, op):
                     amount=data["amount"],
                     reference=data["reference"].strip(),
                     note=data["note"].strip(),
+                    via_settlement=data["via_settlement"],
                     acting_user=request.user,
                 )
                 message = _("Deposit of %(amount)s yuan received; deposit now %(balance)s yuan.") % {
@@ -371,6 +372,7 @@ def deposit_action(request, center_pk, op):
                     amount=data["amount"],
                     reference=data["reference"].strip(),
                     note=data["note"].strip(),
+                    via_settlement=data["via_settlement"],
                     acting_user=request.user,
                 )
                 message = _("%(amount)s yuan of deposit refunded; deposit now %(balance)s yuan.") % {

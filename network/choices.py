@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RegionLevel(models.TextChoices):
@@ -35,6 +36,17 @@ class SettlementStatus(models.TextChoices):
 
 class SettlementLineKind(models.TextChoices):
     SERVICE_FEE = "service_fee", _("Service fee")
+    TRAVEL_FEE = "travel_fee", _("Travel fee")
+    # Parts the policy reimburses at cost (Part.reimbursed_at_cost: materials the centre buys itself).
+    PARTS_COST = "parts_cost", _("Parts reimbursed at cost")
+    # Parts consumed on paid (A) work: the centre sold them to the customer, so it pays their cost.
+    PARTS_CHARGED = "parts_charged", _("Parts used on paid work (charged)")
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("dispute", "Open")
+    ACCEPTED = "accepted", pgettext_lazy("dispute", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("dispute", "Rejected")
 
 
 class AdjustmentKind(models.TextChoices):

@@ -12,6 +12,7 @@ from aftersales.validators import format_phone, normalize_phone, validate_phone
 from .choices import (
     AdjustmentKind,
     CenterLevel,
+    DisputeStatus,
     RegionLevel,
     ServiceKind,
     SettlementLineKind,
@@ -134,6 +135,10 @@ class ServiceCenter(models.Model):
     supervisors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("supervisors"), related_name="supervised_centers", blank=True
     )
+    # Where the monthly settlement is paid (printed on the statement).
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account_name = models.CharField(_("account name"), max_length=100, blank=True)
+    bank_account = models.CharField(_("account number"), max_length=40, blank=True)
 
     objects = ServiceCenterQuerySet.as_manager()
 
@@ -373,6 +378,11 @@ class Settlement(models.Model):
     def __str__(self):
         return f"{self.center} · {self.month:%Y-%m}"
 
+    @property
+    def number(self) -> str:
+        """The statement's reference, e.g. JS-SC001-202610 (what corrections and the parts credit cite)."""
+        return f"JS-{self.center.code}-{self.month:%Y%m}"
+
 
 class SettlementLine(models.Model):
     """One paid item of a settlement: the work order, the fee schedule row used (none: a warning), the
@@ -395,7 +405,17 @@ class SettlementLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    travel_fee = models.ForeignKey(
+        TravelFee,
+        verbose_name=_("travel fee band"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    # What changed the computed amount (an accepted dispute), or what the line is made of (parts).
+    note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("settlement line")
@@ -473,3 +493,69 @@ class SettlementRate(models.Model):
 
     def __str__(self):
         return f"{self.get_center_level_display()} · {self.valid_from}"
+
+
+class DisputeQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(settlement__in=Settlement.objects.for_user(user))
+
+
+class Dispute(models.Model):
+    """A centre's objection to one line of a draft statement (对账异议). The manager accepts it — the line's
+    amount is changed, 0.00 removes it — or rejects it with an answer. An open dispute blocks confirmation.
+    It names the work order and the line's kind, not the line row, so it outlives a recompute of the draft."""
+
+    settlement = models.ForeignKey(
+        Settlement, verbose_name=_("settlement"), on_delete=models.CASCADE, related_name="disputes"
+    )
+    work_order = models.ForeignKey(
+        "repairs.WorkOrder", verbose_name=_("work order"), on_delete=models.PROTECT, related_name="+"
+    )
+    line_kind = models.CharField(_("line"), max_length=20, choices=SettlementLineKind.choices)
+    reason = models.CharField(_("reason"), max_length=500)
+    claimed_amount = models.DecimalField(
+        _("amount claimed (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("raised by"), on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("raised"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    accepted_amount = models.DecimalField(
+        _("amount agreed (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    answer = models.CharField(_("answer"), max_length=500, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        ordering = ["raised_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=DisputeStatus.values), name="dispute_status_valid"),
+            # One open dispute per line at a time.
+            models.UniqueConstraint(
+                fields=["settlement", "work_order", "line_kind"],
+                condition=Q(status="open"),
+                name="dispute_one_open_per_line",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(accepted_amount__isnull=False),
+                name="dispute_accepted_has_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.settlement} · {self.work_order_id} · {self.get_status_display()}"

@@ -4,6 +4,8 @@ page), the adjustments, the total in figures and in capital numerals, and the si
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import weasyprint
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -11,6 +13,7 @@ from django.utils import timezone, translation
 
 from aftersales.money import amount_in_words
 
+from .choices import SettlementLineKind
 from .models import Settlement
 
 STATEMENT_LANGUAGE = "zh-hans"
@@ -24,7 +27,13 @@ def statement_context(settlement: Settlement, *, now=None) -> dict:
             "work_order__call__unit__model__category",
         ).order_by("closed_on", "work_order__number")
     )
+    summary: dict[str, list] = {}
+    for line in lines:
+        row = summary.setdefault(line.kind, [line.get_kind_display(), 0, Decimal("0.00")])
+        row[1] += 1
+        row[2] += line.amount
     return {
+        "line_summary": [tuple(summary[kind]) for kind in SettlementLineKind.values if kind in summary],
         "settlement": settlement,
         "center": settlement.center,
         "lines": lines,

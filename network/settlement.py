@@ -1,73 +1,177 @@
 """The monthly settlement of a service centre (money out): the work orders it is paid for, set-based.
 
 `settlement_compute` makes or refreshes a centre's draft for a month in one transaction: the draft's lines
-are replaced by one INSERT … SELECT over the month's closed free (C) and contract (B) work orders not paid
-before, each priced by the fee schedule row in force on the day it closed (a LATERAL look-up). Running it
-again gives the same lines and totals; a work order is never paid twice (a unique line per work order).
-Work sent back to be redone is held until the redo is completed, and paid in the month the redo completes.
+are replaced by one SQL statement (LINES_SQL) over the month's closed free (C) and contract (B) work orders
+not paid before — a service fee priced by the fee schedule row in force on the day each closed, a travel fee
+by distance band, parts reimbursed at cost — and the parts used on paid (A) work, charged to the centre.
+Running it again gives the same lines and totals; a work order is never paid twice (a unique line per work
+order and kind). Work sent back to be redone is held until the redo is completed, and paid in the month the
+redo completes. Accepted disputes then change their lines.
 
 The computed adjustments follow the lines: the level's subsidies (SettlementRate), penalties for the month's
-SLA breaches and upheld complaints (care.selectors.settlement_penalties), and defective parts owed back past
-due (each deducted once). Not yet here (issue 8 continues): parts lines, travel fees, deposit movements,
-the command, pages, PDF and disputes.
+SLA breaches and upheld complaints (care.selectors.settlement_penalties), defective parts owed back past due
+(each deducted once) and deposit movements booked through the settlement. A manager adds corrections by hand.
+
+Rounding: every line and adjustment is a 2-place amount as stored (fees and costs are already in fen; a
+proportional part value is rounded half-up to the fen where it is made); totals are exact sums of them, so
+lines + adjustments = total to the cent (a CHECK constraint holds the settlement to it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.money import ZERO, money
+from aftersales.roles import Role, has_role
 
-from .choices import AdjustmentKind, CenterLevel, SettlementLineKind, SettlementStatus
-from .models import Adjustment, ServiceCenter, Settlement, SettlementRate
+from .choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
+from .models import Adjustment, Dispute, ServiceCenter, Settlement, SettlementLine, SettlementRate
 
+# The month's paid work of one centre, in one statement: the work orders the maker pays for (closed free (C)
+# and contract (B) work, not held for a redo, closed in the month or — when held before — redone in it), each
+# with its service fee (the fee schedule row in force on the day it closed, for the centre's level), its
+# travel fee (the distance band in force that day) and the parts the policy reimburses at cost; then the paid
+# (A) work closed in the month, whose parts the centre sold to the customer and is charged for. Nothing
+# already paid under the same kind of line is taken again.
 LINES_SQL = """
+WITH eligible AS MATERIALIZED (
+    SELECT w.id, w.mode, w.travel_km, m.category_id, k.kind, k.day
+    FROM repairs_workorder w
+    JOIN repairs_repaircall c ON c.id = w.call_id
+    JOIN repairs_productunit u ON u.id = c.unit_id
+    JOIN repairs_productmodel m ON m.id = u.model_id
+    CROSS JOIN LATERAL (
+        SELECT CASE
+                   WHEN w.guided_at IS NOT NULL THEN 'phone_guidance'
+                   WHEN c.customer_request = 'installation' THEN 'installation'
+                   WHEN c.customer_request = 'inspection' THEN 'inspection'
+                   WHEN w.mode = 'carry_in' THEN 'carry_in_repair'
+                   ELSE 'on_site_repair'
+               END AS kind,
+               (w.closed_at AT TIME ZONE 'Asia/Shanghai')::date AS day
+    ) k
+    WHERE w.center_id = %(center)s
+      AND w.status = 'closed'
+      AND c.service_type IN ('B', 'C')
+      AND NOT w.payment_held
+      AND w.closed_at < %(end)s
+      AND (
+          w.closed_at >= %(start)s
+          OR EXISTS (
+              SELECT 1 FROM repairs_workorder r
+              WHERE r.redo_of_id = w.id AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
+          )
+      )
+),
+service AS (
+    INSERT INTO network_settlementline
+        (settlement_id, work_order_id, kind, service_kind, closed_on, fee_schedule_id, amount, note)
+    SELECT %(settlement)s, e.id, 'service_fee', e.kind, e.day, f.id, COALESCE(f.fee_amount, 0), ''
+    FROM eligible e
+    LEFT JOIN LATERAL (
+        SELECT f.id, f.fee_amount
+        FROM network_feeschedule f
+        WHERE f.category_id = e.category_id AND f.service_kind = e.kind AND f.center_level = %(level)s
+          AND f.valid_from <= e.day
+        ORDER BY f.valid_from DESC
+        LIMIT 1
+    ) f ON true
+    WHERE NOT EXISTS (
+        SELECT 1 FROM network_settlementline l WHERE l.work_order_id = e.id AND l.kind = 'service_fee'
+    )
+    RETURNING 1
+),
+travel AS (
+    INSERT INTO network_settlementline
+        (settlement_id, work_order_id, kind, service_kind, closed_on, travel_fee_id, amount, note)
+    SELECT %(settlement)s, e.id, 'travel_fee', e.kind, e.day, t.id, t.fee_amount, e.travel_km || ' km'
+    FROM eligible e
+    JOIN LATERAL (
+        SELECT t.id, t.fee_amount
+        FROM network_travelfee t
+        WHERE t.center_level = %(level)s
+          AND t.valid_from = (
+              SELECT max(v.valid_from) FROM network_travelfee v
+              WHERE v.center_level = %(level)s AND v.valid_from <= e.day
+          )
+          AND t.km_from <= e.travel_km AND (t.km_to IS NULL OR t.km_to > e.travel_km)
+        LIMIT 1
+    ) t ON true
+    WHERE e.mode = 'on_site' AND e.travel_km IS NOT NULL AND e.kind <> 'phone_guidance'
+      AND NOT EXISTS (
+          SELECT 1 FROM network_settlementline l WHERE l.work_order_id = e.id AND l.kind = 'travel_fee'
+      )
+    RETURNING 1
+),
+parts AS (
+    INSERT INTO network_settlementline
+        (settlement_id, work_order_id, kind, service_kind, closed_on, amount, note)
+    SELECT %(settlement)s, e.id, 'parts_cost', e.kind, e.day, p.total, p.detail
+    FROM eligible e
+    JOIN LATERAL (
+        SELECT -sum(q.value) AS total, string_agg(q.code || ' ×' || q.pieces, ', ' ORDER BY q.code) AS detail
+        FROM (
+            SELECT pt.code, -sum(sm.quantity) AS pieces, sum(sm.value_amount) AS value
+            FROM inventory_stockmovement sm
+            JOIN inventory_part pt ON pt.id = sm.part_id
+            WHERE sm.work_order_id = e.id AND sm.kind IN ('issue', 'return') AND pt.reimbursed_at_cost
+            GROUP BY pt.code
+            HAVING sum(sm.quantity) <> 0
+        ) q
+    ) p ON p.total > 0
+    WHERE NOT EXISTS (
+        SELECT 1 FROM network_settlementline l WHERE l.work_order_id = e.id AND l.kind = 'parts_cost'
+    )
+    RETURNING 1
+)
 INSERT INTO network_settlementline
-    (settlement_id, work_order_id, kind, service_kind, closed_on, fee_schedule_id, amount)
-SELECT %(settlement)s, w.id, %(kind)s, k.kind, k.day, f.id, COALESCE(f.fee_amount, 0)
+    (settlement_id, work_order_id, kind, service_kind, closed_on, amount, note)
+SELECT %(settlement)s, w.id, 'parts_charged',
+       CASE WHEN c.customer_request = 'installation' THEN 'installation'
+            WHEN c.customer_request = 'inspection' THEN 'inspection'
+            WHEN w.mode = 'carry_in' THEN 'carry_in_repair'
+            ELSE 'on_site_repair' END,
+       (w.closed_at AT TIME ZONE 'Asia/Shanghai')::date, p.total, p.detail
 FROM repairs_workorder w
 JOIN repairs_repaircall c ON c.id = w.call_id
-JOIN repairs_productunit u ON u.id = c.unit_id
-JOIN repairs_productmodel m ON m.id = u.model_id
-CROSS JOIN LATERAL (
-    SELECT CASE
-               WHEN w.guided_at IS NOT NULL THEN 'phone_guidance'
-               WHEN c.customer_request = 'installation' THEN 'installation'
-               WHEN c.customer_request = 'inspection' THEN 'inspection'
-               WHEN w.mode = 'carry_in' THEN 'carry_in_repair'
-               ELSE 'on_site_repair'
-           END AS kind,
-           (w.closed_at AT TIME ZONE 'Asia/Shanghai')::date AS day
-) k
-LEFT JOIN LATERAL (
-    SELECT f.id, f.fee_amount
-    FROM network_feeschedule f
-    WHERE f.category_id = m.category_id AND f.service_kind = k.kind AND f.center_level = %(level)s
-      AND f.valid_from <= k.day
-    ORDER BY f.valid_from DESC
-    LIMIT 1
-) f ON true
+JOIN LATERAL (
+    SELECT sum(q.value) AS total, string_agg(q.code || ' ×' || q.pieces, ', ' ORDER BY q.code) AS detail
+    FROM (
+        SELECT pt.code, -sum(sm.quantity) AS pieces, sum(sm.value_amount) AS value
+        FROM inventory_stockmovement sm
+        JOIN inventory_part pt ON pt.id = sm.part_id
+        WHERE sm.work_order_id = w.id AND sm.kind IN ('issue', 'return')
+        GROUP BY pt.code
+        HAVING sum(sm.quantity) <> 0
+    ) q
+) p ON p.total < 0
 WHERE w.center_id = %(center)s
   AND w.status = 'closed'
-  AND c.service_type IN ('B', 'C')
-  AND NOT w.payment_held
-  AND w.closed_at < %(end)s
-  AND (
-      w.closed_at >= %(start)s
-      OR EXISTS (
-          SELECT 1 FROM repairs_workorder r
-          WHERE r.redo_of_id = w.id AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
-      )
-  )
+  AND c.service_type = 'A'
+  AND w.closed_at >= %(start)s AND w.closed_at < %(end)s
   AND NOT EXISTS (
-      SELECT 1 FROM network_settlementline l WHERE l.work_order_id = w.id AND l.kind = %(kind)s
+      SELECT 1 FROM network_settlementline l WHERE l.work_order_id = w.id AND l.kind = 'parts_charged'
   )
+"""
+
+# Accepted disputes change their line's amount (the latest decision on each line wins).
+DISPUTES_SQL = """
+UPDATE network_settlementline l
+SET amount = d.accepted_amount, note = %(prefix)s || d.id
+FROM (
+    SELECT DISTINCT ON (work_order_id, line_kind) id, work_order_id, line_kind, accepted_amount
+    FROM network_dispute
+    WHERE settlement_id = %(settlement)s AND status = 'accepted'
+    ORDER BY work_order_id, line_kind, resolved_at DESC, id DESC
+) d
+WHERE l.settlement_id = %(settlement)s AND l.work_order_id = d.work_order_id AND l.kind = d.line_kind
 """
 
 
@@ -121,27 +225,30 @@ def settlement_compute(
                 }
             )
         settlement.lines.all().delete()
+        params = {
+            "settlement": settlement.pk,
+            "level": center.level,
+            "center": center.pk,
+            "start": start,
+            "end": end,
+        }
         with connection.cursor() as cursor:
-            cursor.execute(
-                LINES_SQL,
-                {
-                    "settlement": settlement.pk,
-                    "kind": SettlementLineKind.SERVICE_FEE,
-                    "level": center.level,
-                    "center": center.pk,
-                    "start": start,
-                    "end": end,
-                },
-            )
+            cursor.execute(LINES_SQL, params)
+            cursor.execute(DISPUTES_SQL, {"settlement": settlement.pk, "prefix": _("as agreed in dispute #")})
         _adjustments_compute(settlement=settlement, center=center, first=first, start=start, end=end)
-        lines = money(settlement.lines.aggregate(s=Sum("amount"))["s"] or ZERO)
-        adjustments = money(settlement.adjustments.aggregate(s=Sum("amount"))["s"] or ZERO)
         settlement.center_level = center.level
-        settlement.lines_amount, settlement.adjustments_amount = lines, adjustments
-        settlement.total_amount = lines + adjustments
         settlement.computed_at = now
-        settlement.save()
+        _totals_save(settlement)
     return settlement
+
+
+def _totals_save(settlement: Settlement) -> None:
+    """Lines + adjustments = total, to the cent (each line and adjustment is already 2 places)."""
+    lines = money(settlement.lines.aggregate(s=Sum("amount"))["s"] or ZERO)
+    adjustments = money(settlement.adjustments.aggregate(s=Sum("amount"))["s"] or ZERO)
+    settlement.lines_amount, settlement.adjustments_amount = lines, adjustments
+    settlement.total_amount = lines + adjustments
+    settlement.save()
 
 
 def _adjustments_compute(*, settlement: Settlement, center: ServiceCenter, first, start, end) -> None:
@@ -150,7 +257,8 @@ def _adjustments_compute(*, settlement: Settlement, center: ServiceCenter, first
     value of each defective part owed back past its due date by the month's end (deducted once, ever)."""
     from care.choices import Stage
     from care.selectors import settlement_penalties
-    from inventory.models import DefectiveReturn
+    from inventory.choices import DepositEntryKind
+    from inventory.models import DefectiveReturn, DepositEntry
 
     settlement.adjustments.filter(automatic=True).delete()
     rate = (
@@ -168,7 +276,7 @@ def _adjustments_compute(*, settlement: Settlement, center: ServiceCenter, first
                 amount=rate.base_subsidy_amount,
             )
         )
-        extra = settlement.lines.count() - rate.volume_threshold
+        extra = settlement.lines.filter(kind=SettlementLineKind.SERVICE_FEE).count() - rate.volume_threshold
         if extra > 0:
             rows.append(
                 Adjustment(
@@ -217,6 +325,20 @@ def _adjustments_compute(*, settlement: Settlement, center: ServiceCenter, first
                 amount=-tag.value_amount,
             )
         )
+    entries = DepositEntry.objects.filter(
+        account__center=center, via_settlement=True, created_at__gte=start, created_at__lt=end
+    ).order_by("created_at", "pk")
+    for entry in entries:
+        paid = entry.kind == DepositEntryKind.PAYMENT
+        rows.append(
+            Adjustment(
+                kind=AdjustmentKind.DEPOSIT,
+                reason=(_("Deposit paid, deducted from the settlement") if paid else _("Deposit refunded"))
+                + (f" ({entry.note})" if entry.note else ""),
+                reference=entry.reference or f"#{entry.pk}",
+                amount=-entry.amount,
+            )
+        )
     for row in rows:
         row.settlement = settlement
     Adjustment.objects.bulk_create(rows)
@@ -242,28 +364,236 @@ def previous_month(now: dt.datetime) -> dt.date:
     return (timezone.localdate(now).replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
-def settlement_warnings(settlement: Settlement) -> list[str]:
-    """What stops a confirmation: work orders no fee schedule row prices, a negative total."""
-    warnings = [
+def settlement_warnings(settlement: Settlement, *, now: dt.datetime | None = None) -> list[str]:
+    """What stops a confirmation: a month not yet over, open disputes, work orders no fee schedule row
+    prices, a negative total."""
+    now = now or timezone.now()
+    warnings = []
+    _start, end = month_bounds(settlement.month)
+    if now < end:
+        warnings.append(
+            _("%(month)s is not over yet: work closed later this month would never be paid.")
+            % {"month": f"{settlement.month:%Y-%m}"}
+        )
+    open_disputes = list(
+        settlement.disputes.filter(status=DisputeStatus.OPEN)
+        .select_related("work_order")
+        .order_by("raised_at", "pk")
+    )
+    for dispute in open_disputes:
+        warnings.append(
+            _("Dispute #%(id)s on work order %(number)s is still open.")
+            % {"id": dispute.pk, "number": dispute.work_order.number}
+        )
+    warnings += [
         _("Work order %(number)s (%(kind)s, closed %(day)s) has no fee schedule row.")
         % {"number": line.work_order.number, "kind": line.get_service_kind_display(), "day": line.closed_on}
-        for line in settlement.lines.filter(fee_schedule__isnull=True).select_related("work_order")
+        for line in settlement.lines.filter(
+            kind=SettlementLineKind.SERVICE_FEE, fee_schedule__isnull=True
+        ).select_related("work_order")
     ]
     if settlement.total_amount < 0:
         warnings.append(_("The total is negative (%(total)s).") % {"total": settlement.total_amount})
     return warnings
 
 
+def _require_manager(user) -> None:
+    if not has_role(user, Role.MANAGER):
+        raise PermissionDenied(_("Only a service manager may do this."))
+
+
+def _locked_draft(settlement: Settlement) -> Settlement:
+    row = Settlement.objects.select_for_update().select_related("center").get(pk=settlement.pk)
+    if row.status != SettlementStatus.DRAFT:
+        raise ValidationError(
+            {
+                "status": _(
+                    "The settlement of %(center)s for %(month)s is confirmed: correct it in a later month."
+                )
+                % {"center": row.center.name, "month": f"{row.month:%Y-%m}"}
+            }
+        )
+    return row
+
+
 def settlement_confirm(*, settlement: Settlement, acting_user, now: dt.datetime | None = None) -> Settlement:
-    """Confirms a draft; from then on the database refuses any change to it. Refused with every warning."""
+    """Confirms a draft; from then on the database refuses any change to it. Refused with every warning.
+    The parts it charges the centre for (used on paid work) free the parts credit they held."""
+    from inventory.services import parts_charged_in_settlement
+
     now = now or timezone.now()
+    _require_manager(acting_user)
     with transaction.atomic():
-        row = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        row = Settlement.objects.select_for_update().select_related("center").get(pk=settlement.pk)
         if row.status != SettlementStatus.DRAFT:
             raise ValidationError({"status": _("The settlement is confirmed already.")})
-        warnings = settlement_warnings(row)
+        warnings = settlement_warnings(row, now=now)
         if warnings:
             raise ValidationError({"status": warnings})
+        charged = row.lines.filter(kind=SettlementLineKind.PARTS_CHARGED).aggregate(s=Sum("amount"))["s"]
+        if charged:
+            parts_charged_in_settlement(
+                center=row.center, amount=-charged, reference=row.number, acting_user=acting_user, now=now
+            )
         row.status, row.confirmed_at, row.confirmed_by = SettlementStatus.CONFIRMED, now, acting_user
         row.save()
     return row
+
+
+def settlement_mark_paid(
+    *, settlement: Settlement, acting_user, now: dt.datetime | None = None
+) -> Settlement:
+    """The money went out: confirmed → paid (the only change a confirmed settlement allows)."""
+    now = now or timezone.now()
+    _require_manager(acting_user)
+    with transaction.atomic():
+        row = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        if row.status != SettlementStatus.CONFIRMED:
+            raise ValidationError(
+                {
+                    "status": _("Only a confirmed settlement can be marked paid (this one is “%(status)s”).")
+                    % {"status": row.get_status_display()}
+                }
+            )
+        row.status, row.paid_at = SettlementStatus.PAID, now
+        row.save(update_fields=["status", "paid_at"])
+    return row
+
+
+MANUAL_ADJUSTMENT_KINDS = (AdjustmentKind.CORRECTION, AdjustmentKind.DEPOSIT)
+
+
+def adjustment_add(
+    *, settlement: Settlement, kind: str, reason: str, amount, reference: str = "", acting_user
+) -> Adjustment:
+    """A manager's adjustment of a draft (a correction of an earlier, confirmed month referring to it; a
+    deposit movement): kept when the draft is recomputed."""
+    _require_manager(acting_user)
+    errors: dict[str, list[str]] = {}
+    if kind not in MANUAL_ADJUSTMENT_KINDS:
+        errors["kind"] = [_("Choose a correction or a deposit movement.")]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say what the adjustment is for.")]
+    elif len(reason) > 200:
+        errors["reason"] = [_("At most 200 characters.")]
+    reference = (reference or "").strip()
+    if len(reference) > 60:
+        errors["reference"] = [_("At most 60 characters.")]
+    try:
+        value = money(Decimal(str(amount).strip()))
+        if not value.is_finite() or value == 0 or abs(value) > Decimal("99999999.99"):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["amount"] = [_("Enter an amount in yuan other than 0, e.g. -120.50 or 300.00.")]
+    if kind == AdjustmentKind.CORRECTION and "reference" not in errors and not reference:
+        errors["reference"] = [_("A correction refers to the earlier settlement, e.g. JS-SC001-202609.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = _locked_draft(settlement)
+        adjustment = Adjustment.objects.create(
+            settlement=row, kind=kind, automatic=False, reason=reason, reference=reference, amount=value
+        )
+        _totals_save(row)
+    return adjustment
+
+
+def adjustment_remove(*, adjustment: Adjustment, acting_user) -> None:
+    _require_manager(acting_user)
+    if adjustment.automatic:
+        raise ValidationError(
+            _("A computed adjustment goes away only when its cause does: recompute the draft.")
+        )
+    with transaction.atomic():
+        row = _locked_draft(adjustment.settlement)
+        Adjustment.objects.filter(pk=adjustment.pk, settlement=row).delete()
+        _totals_save(row)
+
+
+def dispute_raise(
+    *, settlement: Settlement, line: SettlementLine, reason: str, claimed_amount=None, acting_user, now=None
+) -> Dispute:
+    """A centre's objection to one line of its draft (its supervisor's, or a manager's on its behalf)."""
+    now = now or timezone.now()
+    if not (
+        has_role(acting_user, Role.MANAGER)
+        or settlement.center.supervisors.filter(pk=acting_user.pk).exists()
+    ):
+        raise PermissionDenied(_("Only the centre's supervisor may dispute its statement."))
+    errors: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say what is wrong with the line.")]
+    elif len(reason) > 500:
+        errors["reason"] = [_("At most 500 characters.")]
+    claimed = None
+    if claimed_amount not in (None, ""):
+        try:
+            claimed = money(Decimal(str(claimed_amount).strip()))
+            if not claimed.is_finite() or abs(claimed) > Decimal("99999999.99"):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors["claimed_amount"] = [
+                _("Enter the amount you claim in yuan, e.g. 80.00, or leave it empty.")
+            ]
+    if line.settlement_id != settlement.pk:
+        errors["line"] = [_("That line is not on this statement.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = _locked_draft(settlement)
+        if Dispute.objects.filter(
+            settlement=row, work_order_id=line.work_order_id, line_kind=line.kind, status=DisputeStatus.OPEN
+        ).exists():
+            raise ValidationError(
+                {"line": [_("This line is already disputed: wait for the manager's answer.")]}
+            )
+        return Dispute.objects.create(
+            settlement=row,
+            work_order_id=line.work_order_id,
+            line_kind=line.kind,
+            reason=reason,
+            claimed_amount=claimed,
+            raised_by=acting_user,
+            raised_at=now,
+        )
+
+
+def dispute_resolve(
+    *, dispute: Dispute, accept: bool, amount=None, answer: str = "", acting_user, now=None
+) -> Dispute:
+    """The manager's answer: accepted — the line is changed to `amount` (0.00 removes it from the payment)
+    — or rejected with an answer the centre reads."""
+    now = now or timezone.now()
+    _require_manager(acting_user)
+    errors: dict[str, list[str]] = {}
+    answer = (answer or "").strip()
+    if len(answer) > 500:
+        errors["answer"] = [_("At most 500 characters.")]
+    if not accept and not answer:
+        errors["answer"] = [_("Say why the dispute is rejected: the centre reads it.")]
+    value = None
+    if accept:
+        try:
+            value = money(Decimal(str(amount).strip()))
+            if not value.is_finite() or abs(value) > Decimal("99999999.99"):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors["amount"] = [_("Enter the line's new amount in yuan (0.00 removes it).")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = _locked_draft(dispute.settlement)
+        current = Dispute.objects.select_for_update().get(pk=dispute.pk, settlement=row)
+        if current.status != DisputeStatus.OPEN:
+            raise ValidationError({"status": [_("This dispute has been answered already.")]})
+        current.status = DisputeStatus.ACCEPTED if accept else DisputeStatus.REJECTED
+        current.accepted_amount = value
+        current.answer, current.resolved_by, current.resolved_at = answer, acting_user, now
+        current.save()
+        if accept:
+            with connection.cursor() as cursor:
+                cursor.execute(DISPUTES_SQL, {"settlement": row.pk, "prefix": _("as agreed in dispute #")})
+            _totals_save(row)
+    return current

@@ -13,3 +13,24 @@ def settlements_draft_previous_month() -> int:
 
     results = settlements_compute_month(month=previous_month(timezone.now()))
     return sum(1 for _center, settlement, _problems in results if settlement is not None)
+
+
+@shared_task(name="network.tasks.settlements_draft_month", acks_late=True)
+def settlements_draft_month(month: str) -> int:
+    """A manager's "compute every centre" for a month (YYYY-MM), run by a worker."""
+    import datetime as dt
+
+    from .settlement import settlements_compute_month
+
+    results = settlements_compute_month(month=dt.datetime.strptime(month, "%Y-%m").date())
+    return sum(1 for _center, settlement, _problems in results if settlement is not None)
+
+
+@shared_task(name="network.tasks.settlements_zip_build", acks_late=True)
+def settlements_zip_build(month: str, ids: list[int]) -> str:
+    """Every statement PDF of a month in one zip under var/exports (see network.exports)."""
+    import datetime as dt
+
+    from .exports import zip_build
+
+    return str(zip_build(dt.datetime.strptime(month, "%Y-%m").date(), ids))

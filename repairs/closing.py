@@ -37,6 +37,7 @@ from .choices import (
     PhotoKind,
     Resolution,
     Satisfaction,
+    ServiceMode,
     ServiceType,
     WorkOrderStatus,
 )
@@ -145,6 +146,7 @@ class ClosingInput:
     signature_png: bytes | None = None
     confirmation_code: str = ""
     satisfaction: str = ""
+    travel_km: object = None  # one way, on-site work only; the settlement's travel-fee band
 
 
 def _signature_drawn(data: bytes) -> bool:
@@ -183,6 +185,24 @@ def _is_image(upload) -> bool:
     return True
 
 
+def _travel_km(order: WorkOrder, data: ClosingInput, add) -> int | None:
+    raw = "" if data.travel_km is None else str(data.travel_km).strip()
+    if not raw:
+        return None
+    if order.mode != ServiceMode.ON_SITE:
+        add("travel_km", _("Only on-site work has a travel distance."))
+        return None
+    try:
+        km = int(raw)
+    except ValueError:
+        add("travel_km", _("The distance must be a whole number of kilometres."))
+        return None
+    if not 0 <= km <= 1000:
+        add("travel_km", _("The distance must be between 0 and 1000 km."))
+        return None
+    return km
+
+
 def _validate(order: WorkOrder, data: ClosingInput) -> tuple[dict, int | None, Decimal]:
     errors: dict[str, list[str]] = {}
 
@@ -210,6 +230,7 @@ def _validate(order: WorkOrder, data: ClosingInput) -> tuple[dict, int | None, D
     else:
         if not 1 <= minutes <= 1440:
             add("labour_minutes", _("Labour must be between 1 and 1440 minutes (one day)."))
+    _travel_km(order, data, add)
     if data.satisfaction and data.satisfaction not in Satisfaction.values:
         add("satisfaction", _("Choose one of the satisfaction answers."))
 
@@ -312,6 +333,10 @@ def work_order_close(
             errors, minutes, amount = _validate(order, data)
             if errors:
                 raise ValidationError(errors)
+            km = _travel_km(order, data, lambda *_a: None)
+            if km is not None:
+                order.travel_km = km
+                order.save(update_fields=["travel_km"])
             for index, use in enumerate(data.parts):
                 try:
                     part_issue(

@@ -586,6 +586,8 @@ class WorkOrder(models.Model):
         related_name="redos",
     )
     payment_held = models.BooleanField(_("payment held until redone"), default=False, db_default=False)
+    # One-way distance to the customer, entered at closing on the tablet: the settlement's travel fee band.
+    travel_km = models.PositiveIntegerField(_("distance to the customer (km)"), null=True, blank=True)
 
     objects = WorkOrderQuerySet.as_manager()
 

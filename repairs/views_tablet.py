@@ -398,6 +398,7 @@ def _closing_input(request, order: WorkOrder) -> tuple[closing_services.ClosingI
         signature_png=_signature_bytes(request),
         confirmation_code=post.get("confirmation_code", "")[:20],
         satisfaction=post.get("satisfaction", ""),
+        travel_km=post.get("travel_km", "")[:10],
     )
     return data, errors
 

@@ -137,14 +137,18 @@ def test_confirmation_is_refused_with_every_warning_and_then_nothing_can_change(
     fee(priced, "90.00", dt.date(2026, 1, 1))
     settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
     manager = UserFactory(roles=["manager"])
-    assert settlement_warnings(settlement) == [
+    assert settlement_warnings(settlement, now=NOW) == [
         f"派工单 {unpriced.number}（安装，2026-11-04 关闭）没有对应的收费标准。"
     ]
     with pytest.raises(ValidationError):
-        settlement_confirm(settlement=settlement, acting_user=manager)
+        settlement_confirm(settlement=settlement, acting_user=manager, now=NOW)
     fee(unpriced, "120.00", dt.date(2026, 1, 1), kind="installation")
     settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
-    confirmed = settlement_confirm(settlement=settlement, acting_user=manager)
+    # Before the month is over it cannot be confirmed: later closings would never be paid.
+    with pytest.raises(ValidationError) as early:
+        settlement_confirm(settlement=settlement, acting_user=manager, now=at(2026, 11, 30, 23, 0))
+    assert early.value.messages == ["2026-11 尚未结束：本月稍后关闭的工单将无法结算。"]
+    confirmed = settlement_confirm(settlement=settlement, acting_user=manager, now=NOW)
     assert confirmed.total_amount == Decimal("1210.00")
 
     with pytest.raises(ValidationError):

@@ -1,0 +1,188 @@
+"""Settlement exports: a statement as CSV or XLSX (the same rows as the PDF), a month's summary as CSV, and
+a month's statement PDFs as one zip, built by a worker into var/exports and served when it is current.
+
+CSV is UTF-8 with a byte-order mark so that Excel on a Chinese Windows opens it without mojibake; amounts
+are written as the exact 2-place decimals (never floats), in XLSX as numbers with a 0.00 format."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .models import Settlement
+from .pdf import STATEMENT_LANGUAGE, statement_context
+
+EXPORT_DIR_NAME = "exports"
+
+
+def file_stem(settlement: Settlement) -> str:
+    return f"settlement-{settlement.center.code}-{settlement.month:%Y-%m}"
+
+
+def _line_rows(settlement: Settlement):
+    context = statement_context(settlement)
+    for line in context["lines"]:
+        call = line.work_order.call
+        region = call.service_region
+        yield [
+            f"{line.closed_on:%Y-%m-%d}",
+            line.work_order.number,
+            f"{region.parent.name if region and region.parent else ''}{region.name if region else ''}",
+            f"{call.unit.model.category.name} {call.unit.model.model_number}",
+            line.get_kind_display(),
+            line.get_service_kind_display(),
+            line.note,
+            line.amount,
+        ]
+    for adjustment in context["adjustments"]:
+        yield [
+            "",
+            adjustment.reference,
+            "",
+            "",
+            adjustment.get_kind_display(),
+            "",
+            adjustment.reason,
+            adjustment.amount,
+        ]
+
+
+def _headers() -> list[str]:
+    return [
+        _("Closed on"),
+        _("Work order / reference"),
+        _("Customer district"),
+        _("Product"),
+        _("Item"),
+        _("Service kind"),
+        _("Note"),
+        _("Amount (CNY)"),
+    ]
+
+
+def statement_csv(settlement: Settlement, out) -> None:
+    with translation.override(STATEMENT_LANGUAGE):
+        writer = csv.writer(out)
+        writer.writerow([settlement.number, settlement.center.name, f"{settlement.month:%Y-%m}"])
+        writer.writerow(_headers())
+        for row in _line_rows(settlement):
+            writer.writerow(row)
+        writer.writerow(["", "", "", "", "", "", _("Total"), settlement.total_amount])
+
+
+def statement_xlsx(settlement: Settlement) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    with translation.override(STATEMENT_LANGUAGE):
+        book = Workbook()
+        sheet = book.active
+        sheet.title = f"{settlement.month:%Y-%m}"
+        sheet.append([settlement.number, settlement.center.name, f"{settlement.month:%Y-%m}"])
+        sheet.append(_headers())
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in _line_rows(settlement):
+            sheet.append(row)
+        sheet.append(["", "", "", "", "", "", _("Total"), settlement.total_amount])
+        sheet[sheet.max_row][7].font = Font(bold=True)
+        for row in sheet.iter_rows(min_row=3, min_col=8, max_col=8):
+            for cell in row:
+                if isinstance(cell.value, Decimal):
+                    cell.number_format = "0.00"
+        for column, width in zip("ABCDEFGH", (12, 22, 18, 22, 20, 14, 30, 12), strict=True):
+            sheet.column_dimensions[column].width = width
+        buffer = io.BytesIO()
+        book.save(buffer)
+    return buffer.getvalue()
+
+
+def month_csv(settlements, writer) -> None:
+    with translation.override(STATEMENT_LANGUAGE):
+        writer.writerow(
+            [
+                _("Statement"),
+                _("Code"),
+                _("Service centre"),
+                _("Level"),
+                _("Region"),
+                _("Work orders (CNY)"),
+                _("Adjustments (CNY)"),
+                _("Total (CNY)"),
+                _("Status"),
+                _("Bank"),
+                _("Account name"),
+                _("Account number"),
+            ]
+        )
+        for s in settlements:
+            region = s.center.region
+            writer.writerow(
+                [
+                    s.number,
+                    s.center.code,
+                    s.center.name,
+                    s.get_center_level_display(),
+                    f"{region.parent.name if region.parent else ''}{region.name}",
+                    s.lines_amount,
+                    s.adjustments_amount,
+                    s.total_amount,
+                    s.get_status_display(),
+                    s.center.bank_name,
+                    s.center.bank_account_name,
+                    s.center.bank_account,
+                ]
+            )
+
+
+def export_dir() -> Path:
+    return Path(settings.MEDIA_ROOT).parent / EXPORT_DIR_NAME
+
+
+def _fingerprint(ids) -> str:
+    """Changes whenever one of the statements could print differently (recomputed, confirmed, paid)."""
+    rows = Settlement.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "status", "computed_at")
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()[:20]
+
+
+def zip_path(month, ids) -> Path:
+    return export_dir() / f"settlements-{month:%Y-%m}-{_fingerprint(ids)}.zip"
+
+
+def zip_request(month, ids) -> bool:
+    """Asks a worker for the zip once (a second request while it is being built adds nothing)."""
+    from .tasks import settlements_zip_build
+
+    path = zip_path(month, ids)
+    if not cache.add(f"settlement-zip:{path.name}", 1, timeout=15 * 60):
+        return False
+    settlements_zip_build.delay(f"{month:%Y-%m}", sorted(ids))
+    return True
+
+
+def zip_build(month, ids) -> Path:
+    """Renders every statement and writes the zip next to its final name, then renames it into place (a
+    reader never sees half a file)."""
+    from .pdf import statement_pdf
+
+    path = zip_path(month, ids)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    settlements = Settlement.objects.filter(pk__in=ids).select_related("center").order_by("center__code")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for settlement in settlements:
+            archive.writestr(f"{file_stem(settlement)}.pdf", statement_pdf(settlement))
+    partial.replace(path)
+    cache.delete(f"settlement-zip:{path.name}")
+    return path

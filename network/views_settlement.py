@@ -1,0 +1,446 @@
+"""The monthly settlement's pages: the manager's month (every centre, its totals and status, compute,
+confirm, mark paid, exports) and a statement (its lines, adjustments and disputes). Service-centre
+supervisors see their own centres' statements and dispute lines of a draft; anyone else's answers 404."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aftersales.money import amount_in_words
+from aftersales.paging import page_window
+from aftersales.roles import Role, has_role, role_required
+
+from . import exports
+from .choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
+from .models import Adjustment, Dispute, Region, ServiceCenter, Settlement
+from .pdf import statement_pdf
+from .selectors import settlement_month_overview, settlements_for_centres
+from .settlement import (
+    MANUAL_ADJUSTMENT_KINDS,
+    adjustment_add,
+    adjustment_remove,
+    dispute_raise,
+    dispute_resolve,
+    month_bounds,
+    previous_month,
+    settlement_compute,
+    settlement_confirm,
+    settlement_mark_paid,
+    settlement_warnings,
+)
+
+ROLES = (Role.MANAGER, Role.SUPERVISOR)
+
+
+def _month(request) -> tuple[dt.date, str | None]:
+    """The month asked for (?month=YYYY-MM), or the last complete one; and an error for a bad value."""
+    raw = (request.GET.get("month") or request.POST.get("month") or "").strip()
+    default = previous_month(timezone.now())
+    if not raw:
+        return default, None
+    try:
+        return dt.datetime.strptime(raw, "%Y-%m").date(), None
+    except ValueError:
+        return default, _("“%(value)s” is not a month: use YYYY-MM, e.g. 2026-10.") % {"value": raw[:20]}
+
+
+def _settlement(request, pk) -> Settlement:
+    return get_object_or_404(
+        Settlement.objects.for_user(request.user).select_related("center", "center__region__parent"), pk=pk
+    )
+
+
+def _month_url(month: dt.date, **params) -> str:
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
+    return f"{reverse('network:settlements')}?month={month:%Y-%m}" + (f"&{query}" if query else "")
+
+
+def _error_messages(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@role_required(*ROLES)
+def settlement_list(request):
+    month, month_error = _month(request)
+    if month_error:
+        messages.error(request, month_error)
+    is_manager = has_role(request.user, Role.MANAGER)
+    region = None
+    if request.GET.get("region", "").isdigit():
+        region = Region.objects.filter(pk=int(request.GET["region"])).first()
+    level = request.GET.get("level", "") if request.GET.get("level") in CenterLevel.values else ""
+    status = request.GET.get("status", "")
+    if status not in {*SettlementStatus.values, "none"}:
+        status = ""
+    centres, totals = settlement_month_overview(
+        user=request.user, month=month, region=region, level=level, status=status
+    )
+    window = page_window(request, centres)
+    found = settlements_for_centres(month=month, centre_ids=[c.pk for c in window["rows"]])
+    rows = [(centre, found.get(centre.pk)) for centre in window["rows"]]
+    today = timezone.localdate()
+    export = request.GET.copy()
+    for key in ("page", "page_size"):
+        export.pop(key, None)
+    export["month"] = f"{month:%Y-%m}"
+    context = {
+        **window,
+        "rows": rows,
+        "month": month,
+        "month_value": f"{month:%Y-%m}",
+        "max_month": f"{today:%Y-%m}",
+        "previous": (month - dt.timedelta(days=1)).replace(day=1),
+        "next": (month + dt.timedelta(days=32)).replace(day=1),
+        "next_allowed": (month + dt.timedelta(days=32)).replace(day=1) <= today,
+        "totals": totals,
+        "is_manager": is_manager,
+        "regions": Region.objects.filter(level__in=["province", "city"])
+        .select_related("parent")
+        .order_by("level", "name")
+        if is_manager
+        else [],
+        "region": region,
+        "levels": CenterLevel.choices,
+        "level": level,
+        "statuses": [*SettlementStatus.choices, ("none", _("Not computed"))],
+        "status": status,
+        "export_query": export.urlencode(),
+    }
+    return render(request, "network/settlements.html", context)
+
+
+@role_required(Role.MANAGER)
+@require_POST
+def settlement_compute_view(request):
+    """Compute the drafts of a month: one centre here and now, or every centre in the background."""
+    month, month_error = _month(request)
+    if month_error:
+        messages.error(request, month_error)
+        return redirect("network:settlements")
+    code = request.POST.get("center", "").strip()
+    if code:
+        centre = get_object_or_404(ServiceCenter, code=code)
+        try:
+            settlement = settlement_compute(center=centre, month=month)
+        except ValidationError as exc:
+            _error_messages(request, exc)
+        else:
+            messages.success(
+                request,
+                _("%(center)s: draft of %(month)s computed, %(n)s lines, total %(total)s yuan.")
+                % {
+                    "center": centre.name,
+                    "month": f"{month:%Y-%m}",
+                    "n": settlement.lines.count(),
+                    "total": settlement.total_amount,
+                },
+            )
+        return redirect(_month_url(month))
+    if month_bounds(month)[0] > timezone.now():
+        messages.error(
+            request, _("%(month)s has not begun: no settlement yet.") % {"month": f"{month:%Y-%m}"}
+        )
+        return redirect(_month_url(previous_month(timezone.now())))
+    from .tasks import settlements_draft_month
+
+    settlements_draft_month.delay(f"{month:%Y-%m}")
+    messages.info(
+        request,
+        _(
+            "Computing the drafts of %(month)s for every active centre in the background: refresh this page in a "
+            "minute. Confirmed settlements stay as they are."
+        )
+        % {"month": f"{month:%Y-%m}"},
+    )
+    return redirect(_month_url(month))
+
+
+@role_required(*ROLES)
+def settlement_detail(request, pk):
+    settlement = _settlement(request, pk)
+    is_manager = has_role(request.user, Role.MANAGER)
+    lines = settlement.lines.select_related(
+        "work_order__call__service_region__parent", "work_order__call__unit__model__category"
+    ).order_by("closed_on", "work_order__number", "kind")
+    kind = request.GET.get("kind", "")
+    if kind:
+        lines = lines.filter(kind=kind)
+    number = request.GET.get("q", "").strip()
+    if number:
+        lines = lines.filter(work_order__number__icontains=number[:30])
+    window = page_window(request, lines, sizes=(50, 100, 200), default=100)
+    disputes = list(settlement.disputes.select_related("work_order", "raised_by", "resolved_by"))
+    open_lines = {(d.work_order_id, d.line_kind) for d in disputes if d.status == DisputeStatus.OPEN}
+    may_dispute = settlement.status == SettlementStatus.DRAFT and (
+        is_manager or settlement.center.supervisors.filter(pk=request.user.pk).exists()
+    )
+    context = {
+        **window,
+        "settlement": settlement,
+        "center": settlement.center,
+        "lines_by_kind": [
+            (SettlementLineKind(row["kind"]).label, row["total"])
+            for row in settlement.lines.order_by()
+            .values("kind")
+            .annotate(total=Sum("amount"))
+            .order_by("kind")
+        ],
+        "adjustments": list(settlement.adjustments.order_by("kind", "pk")),
+        "disputes": disputes,
+        "open_lines": open_lines,
+        "warnings": settlement_warnings(settlement) if settlement.status == SettlementStatus.DRAFT else [],
+        "is_manager": is_manager,
+        "may_dispute": may_dispute,
+        "is_draft": settlement.status == SettlementStatus.DRAFT,
+        "total_in_words": amount_in_words(settlement.total_amount),
+        "manual_kinds": [(k, AdjustmentKind(k).label) for k in MANUAL_ADJUSTMENT_KINDS],
+        "line_kinds": [
+            (value, SettlementLineKind(value).label)
+            for value in sorted(set(settlement.lines.order_by().values_list("kind", flat=True)))
+        ],
+        "kind": kind,
+        "q": number,
+    }
+    return render(request, "network/settlement_detail.html", context)
+
+
+@role_required(Role.MANAGER)
+def settlement_confirm_view(request, pk):
+    """Confirmation step: the page shows what will be frozen and every warning; the POST confirms."""
+    settlement = _settlement(request, pk)
+    if request.method == "POST":
+        try:
+            settlement_confirm(settlement=settlement, acting_user=request.user)
+        except ValidationError as exc:
+            _error_messages(request, exc)
+            return redirect("network:settlement_confirm", pk=pk)
+        messages.success(
+            request,
+            _("Settlement %(number)s confirmed: %(total)s yuan. It can no longer change.")
+            % {"number": settlement.number, "total": settlement.total_amount},
+        )
+        return redirect("network:settlement_detail", pk=pk)
+    return render(
+        request,
+        "network/settlement_confirm.html",
+        {
+            "settlement": settlement,
+            "center": settlement.center,
+            "warnings": settlement_warnings(settlement)
+            if settlement.status == SettlementStatus.DRAFT
+            else [],
+            "order_count": settlement.lines.filter(kind="service_fee").count(),
+            "line_count": settlement.lines.count(),
+            "total_in_words": amount_in_words(settlement.total_amount),
+        },
+    )
+
+
+@role_required(Role.MANAGER)
+@require_POST
+def settlement_paid_view(request, pk):
+    settlement = _settlement(request, pk)
+    try:
+        settlement_mark_paid(settlement=settlement, acting_user=request.user)
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    else:
+        messages.success(request, _("Settlement %(number)s marked paid.") % {"number": settlement.number})
+    return redirect(request.POST.get("next") or reverse("network:settlement_detail", args=[pk]))
+
+
+@role_required(Role.MANAGER)
+@require_POST
+def settlement_recompute_view(request, pk):
+    settlement = _settlement(request, pk)
+    try:
+        settlement_compute(center=settlement.center, month=settlement.month)
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    else:
+        messages.success(request, _("Draft recomputed."))
+    return redirect("network:settlement_detail", pk=pk)
+
+
+@role_required(Role.MANAGER)
+@require_POST
+def adjustment_add_view(request, pk):
+    settlement = _settlement(request, pk)
+    try:
+        adjustment_add(
+            settlement=settlement,
+            kind=request.POST.get("kind", ""),
+            reason=request.POST.get("reason", ""),
+            reference=request.POST.get("reference", ""),
+            amount=request.POST.get("amount", ""),
+            acting_user=request.user,
+        )
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    else:
+        messages.success(request, _("Adjustment added."))
+    return redirect(reverse("network:settlement_detail", args=[pk]) + "#adjustments")
+
+
+@role_required(Role.MANAGER)
+@require_POST
+def adjustment_remove_view(request, pk):
+    adjustment = get_object_or_404(
+        Adjustment.objects.filter(settlement__in=Settlement.objects.for_user(request.user)), pk=pk
+    )
+    try:
+        adjustment_remove(adjustment=adjustment, acting_user=request.user)
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    else:
+        messages.success(request, _("Adjustment removed."))
+    return redirect(reverse("network:settlement_detail", args=[adjustment.settlement_id]) + "#adjustments")
+
+
+@role_required(*ROLES)
+@require_POST
+def dispute_raise_view(request, pk):
+    settlement = _settlement(request, pk)
+    line = get_object_or_404(settlement.lines, pk=request.POST.get("line") or 0)
+    try:
+        dispute = dispute_raise(
+            settlement=settlement,
+            line=line,
+            reason=request.POST.get("reason", ""),
+            claimed_amount=request.POST.get("claimed_amount", ""),
+            acting_user=request.user,
+        )
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    except PermissionDenied:
+        raise Http404 from None
+    else:
+        messages.success(
+            request,
+            _("Dispute #%(id)s on work order %(number)s sent to the manager.")
+            % {"id": dispute.pk, "number": line.work_order.number},
+        )
+    return redirect(reverse("network:settlement_detail", args=[pk]) + "#disputes")
+
+
+@role_required(Role.MANAGER)
+@require_POST
+def dispute_resolve_view(request, pk):
+    dispute = get_object_or_404(Dispute.objects.for_user(request.user), pk=pk)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        dispute_resolve(
+            dispute=dispute,
+            accept=accept,
+            amount=request.POST.get("amount", ""),
+            answer=request.POST.get("answer", ""),
+            acting_user=request.user,
+        )
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    else:
+        messages.success(
+            request,
+            (
+                _("Dispute #%(id)s accepted: the line is changed.")
+                if accept
+                else _("Dispute #%(id)s rejected.")
+            )
+            % {"id": dispute.pk},
+        )
+    return redirect(reverse("network:settlement_detail", args=[dispute.settlement_id]) + "#disputes")
+
+
+@role_required(*ROLES)
+def settlement_pdf_view(request, pk):
+    settlement = _settlement(request, pk)
+    response = HttpResponse(statement_pdf(settlement), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{exports.file_stem(settlement)}.pdf"'
+    return response
+
+
+@role_required(*ROLES)
+def settlement_csv_view(request, pk):
+    settlement = _settlement(request, pk)
+    buffer = io.StringIO()
+    exports.statement_csv(settlement, buffer)
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{exports.file_stem(settlement)}.csv"'
+    return response
+
+
+@role_required(*ROLES)
+def settlement_xlsx_view(request, pk):
+    settlement = _settlement(request, pk)
+    response = HttpResponse(
+        exports.statement_xlsx(settlement),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exports.file_stem(settlement)}.xlsx"'
+    return response
+
+
+def _month_selection(request):
+    month, month_error = _month(request)
+    if month_error:
+        raise Http404
+    centres, _totals = settlement_month_overview(
+        user=request.user,
+        month=month,
+        region=Region.objects.filter(pk=request.GET["region"]).first()
+        if request.GET.get("region", "").isdigit()
+        else None,
+        level=request.GET.get("level", "") if request.GET.get("level") in CenterLevel.values else "",
+        status=request.GET.get("status", "") if request.GET.get("status") in SettlementStatus.values else "",
+    )
+    settlements = (
+        Settlement.objects.for_user(request.user)
+        .filter(month=month, center__in=centres.values("pk"))
+        .select_related("center", "center__region__parent")
+        .order_by("center__code")
+    )
+    return month, settlements
+
+
+@role_required(*ROLES)
+def month_csv_view(request):
+    month, settlements = _month_selection(request)
+    buffer = io.StringIO()
+    exports.month_csv(settlements, csv.writer(buffer))
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="settlements-{month:%Y-%m}.csv"'
+    return response
+
+
+@role_required(*ROLES)
+def month_zip_view(request):
+    """Every statement PDF of the month (the filtered centres) in one zip. Rendering hundreds of PDFs takes
+    minutes, so a worker builds the file; the page says so and refreshes until it is ready."""
+    month, settlements = _month_selection(request)
+    ids = list(settlements.values_list("pk", flat=True))
+    if not ids:
+        messages.error(request, _("No settlements of %(month)s to export.") % {"month": f"{month:%Y-%m}"})
+        return redirect(_month_url(month))
+    path = exports.zip_path(month, ids)
+    if path.exists():  # its name carries the statements' fingerprint: it is current
+        return FileResponse(path.open("rb"), as_attachment=True, filename=f"settlements-{month:%Y-%m}.zip")
+    exports.zip_request(month, ids)
+    return render(
+        request,
+        "network/settlement_zip_wait.html",
+        {"month": month, "count": len(ids), "back": _month_url(month)},
+        status=202,
+    )
