@@ -48,7 +48,9 @@ def paid_work(center, day, amount="90.00"):
 
 @pytest.fixture
 def world():
-    alice_centre = ServiceCenterFactory(code="SC-ALICE", name="甲网点", level="gold", bank_account="6222000011112222")
+    alice_centre = ServiceCenterFactory(
+        code="SC-ALICE", name="甲网点", level="gold", bank_account="6222000011112222"
+    )
     bob_centre = ServiceCenterFactory(code="SC-BOB", name="乙网点", level="general")
     alice = UserFactory(roles=["supervisor"])
     alice_centre.supervisors.add(alice)
@@ -73,13 +75,17 @@ def test_the_managers_month_lists_every_centre_with_its_totals_and_filters(clien
     assert "甲网点" in page and "乙网点" in page
     alice = world["alice_settlement"]
     assert f"<strong>{alice.total_amount}</strong>" in page  # the gold centre's total with its subsidy
-    only_gold = client.get(reverse("network:settlements"), {"month": "2026-10", "level": "gold"}).content.decode()
+    only_gold = client.get(
+        reverse("network:settlements"), {"month": "2026-10", "level": "gold"}
+    ).content.decode()
     assert "甲网点" in only_gold and "乙网点" not in only_gold
     bad = client.get(reverse("network:settlements"), {"month": "October"}, follow=True).content.decode()
     assert "“October”不是月份" in bad
 
 
-def test_the_month_list_does_not_grow_queries_with_its_page_size(client, world, django_assert_max_num_queries):
+def test_the_month_list_does_not_grow_queries_with_its_page_size(
+    client, world, django_assert_max_num_queries
+):
     for i in range(30):
         centre = ServiceCenterFactory(code=f"SC-N{i:02}", level="a")
         settlement_compute(center=centre, month=OCTOBER, now=NOW)
@@ -98,7 +104,13 @@ def test_supervisors_see_only_their_own_statements_and_others_answer_404(client,
     month = client.get(reverse("network:settlements"), {"month": "2026-10"}).content.decode()
     assert "甲网点" in month and "乙网点" not in month
     assert client.get(reverse("network:settlement_detail", args=[alice.pk])).status_code == 200
-    for name in ("settlement_detail", "settlement_pdf", "settlement_csv", "settlement_xlsx", "settlement_confirm"):
+    for name in (
+        "settlement_detail",
+        "settlement_pdf",
+        "settlement_csv",
+        "settlement_xlsx",
+        "settlement_confirm",
+    ):
         assert client.get(reverse(f"network:{name}", args=[bob.pk])).status_code in (404, 403), name
     assert client.get(reverse("network:settlement_detail", args=[bob.pk])).status_code == 404
     assert client.get(reverse("network:settlement_pdf", args=[bob.pk])).status_code == 404
@@ -132,7 +144,9 @@ def test_a_supervisor_disputes_a_line_and_the_manager_accepts_it_through_the_pag
     line = settlement.lines.get(work_order=world["orders"][0])
     client.force_login(world["bob"])  # another centre's supervisor: as if it did not exist
     assert (
-        client.post(reverse("network:dispute_raise", args=[settlement.pk]), {"line": line.pk, "reason": "x"}).status_code
+        client.post(
+            reverse("network:dispute_raise", args=[settlement.pk]), {"line": line.pk, "reason": "x"}
+        ).status_code
         == 404
     )
     client.force_login(world["alice"])
@@ -142,7 +156,9 @@ def test_a_supervisor_disputes_a_line_and_the_manager_accepts_it_through_the_pag
     )
     dispute = settlement.disputes.get()
     client.force_login(world["manager"])
-    blocked = client.post(reverse("network:settlement_confirm", args=[settlement.pk]), follow=True).content.decode()
+    blocked = client.post(
+        reverse("network:settlement_confirm", args=[settlement.pk]), follow=True
+    ).content.decode()
     assert f"异议 #{dispute.pk}" in blocked
     client.post(
         reverse("network:dispute_resolve", args=[dispute.pk]), {"decision": "accept", "amount": "130.00"}
@@ -163,7 +179,9 @@ def test_the_exports_carry_the_same_lines_and_total(client, world):
     numbers = {row[1] for row in rows[2:]}
     assert {o.number for o in world["orders"]} <= numbers
     assert rows[-1][-1] == str(settlement.total_amount)
-    book = load_workbook(io.BytesIO(client.get(reverse("network:settlement_xlsx", args=[settlement.pk])).content))
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("network:settlement_xlsx", args=[settlement.pk])).content)
+    )
     sheet = book.active
     assert sheet.cell(sheet.max_row, 8).value == pytest.approx(float(settlement.total_amount))
     assert {sheet.cell(r, 2).value for r in range(3, sheet.max_row)} >= {o.number for o in world["orders"]}
