@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from aftersales.demo.names import landline_number, mobile_number, person_name, street_address
 from aftersales.money import money
@@ -242,6 +244,7 @@ def seed_network(*, rng: random.Random, today: dt.date) -> NetworkDemo:
                 "active": active,
                 "opens_at": opens_at,
                 "closes_at": closes_at,
+                **_bank(code, name),
             },
         )
         center.coverage.set([demo.districts[d] for d in covered])
@@ -409,6 +412,21 @@ def seed_fees(*, today: dt.date) -> int:
     return made
 
 
+BANKS = ["中国工商银行", "中国建设银行", "招商银行", "中国银行", "交通银行"]
+
+
+def _bank(code: str, name: str) -> dict:
+    """A stable, made-up settlement account per centre (the statement prints it)."""
+    digest = int(hashlib.sha256(code.encode()).hexdigest(), 16)
+    bank = BANKS[digest % len(BANKS)]
+    city = name[:2]
+    return {
+        "bank_name": f"{bank}{city}分行",
+        "bank_account_name": f"{name}有限公司" if not name.endswith("公司") else name,
+        "bank_account": f"6222{digest % 10**15:015d}",
+    }
+
+
 def seed_settlements(*, now) -> int:
     """Drafts for the last two complete months, the older one confirmed when nothing stops it (idempotent:
     a confirmed settlement is left alone and a draft is refreshed)."""
@@ -420,6 +438,7 @@ def seed_settlements(*, now) -> int:
     last = previous_month(now)
     before = (last - dt.timedelta(days=1)).replace(day=1)
     manager = get_user_model().objects.filter(username="manager").first()
+    _settlement_inputs(now=now, manager=manager, month=last)
     made = 0
     for month in (before, last):
         for _center, settlement, _problems in settlements_compute_month(month=month, now=now):
@@ -430,4 +449,90 @@ def seed_settlements(*, now) -> int:
                 # A warning (an order without a fee row) leaves it a draft for the manager to see.
                 with contextlib.suppress(ValidationError):
                     settlement_confirm(settlement=settlement, acting_user=manager, now=now)
+    if manager is not None:
+        _settlement_follow_up(now=now, manager=manager, month=last, before=before)
     return made
+
+
+def _settlement_inputs(*, now, manager, month) -> None:
+    """What the statements are made of beyond fees: distances recorded at closing (on-site work), the cheap
+    electrical parts centres buy locally and are reimbursed for at cost, and one deposit top-up a centre
+    asked to have deducted from its settlement."""
+    from django.db import connection
+
+    from inventory import services as stock
+    from inventory.models import DepositEntry, Part
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE repairs_workorder SET travel_km = 2 + (id * 37) % 58 "
+            "WHERE mode = 'on_site' AND guided_at IS NULL AND travel_km IS NULL "
+            "AND status IN ('completed', 'closed')"
+        )
+    Part.objects.filter(code__in=["AC-CAP", "RF-PTC", "AC-SNS"]).update(reimbursed_at_cost=True)
+    center = ServiceCenter.objects.filter(code="GD-SZ-01").first()
+    if manager is None or center is None or DepositEntry.objects.filter(reference="YJ-DEMO-SETTLE").exists():
+        return
+    stock.deposit_pay(
+        center=center,
+        amount="2000.00",
+        reference="YJ-DEMO-SETTLE",
+        note="追加保证金，从结算款中扣除",
+        via_settlement=True,
+        acting_user=manager,
+        now=timezone.make_aware(dt.datetime.combine(month.replace(day=12), dt.time(10, 0))),
+    )
+
+
+def _settlement_follow_up(*, now, manager, month, before) -> None:
+    """On last month's drafts: the head office's supervisor disputes two lines — one still open, one the
+    manager rejected — and a correction of the month before (confirmed) refers to its statement."""
+    from .models import Settlement
+    from .settlement import adjustment_add, dispute_raise, dispute_resolve
+
+    draft = (
+        Settlement.objects.filter(month=month, status="draft", center__code="GD-GZ-01")
+        .select_related("center")
+        .first()
+    )
+    earlier = (
+        Settlement.objects.filter(month=before, center__code="GD-GZ-01").select_related("center").first()
+    )
+    if draft is None or draft.disputes.exists():
+        return
+    supervisor = draft.center.supervisors.order_by("pk").first()
+    lines = list(draft.lines.filter(kind="service_fee").order_by("closed_on", "pk")[:2])
+    if supervisor is None or len(lines) < 2:
+        return
+    rejected = dispute_raise(
+        settlement=draft,
+        line=lines[0],
+        reason="用户家住 9 楼无电梯，应加收搬运费",
+        claimed_amount=lines[0].amount + Decimal("30.00"),
+        acting_user=supervisor,
+        now=now,
+    )
+    dispute_resolve(
+        dispute=rejected,
+        accept=False,
+        answer="收费标准不含搬运费，请按远程费区间申报",
+        acting_user=manager,
+        now=now,
+    )
+    dispute_raise(
+        settlement=draft,
+        line=lines[1],
+        reason="同一用户两台空调，只结算了一台",
+        claimed_amount=lines[1].amount * 2,
+        acting_user=supervisor,
+        now=now,
+    )
+    if earlier is not None and earlier.status != "draft":
+        adjustment_add(
+            settlement=draft,
+            kind="correction",
+            reason="上月一单安装费按旧标准结算，补差额",
+            reference=earlier.number,
+            amount="20.00",
+            acting_user=manager,
+        )

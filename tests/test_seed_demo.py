@@ -12,7 +12,16 @@ from stdnum import luhn
 from aftersales.models import DailySequence
 from aftersales.numbering import next_number
 from aftersales.validators import validate_imei, validate_phone
-from network.models import Dealer, Region, ServiceCenter, Technician
+from network.models import (
+    Adjustment,
+    Dealer,
+    Dispute,
+    Region,
+    ServiceCenter,
+    Settlement,
+    SettlementLine,
+    Technician,
+)
 from repairs.choices import OPEN_STATUSES, WorkOrderStatus
 from repairs.models import (
     CarryIn,
@@ -38,6 +47,10 @@ from warranty.models import ExtendedWarranty, WarrantyDecision
 pytestmark = pytest.mark.django_db
 
 MODELS = [
+    Settlement,
+    SettlementLine,
+    Adjustment,
+    Dispute,
     Region,
     ServiceCenter,
     Technician,
@@ -112,6 +125,27 @@ def test_seed_demo_builds_a_realistic_network_and_twice_creates_nothing_twice(ca
 
     # One full seed is slow enough (every call goes through the services): the register's checks run on it.
     _assert_three_months_of_repair_calls(now)
+    _assert_settlements(now)
+
+
+def _assert_settlements(now):
+    """Last month's drafts and the month before's confirmed statements, with every kind of line and
+    adjustment the manager's page shows, and a dispute to answer."""
+    from network.settlement import previous_month
+
+    last = previous_month(now)
+    before = (last - dt.timedelta(days=1)).replace(day=1)
+    active = ServiceCenter.objects.filter(active=True).count()
+    assert Settlement.objects.filter(month=last, status="draft").count() >= active - 1
+    assert Settlement.objects.filter(month=before, status="confirmed").exists()
+    kinds = set(SettlementLine.objects.filter(settlement__month=last).values_list("kind", flat=True))
+    assert {"service_fee", "travel_fee"} <= kinds
+    assert SettlementLine.objects.filter(kind__in=["parts_cost", "parts_charged"]).exists()
+    adjustments = set(Adjustment.objects.filter(settlement__month=last).values_list("kind", flat=True))
+    assert {"base_subsidy", "deposit", "correction"} <= adjustments
+    assert Dispute.objects.filter(status="open").count() == 1
+    assert Dispute.objects.filter(status="rejected").count() == 1
+    assert all(s.center.bank_account for s in Settlement.objects.select_related("center"))
 
 
 def _assert_three_months_of_repair_calls(now):
