@@ -42,7 +42,10 @@ from .models import Adjustment, Dispute, ServiceCenter, Settlement, SettlementLi
 # already paid under the same kind of line is taken again.
 LINES_SQL = """
 WITH eligible AS MATERIALIZED (
-    SELECT w.id, w.mode, w.travel_km, m.category_id, k.kind, k.day
+    SELECT w.id, w.mode, w.travel_km, m.category_id, k.kind, k.day,
+           -- what was paid for this order before, by kind: one index probe per order (a join here would
+           -- read every line ever written)
+           ARRAY(SELECT l.kind FROM network_settlementline l WHERE l.work_order_id = w.id) AS paid
     FROM repairs_workorder w
     JOIN repairs_repaircall c ON c.id = w.call_id
     JOIN repairs_productunit u ON u.id = c.unit_id
@@ -57,18 +60,21 @@ WITH eligible AS MATERIALIZED (
                END AS kind,
                (w.closed_at AT TIME ZONE 'Asia/Shanghai')::date AS day
     ) k
-    WHERE w.center_id = %(center)s
+    WHERE w.id IN (
+            -- closed in the month (the partial index work_order_center_closed) …
+            SELECT x.id FROM repairs_workorder x
+            WHERE x.center_id = %(center)s AND x.status = 'closed'
+              AND x.closed_at >= %(start)s AND x.closed_at < %(end)s
+            UNION
+            -- … or closed before and sent back, its redo completed in the month
+            SELECT r.redo_of_id FROM repairs_workorder r
+            WHERE r.redo_of_id IS NOT NULL AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
+      )
+      AND w.center_id = %(center)s
       AND w.status = 'closed'
+      AND w.closed_at < %(end)s
       AND c.service_type IN ('B', 'C')
       AND NOT w.payment_held
-      AND w.closed_at < %(end)s
-      AND (
-          w.closed_at >= %(start)s
-          OR EXISTS (
-              SELECT 1 FROM repairs_workorder r
-              WHERE r.redo_of_id = w.id AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
-          )
-      )
 ),
 service AS (
     INSERT INTO network_settlementline
@@ -83,9 +89,7 @@ service AS (
         ORDER BY f.valid_from DESC
         LIMIT 1
     ) f ON true
-    WHERE NOT EXISTS (
-        SELECT 1 FROM network_settlementline l WHERE l.work_order_id = e.id AND l.kind = 'service_fee'
-    )
+    WHERE NOT 'service_fee' = ANY(e.paid)
     RETURNING 1
 ),
 travel AS (
@@ -103,11 +107,9 @@ travel AS (
           )
           AND t.km_from <= e.travel_km AND (t.km_to IS NULL OR t.km_to > e.travel_km)
         LIMIT 1
-    ) t ON true
+    ) t ON t.fee_amount > 0  -- the band near the centre pays nothing: no line
     WHERE e.mode = 'on_site' AND e.travel_km IS NOT NULL AND e.kind <> 'phone_guidance'
-      AND NOT EXISTS (
-          SELECT 1 FROM network_settlementline l WHERE l.work_order_id = e.id AND l.kind = 'travel_fee'
-      )
+      AND NOT 'travel_fee' = ANY(e.paid)
     RETURNING 1
 ),
 parts AS (
@@ -126,9 +128,7 @@ parts AS (
             HAVING sum(sm.quantity) <> 0
         ) q
     ) p ON p.total > 0
-    WHERE NOT EXISTS (
-        SELECT 1 FROM network_settlementline l WHERE l.work_order_id = e.id AND l.kind = 'parts_cost'
-    )
+    WHERE NOT 'parts_cost' = ANY(e.paid)
     RETURNING 1
 )
 INSERT INTO network_settlementline
@@ -140,7 +140,11 @@ SELECT %(settlement)s, w.id, 'parts_charged',
             ELSE 'on_site_repair' END,
        (w.closed_at AT TIME ZONE 'Asia/Shanghai')::date, p.total, p.detail
 FROM repairs_workorder w
-JOIN repairs_repaircall c ON c.id = w.call_id
+-- from the centre's own closed orders of the month to their calls (OFFSET 0: probe each call by its key,
+-- never scan every paid call of every centre)
+CROSS JOIN LATERAL (
+    SELECT c.customer_request, c.service_type FROM repairs_repaircall c WHERE c.id = w.call_id OFFSET 0
+) c
 JOIN LATERAL (
     SELECT sum(q.value) AS total, string_agg(q.code || ' ×' || q.pieces, ', ' ORDER BY q.code) AS detail
     FROM (
@@ -156,9 +160,7 @@ WHERE w.center_id = %(center)s
   AND w.status = 'closed'
   AND c.service_type = 'A'
   AND w.closed_at >= %(start)s AND w.closed_at < %(end)s
-  AND NOT EXISTS (
-      SELECT 1 FROM network_settlementline l WHERE l.work_order_id = w.id AND l.kind = 'parts_charged'
-  )
+  AND NOT 'parts_charged' = ANY(ARRAY(SELECT l.kind FROM network_settlementline l WHERE l.work_order_id = w.id))
 """
 
 # Accepted disputes change their line's amount (the latest decision on each line wins).
@@ -209,6 +211,10 @@ def settlement_compute(
     if errors:
         raise ValidationError({"month": errors})
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            # LINES_SQL's cost estimate (a sub-plan per order) crosses PostgreSQL's JIT threshold, and
+            # compiling it takes far longer (1–2 s) than running it (tens of ms): no JIT in this transaction.
+            cursor.execute("SET LOCAL jit = off")
         ServiceCenter.objects.select_for_update().filter(
             pk=center.pk
         ).first()  # one computation per centre at once
@@ -234,7 +240,10 @@ def settlement_compute(
         }
         with connection.cursor() as cursor:
             cursor.execute(LINES_SQL, params)
-            cursor.execute(DISPUTES_SQL, {"settlement": settlement.pk, "prefix": _("as agreed in dispute #")})
+            if settlement.disputes.filter(status=DisputeStatus.ACCEPTED).exists():
+                cursor.execute(
+                    DISPUTES_SQL, {"settlement": settlement.pk, "prefix": _("as agreed in dispute #")}
+                )
         _adjustments_compute(settlement=settlement, center=center, first=first, start=start, end=end)
         settlement.center_level = center.level
         settlement.computed_at = now

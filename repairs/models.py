@@ -612,6 +612,10 @@ class WorkOrder(models.Model):
             models.Index(fields=["-created_at", "-id"], name="work_order_created"),
             models.Index(fields=["status", "-created_at"], name="work_order_status"),
             models.Index(fields=["center", "-created_at"], name="work_order_center"),
+            # The monthly settlement: a centre's closed work by the time it closed.
+            models.Index(
+                fields=["center", "closed_at"], condition=Q(status="closed"), name="work_order_center_closed"
+            ),
             models.Index(fields=["technician", "-created_at"], name="work_order_technician"),
             models.Index(
                 fields=["appointment_end"],
