@@ -25,7 +25,7 @@ def statement_context(settlement: Settlement, *, now=None) -> dict:
         settlement.lines.select_related(
             "work_order__call__service_region__parent",
             "work_order__call__unit__model__category",
-        ).order_by("closed_on", "work_order__number")
+        ).order_by("closed_on", "work_order__number", "kind")
     )
     summary: dict[str, list] = {}
     for line in lines:

@@ -191,12 +191,13 @@ def settlement_detail(request, pk):
         **window,
         "settlement": settlement,
         "center": settlement.center,
-        "lines_by_kind": [
-            (SettlementLineKind(row["kind"]).label, row["total"])
-            for row in settlement.lines.order_by()
-            .values("kind")
-            .annotate(total=Sum("amount"))
-            .order_by("kind")
+        "lines_by_kind": [  # in the order of SettlementLineKind: service fee first
+            (SettlementLineKind(kind).label, totals[kind])
+            for totals in [
+                dict(settlement.lines.order_by().values_list("kind").annotate(total=Sum("amount")))
+            ]
+            for kind in SettlementLineKind.values
+            if kind in totals
         ],
         "adjustments": list(settlement.adjustments.order_by("kind", "pk")),
         "disputes": disputes,
