@@ -132,7 +132,12 @@ def settlement_compute_view(request):
         return redirect("network:settlements")
     code = request.POST.get("center", "").strip()
     if code:
-        centre = get_object_or_404(ServiceCenter, code=code)
+        centre = ServiceCenter.objects.filter(code__iexact=code[:20]).first()
+        if centre is None:
+            messages.error(
+                request, _("There is no service centre with the code “%(code)s”.") % {"code": code[:20]}
+            )
+            return redirect(_month_url(month))
         try:
             settlement = settlement_compute(center=centre, month=month)
         except ValidationError as exc:

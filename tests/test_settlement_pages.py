@@ -202,6 +202,10 @@ def test_computing_one_centre_from_the_page_and_refusing_a_month_to_come(client,
     )
     assert "4 行" in response.content.decode()
     assert world["alice_settlement"].lines.count() == 4
+    unknown = client.post(
+        reverse("network:settlements_compute"), {"month": "2026-10", "center": "NOPE"}, follow=True
+    )
+    assert "没有编码为“NOPE”的服务网点" in unknown.content.decode()
     future = client.post(reverse("network:settlements_compute"), {"month": "2099-01"}, follow=True)
     assert "2099-01 尚未开始" in future.content.decode()
     assert not Settlement.objects.filter(month=dt.date(2099, 1, 1)).exists()
