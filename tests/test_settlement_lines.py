@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
 
 from care.calendar import CHINA
 from inventory import services as stock
@@ -281,6 +282,14 @@ def test_a_dispute_blocks_confirmation_until_answered_and_an_accepted_one_change
     assert settlement.lines.get(work_order=one).amount == Decimal("150.00")
     assert settlement_warnings(settlement, now=NOW) == []
     confirmed = settlement_confirm(settlement=settlement, acting_user=manager, now=NOW)
+    # The database itself keeps a confirmed statement's disputes as they were.
+    for statement in (
+        "UPDATE network_dispute SET answer = 'changed' WHERE settlement_id = %s",
+        "DELETE FROM network_dispute WHERE settlement_id = %s",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [confirmed.pk])
+    assert confirmed.disputes.get(pk=second.pk).answer == "系统有完工记录和签名"
     with pytest.raises(ValidationError):  # a confirmed statement takes no more disputes
         dispute_raise(
             settlement=confirmed, line=confirmed.lines.first(), reason="晚了", acting_user=supervisor
