@@ -631,7 +631,8 @@ def part_issue(
                     due_on=due,
                     created_at=now,
                 )
-        if _in_warranty(order):
+        if _in_warranty(order) and not part.reimbursed_at_cost:
+            # (A part the centre buys itself held no credit: the settlement reimburses it instead.)
             # Last, so the centre's account row is locked for the shortest time.
             account = _account(order.center)
             _credit(
@@ -708,7 +709,7 @@ def part_return(
         for tag in tags:
             tag.status = DefectiveReturnStatus.CANCELLED
             tag.save(update_fields=["status"])
-        if _in_warranty(order):
+        if _in_warranty(order) and not part.reimbursed_at_cost:
             # Takes back no more credit than this work order's consumption freed.
             account = _account(order.center)
             freed = -(

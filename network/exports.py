@@ -28,6 +28,11 @@ def file_stem(settlement: Settlement) -> str:
     return f"settlement-{settlement.center.code}-{settlement.month:%Y-%m}"
 
 
+def _text(value: str) -> str:
+    """A text cell a spreadsheet will not run: a leading =, +, -, @ (or tab/CR) is quoted."""
+    return "'" + value if value and value[0] in "=+-@\t\r" else value
+
+
 def _line_rows(settlement: Settlement):
     context = statement_context(settlement)
     for line in context["lines"]:
@@ -40,18 +45,18 @@ def _line_rows(settlement: Settlement):
             f"{call.unit.model.category.name} {call.unit.model.model_number}",
             line.get_kind_display(),
             line.get_service_kind_display(),
-            line.note,
+            _text(line.note),
             line.amount,
         ]
     for adjustment in context["adjustments"]:
         yield [
             "",
-            adjustment.reference,
+            _text(adjustment.reference),
             "",
             "",
             adjustment.get_kind_display(),
             "",
-            adjustment.reason,
+            _text(adjustment.reason),
             adjustment.amount,
         ]
 
@@ -151,8 +156,23 @@ def export_dir() -> Path:
 
 
 def _fingerprint(ids) -> str:
-    """Changes whenever one of the statements could print differently (recomputed, confirmed, paid)."""
-    rows = Settlement.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "status", "computed_at")
+    """Changes whenever one of the statements could print differently: recomputed, adjusted or a dispute
+    answered (the totals), confirmed, paid, the centre's bank account changed."""
+    rows = (
+        Settlement.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "status",
+            "computed_at",
+            "lines_amount",
+            "adjustments_amount",
+            "center__name",
+            "center__bank_name",
+            "center__bank_account_name",
+            "center__bank_account",
+        )
+    )
     return hashlib.sha256(repr(list(rows)).encode()).hexdigest()[:20]
 
 

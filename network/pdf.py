@@ -15,8 +15,8 @@ from aftersales.money import amount_in_words
 
 from .choices import SettlementLineKind
 from .models import Settlement
+from .settlement import STATEMENT_LANGUAGE
 
-STATEMENT_LANGUAGE = "zh-hans"
 MAKER = "售后服务总部"
 
 

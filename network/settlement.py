@@ -24,8 +24,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
-from django.utils import timezone
+from django.db.models import Q, Sum
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aftersales.money import ZERO, money
@@ -34,14 +34,21 @@ from aftersales.roles import Role, has_role
 from .choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
 from .models import Adjustment, Dispute, ServiceCenter, Settlement, SettlementLine, SettlementRate
 
-# The month's paid work of one centre, in one statement: the work orders the maker pays for (closed free (C)
-# and contract (B) work, not held for a redo, closed in the month or — when held before — redone in it), each
-# with its service fee (the fee schedule row in force on the day it closed, for the centre's level), its
-# travel fee (the distance band in force that day) and the parts the policy reimburses at cost; then the paid
-# (A) work closed in the month, whose parts the centre sold to the customer and is charged for. Nothing
-# already paid under the same kind of line is taken again.
+STATEMENT_LANGUAGE = "zh-hans"  # statements are Chinese documents, whatever the reader's UI language
+
+# The month's paid work of one centre, in one statement: the work orders the maker pays for — free (C) and
+# contract (B) work closed in the month, and work a callback sent back whose redo was completed in the month
+# (the original stays "completed"; it is paid then, once: the redo itself is the centre putting its own work
+# right and is never paid on its own) — each with its service fee (the fee schedule row in force on the day it
+# closed, for the centre's level), its travel fee (the distance band in force that day) and the parts the
+# policy reimburses at cost; then the paid (A) work closed in the month, whose parts the centre sold to the
+# customer and is charged for. Nothing already paid under the same kind of line is taken again.
 LINES_SQL = """
-WITH eligible AS MATERIALIZED (
+WITH released AS (
+    SELECT DISTINCT r.redo_of_id AS id FROM repairs_workorder r
+    WHERE r.redo_of_id IS NOT NULL AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
+),
+eligible AS MATERIALIZED (
     SELECT w.id, w.mode, w.travel_km, m.category_id, k.kind, k.day,
            -- what was paid for this order before, by kind: one index probe per order (a join here would
            -- read every line ever written)
@@ -58,7 +65,7 @@ WITH eligible AS MATERIALIZED (
                    WHEN w.mode = 'carry_in' THEN 'carry_in_repair'
                    ELSE 'on_site_repair'
                END AS kind,
-               (w.closed_at AT TIME ZONE 'Asia/Shanghai')::date AS day
+               (COALESCE(w.closed_at, w.completed_at) AT TIME ZONE 'Asia/Shanghai')::date AS day
     ) k
     WHERE w.id IN (
             -- closed in the month (the partial index work_order_center_closed) …
@@ -66,13 +73,12 @@ WITH eligible AS MATERIALIZED (
             WHERE x.center_id = %(center)s AND x.status = 'closed'
               AND x.closed_at >= %(start)s AND x.closed_at < %(end)s
             UNION
-            -- … or closed before and sent back, its redo completed in the month
-            SELECT r.redo_of_id FROM repairs_workorder r
-            WHERE r.redo_of_id IS NOT NULL AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
+            -- … or sent back, its redo completed in the month
+            SELECT id FROM released
       )
       AND w.center_id = %(center)s
-      AND w.status = 'closed'
-      AND w.closed_at < %(end)s
+      AND (w.status = 'closed' OR (w.status = 'completed' AND w.id IN (SELECT id FROM released)))
+      AND w.redo_of_id IS NULL
       AND c.service_type IN ('B', 'C')
       AND NOT w.payment_held
 ),
@@ -151,7 +157,7 @@ JOIN LATERAL (
         SELECT pt.code, -sum(sm.quantity) AS pieces, sum(sm.value_amount) AS value
         FROM inventory_stockmovement sm
         JOIN inventory_part pt ON pt.id = sm.part_id
-        WHERE sm.work_order_id = w.id AND sm.kind IN ('issue', 'return')
+        WHERE sm.work_order_id = w.id AND sm.kind IN ('issue', 'return') AND NOT pt.reimbursed_at_cost
         GROUP BY pt.code
         HAVING sum(sm.quantity) <> 0
     ) q
@@ -166,7 +172,8 @@ WHERE w.center_id = %(center)s
 # Accepted disputes change their line's amount (the latest decision on each line wins).
 DISPUTES_SQL = """
 UPDATE network_settlementline l
-SET amount = d.accepted_amount, note = %(prefix)s || d.id
+SET amount = d.accepted_amount,
+    note = left(%(prefix)s || d.id || CASE WHEN l.note <> '' THEN ' · ' || l.note ELSE '' END, 200)
 FROM (
     SELECT DISTINCT ON (work_order_id, line_kind) id, work_order_id, line_kind, accepted_amount
     FROM network_dispute
@@ -215,12 +222,15 @@ def settlement_compute(
             # LINES_SQL's cost estimate (a sub-plan per order) crosses PostgreSQL's JIT threshold, and
             # compiling it takes far longer (1–2 s) than running it (tens of ms): no JIT in this transaction.
             cursor.execute("SET LOCAL jit = off")
-        ServiceCenter.objects.select_for_update().filter(
-            pk=center.pk
-        ).first()  # one computation per centre at once
+        # One computation per centre at once; NO KEY: work orders and other rows referring to the centre
+        # can still be written meanwhile.
+        ServiceCenter.objects.select_for_update(no_key=True).filter(pk=center.pk).first()
         settlement, _created = Settlement.objects.get_or_create(
             center=center, month=first, defaults={"center_level": center.level, "computed_at": now}
         )
+        # The settlement's row too: a dispute answered, an adjustment added or a confirmation (each locks it)
+        # waits for the recompute, or the recompute for it — never half of one over the other.
+        settlement = Settlement.objects.select_for_update(no_key=True).get(pk=settlement.pk)
         if settlement.status != SettlementStatus.DRAFT:
             raise ValidationError(
                 {
@@ -241,14 +251,18 @@ def settlement_compute(
         with connection.cursor() as cursor:
             cursor.execute(LINES_SQL, params)
             if settlement.disputes.filter(status=DisputeStatus.ACCEPTED).exists():
-                cursor.execute(
-                    DISPUTES_SQL, {"settlement": settlement.pk, "prefix": _("as agreed in dispute #")}
-                )
+                cursor.execute(DISPUTES_SQL, {"settlement": settlement.pk, "prefix": _dispute_prefix()})
         _adjustments_compute(settlement=settlement, center=center, first=first, start=start, end=end)
         settlement.center_level = center.level
         settlement.computed_at = now
         _totals_save(settlement)
     return settlement
+
+
+def _dispute_prefix() -> str:
+    """The note an accepted dispute leaves on its line, in the statement's language (Chinese)."""
+    with translation.override(STATEMENT_LANGUAGE):
+        return _("as agreed in dispute #")
 
 
 def _totals_save(settlement: Settlement) -> None:
@@ -285,7 +299,9 @@ def _adjustments_compute(*, settlement: Settlement, center: ServiceCenter, first
                 amount=rate.base_subsidy_amount,
             )
         )
-        extra = settlement.lines.filter(kind=SettlementLineKind.SERVICE_FEE).count() - rate.volume_threshold
+        # Paid orders only: an order without a fee row, or one a dispute brought to 0.00, earns no bonus.
+        paid_orders = settlement.lines.filter(kind=SettlementLineKind.SERVICE_FEE, amount__gt=0).count()
+        extra = paid_orders - rate.volume_threshold
         if extra > 0:
             rows.append(
                 Adjustment(
@@ -359,7 +375,14 @@ def settlements_compute_month(*, month: dt.date, centers=None, now: dt.datetime 
     now = now or timezone.now()
     first = month.replace(day=1)
     if centers is None:
-        centers = ServiceCenter.objects.active_on(first).order_by("code")
+        # In force at any time during the month (an agreement starting on the 10th included).
+        _start, end = month_bounds(first)
+        last_day = (end - dt.timedelta(days=1)).date()
+        centers = (
+            ServiceCenter.objects.filter(active=True, agreement_start__lte=last_day)
+            .filter(Q(agreement_end__isnull=True) | Q(agreement_end__gte=first))
+            .order_by("code")
+        )
     results = []
     for center in centers:
         try:
@@ -383,6 +406,11 @@ def settlement_warnings(settlement: Settlement, *, now: dt.datetime | None = Non
         warnings.append(
             _("%(month)s is not over yet: work closed later this month would never be paid.")
             % {"month": f"{settlement.month:%Y-%m}"}
+        )
+    elif settlement.computed_at < end:
+        warnings.append(
+            _("The draft was computed on %(day)s, before the month was over: recompute it first.")
+            % {"day": f"{timezone.localtime(settlement.computed_at):%Y-%m-%d %H:%M}"}
         )
     open_disputes = list(
         settlement.disputes.filter(status=DisputeStatus.OPEN)
@@ -412,7 +440,7 @@ def _require_manager(user) -> None:
 
 
 def _locked_draft(settlement: Settlement) -> Settlement:
-    row = Settlement.objects.select_for_update().select_related("center").get(pk=settlement.pk)
+    row = Settlement.objects.select_for_update(of=("self",)).select_related("center").get(pk=settlement.pk)
     if row.status != SettlementStatus.DRAFT:
         raise ValidationError(
             {
@@ -433,14 +461,17 @@ def settlement_confirm(*, settlement: Settlement, acting_user, now: dt.datetime 
     now = now or timezone.now()
     _require_manager(acting_user)
     with transaction.atomic():
-        row = Settlement.objects.select_for_update().select_related("center").get(pk=settlement.pk)
+        row = (
+            Settlement.objects.select_for_update(of=("self",)).select_related("center").get(pk=settlement.pk)
+        )
         if row.status != SettlementStatus.DRAFT:
             raise ValidationError({"status": _("The settlement is confirmed already.")})
+        _totals_save(row)  # what is confirmed is exactly the rows as they stand under the lock
         warnings = settlement_warnings(row, now=now)
         if warnings:
             raise ValidationError({"status": warnings})
         charged = row.lines.filter(kind=SettlementLineKind.PARTS_CHARGED).aggregate(s=Sum("amount"))["s"]
-        if charged:
+        if charged and charged < 0:
             parts_charged_in_settlement(
                 center=row.center, amount=-charged, reference=row.number, acting_user=acting_user, now=now
             )
@@ -469,18 +500,20 @@ def settlement_mark_paid(
     return row
 
 
-MANUAL_ADJUSTMENT_KINDS = (AdjustmentKind.CORRECTION, AdjustmentKind.DEPOSIT)
+# Deposits move through inventory's deposit_pay / deposit_refund(via_settlement=True), which keep the deposit
+# ledger and the account: a hand-made deposit adjustment would move money without them.
+MANUAL_ADJUSTMENT_KINDS = (AdjustmentKind.CORRECTION,)
 
 
 def adjustment_add(
     *, settlement: Settlement, kind: str, reason: str, amount, reference: str = "", acting_user
 ) -> Adjustment:
-    """A manager's adjustment of a draft (a correction of an earlier, confirmed month referring to it; a
-    deposit movement): kept when the draft is recomputed."""
+    """A manager's correction of an earlier, confirmed month, referring to its statement: kept when the
+    draft is recomputed."""
     _require_manager(acting_user)
     errors: dict[str, list[str]] = {}
     if kind not in MANUAL_ADJUSTMENT_KINDS:
-        errors["kind"] = [_("Choose a correction or a deposit movement.")]
+        errors["kind"] = [_("Only corrections of an earlier month are added by hand.")]
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = [_("Say what the adjustment is for.")]
@@ -597,12 +630,24 @@ def dispute_resolve(
         current = Dispute.objects.select_for_update().get(pk=dispute.pk, settlement=row)
         if current.status != DisputeStatus.OPEN:
             raise ValidationError({"status": [_("This dispute has been answered already.")]})
+        if accept and current.line_kind == SettlementLineKind.PARTS_CHARGED and value > 0:
+            raise ValidationError(
+                {
+                    "amount": [
+                        _("Parts charged to the centre stay a deduction: enter 0.00 or a negative amount.")
+                    ]
+                }
+            )
+        if accept and current.line_kind != SettlementLineKind.PARTS_CHARGED and value < 0:
+            raise ValidationError(
+                {"amount": [_("A payment to the centre cannot become negative: enter 0.00 or more.")]}
+            )
         current.status = DisputeStatus.ACCEPTED if accept else DisputeStatus.REJECTED
         current.accepted_amount = value
         current.answer, current.resolved_by, current.resolved_at = answer, acting_user, now
         current.save()
         if accept:
             with connection.cursor() as cursor:
-                cursor.execute(DISPUTES_SQL, {"settlement": row.pk, "prefix": _("as agreed in dispute #")})
+                cursor.execute(DISPUTES_SQL, {"settlement": row.pk, "prefix": _dispute_prefix()})
             _totals_save(row)
     return current

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -131,6 +132,9 @@ def settlement_compute_view(request):
         messages.error(request, month_error)
         return redirect("network:settlements")
     code = request.POST.get("center", "").strip()
+    if request.POST.get("one") and not code:
+        messages.error(request, _("Enter the code of the centre to compute."))
+        return redirect(_month_url(month))
     if code:
         centre = ServiceCenter.objects.filter(code__iexact=code[:20]).first()
         if centre is None:
@@ -188,6 +192,14 @@ def settlement_detail(request, pk):
         lines = lines.filter(work_order__number__icontains=number[:30])
     window = page_window(request, lines, sizes=(50, 100, 200), default=100)
     disputes = list(settlement.disputes.select_related("work_order", "raised_by", "resolved_by"))
+    current = {
+        (w, k): a
+        for w, k, a in settlement.lines.filter(
+            work_order_id__in=[d.work_order_id for d in disputes]
+        ).values_list("work_order_id", "kind", "amount")
+    }
+    for dispute in disputes:  # the line's amount now, beside what the centre claims
+        dispute.current_amount = current.get((dispute.work_order_id, dispute.line_kind))
     open_lines = {(d.work_order_id, d.line_kind) for d in disputes if d.status == DisputeStatus.OPEN}
     may_dispute = settlement.status == SettlementStatus.DRAFT and (
         is_manager or settlement.center.supervisors.filter(pk=request.user.pk).exists()
@@ -228,15 +240,25 @@ def settlement_confirm_view(request, pk):
     """Confirmation step: the page shows what will be frozen and every warning; the POST confirms."""
     settlement = _settlement(request, pk)
     if request.method == "POST":
+        # What the manager saw: a recompute in between (new lines, another total) must be looked at first.
+        seen = (request.POST.get("computed_at", ""), request.POST.get("total", ""))
+        if seen != (settlement.computed_at.isoformat(), str(settlement.total_amount)):
+            messages.error(
+                request,
+                _(
+                    "The statement changed since this page was opened (recomputed or adjusted): check it again."
+                ),
+            )
+            return redirect("network:settlement_confirm", pk=pk)
         try:
-            settlement_confirm(settlement=settlement, acting_user=request.user)
+            confirmed = settlement_confirm(settlement=settlement, acting_user=request.user)
         except ValidationError as exc:
             _error_messages(request, exc)
             return redirect("network:settlement_confirm", pk=pk)
         messages.success(
             request,
             _("Settlement %(number)s confirmed: %(total)s yuan. It can no longer change.")
-            % {"number": settlement.number, "total": settlement.total_amount},
+            % {"number": confirmed.number, "total": confirmed.total_amount},
         )
         return redirect("network:settlement_detail", pk=pk)
     return render(
@@ -265,7 +287,10 @@ def settlement_paid_view(request, pk):
         _error_messages(request, exc)
     else:
         messages.success(request, _("Settlement %(number)s marked paid.") % {"number": settlement.number})
-    return redirect(request.POST.get("next") or reverse("network:settlement_detail", args=[pk]))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("network:settlement_detail", args=[pk])
+    return redirect(target)
 
 
 @role_required(Role.MANAGER)

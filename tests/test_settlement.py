@@ -92,23 +92,45 @@ def test_running_it_again_gives_the_same_lines_and_a_later_closing_joins_the_dra
     ]
 
 
-def test_work_sent_back_is_held_and_paid_in_the_month_its_redo_is_completed(center):
-    original = closed(center, at(2026, 10, 20, 10, 0), payment_held=True)
+def test_work_sent_back_is_held_and_paid_once_in_the_month_its_redo_is_completed(center):
+    # The callback found it unsolved in October: the order stays "completed", sent back to be redone
+    # (repairs.services.work_order_redo holds its payment); the redo is completed in November.
+    from repairs.services import work_order_redo
+
+    original = WorkOrderFactory(
+        center=center,
+        status=S.COMPLETED,
+        completed_at=at(2026, 10, 20, 10, 0),
+        call__service_type=ServiceType.FREE,
+    )
     fee(original, "90.00", dt.date(2026, 1, 1))
+    redo = work_order_redo(
+        work_order=original,
+        acting_user=UserFactory(roles=["manager"]),
+        note="未修好",
+        now=at(2026, 10, 22, 9),
+    )
+    original.refresh_from_db()
+    assert original.payment_held
     october = settlement_compute(center=center, month=dt.date(2026, 10, 1), now=NOW)
     assert lines(october) == []
-    original.payment_held = False  # the redo was completed in November (care releases the hold)
-    original.save(update_fields=["payment_held"])
-    WorkOrderFactory(
+    # The redo is done (care releases the hold when it completes), then closed after its callback.
+    WorkOrder = type(original)
+    WorkOrder.objects.filter(pk=redo.pk).update(
         center=center,
-        call=original.call,
-        redo_of=original,
-        status=S.COMPLETED,
+        status=S.CLOSED,
         completed_at=at(2026, 11, 5, 10, 0),
+        closed_at=at(2026, 11, 6, 10, 0),
     )
+    WorkOrder.objects.filter(pk=original.pk).update(payment_held=False)
     november = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    # The job is paid once, as the original (priced on the day it was completed); the redo is not paid.
     assert lines(november) == [(original.pk, Decimal("90.00"))]
+    assert november.lines.get().closed_on == dt.date(2026, 10, 20)
     assert lines(settlement_compute(center=center, month=dt.date(2026, 10, 1), now=NOW)) == []  # not twice
+    assert lines(settlement_compute(center=center, month=NOVEMBER, now=NOW)) == [
+        (original.pk, Decimal("90.00"))
+    ]
     with pytest.raises(IntegrityError), transaction.atomic():
         SettlementLine.objects.create(
             settlement=october,

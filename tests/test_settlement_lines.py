@@ -116,19 +116,26 @@ def test_parts_reimbursed_at_cost_on_free_work_and_charged_on_paid_work_freeing_
         reference="RK-1",
         acting_user=manager,
     )
+    # The maker's boards reached the centre on credit: 1000.00 of it in use.
+    account, _new = DepositAccount.objects.get_or_create(center=center)
+    account.credit_used_amount = Decimal("1000.00")
+    account.save(update_fields=["credit_used_amount"])
     free = closed(center, None)
     fee(free, "90.00")
     stock.part_issue(work_order=free, part=refrigerant, quantity=2, acting_user=manager, reason="加氟")
+    account.refresh_from_db()
+    assert account.credit_used_amount == Decimal("1000.00")  # bought by the centre: it held no credit
     stock.part_issue(work_order=free, part=board, acting_user=manager, reason="换板")  # the maker's: not paid
+    account.refresh_from_db()
+    assert account.credit_used_amount == Decimal("880.00")  # consumed on free work: its credit freed
     close(free, at(2026, 11, 3, 10))
     paid = closed(center, None, service_type=ServiceType.PAID)
     stock.part_issue(work_order=paid, part=board, quantity=2, acting_user=manager, reason="换板")
     stock.part_return(work_order=paid, part=board, quantity=1, reason="多领", acting_user=manager)
+    stock.part_issue(
+        work_order=paid, part=refrigerant, acting_user=manager, reason="加氟"
+    )  # its own: not charged
     close(paid, at(2026, 11, 4, 10))
-    # The centre drew the stock on credit: shipping it in raised its credit used.
-    account, _new = DepositAccount.objects.get_or_create(center=center)
-    account.credit_used_amount = Decimal("1000.00")
-    account.save(update_fields=["credit_used_amount"])
 
     settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
 
@@ -142,7 +149,7 @@ def test_parts_reimbursed_at_cost_on_free_work_and_charged_on_paid_work_freeing_
 
     settlement_confirm(settlement=settlement, acting_user=manager, now=NOW)
     account.refresh_from_db()
-    assert account.credit_used_amount == Decimal("880.00")
+    assert account.credit_used_amount == Decimal("760.00")  # the board sold on paid work is paid for now
     entry = CreditEntry.objects.get(kind="paid")
     assert (entry.amount, entry.reference) == (Decimal("-120.00"), "JS-SC-LN-202611")
 
@@ -186,6 +193,16 @@ def test_a_correction_refers_to_the_earlier_statement_and_survives_a_recompute(c
     supervisor = UserFactory(roles=["supervisor"])
     center.supervisors.add(supervisor)
 
+    with pytest.raises(ValidationError) as by_hand:
+        adjustment_add(
+            settlement=settlement,
+            kind="deposit",
+            reason="押金",
+            amount="-100",
+            reference="x",
+            acting_user=manager,
+        )
+    assert by_hand.value.message_dict == {"kind": ["只有以前月份的更正可以手工添加。"]}
     with pytest.raises(ValidationError) as missing:
         adjustment_add(
             settlement=settlement, kind="correction", reason="十月少付", amount="35.00", acting_user=manager
@@ -300,3 +317,71 @@ def test_a_dispute_blocks_confirmation_until_answered_and_an_accepted_one_change
     assert (paid.status, paid.paid_at) == ("paid", NOW)
     with pytest.raises(ValidationError):
         settlement_mark_paid(settlement=paid, acting_user=manager)
+
+
+def test_a_draft_computed_before_the_month_ended_must_be_recomputed_before_confirming(center, manager):
+    order = close(closed(center, None), at(2026, 11, 3, 10))
+    fee(order, "90.00")
+    early = settlement_compute(center=center, month=NOVEMBER, now=at(2026, 11, 20, 12))
+    late = close(closed(center, None), at(2026, 11, 28, 10))  # closed after that draft was computed
+    with pytest.raises(ValidationError) as stale:
+        settlement_confirm(settlement=early, acting_user=manager, now=NOW)
+    assert stale.value.messages == ["草稿计算于 2026-11-20 12:00，当时本月尚未结束：请先重新计算。"]
+    fresh = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    confirmed = settlement_confirm(settlement=fresh, acting_user=manager, now=NOW)
+    assert set(confirmed.lines.values_list("work_order_id", flat=True)) == {order.pk, late.pk}
+
+
+def test_an_accepted_dispute_keeps_a_lines_sign(center, manager):
+    warehouse = WarehouseFactory(center=center)
+    board = PartFactory(code="PCB-2", unit_cost_amount=Decimal("300.00"))
+    stock.stock_receive(
+        warehouse=warehouse, lines=[(board, 1, "300.00")], reference="RK-2", acting_user=manager
+    )
+    paid = closed(center, None, service_type=ServiceType.PAID)
+    stock.part_issue(work_order=paid, part=board, acting_user=manager, reason="换板")
+    close(paid, at(2026, 11, 4, 10))
+    settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    line = settlement.lines.get(kind="parts_charged")
+    assert line.amount == Decimal("-300.00")
+    supervisor = UserFactory(roles=["supervisor"])
+    center.supervisors.add(supervisor)
+    dispute = dispute_raise(
+        settlement=settlement,
+        line=line,
+        reason="板子是用户自带的",
+        claimed_amount="150.00",
+        acting_user=supervisor,
+    )
+    with pytest.raises(ValidationError) as flipped:
+        dispute_resolve(dispute=dispute, accept=True, amount="150.00", acting_user=manager)
+    assert flipped.value.message_dict == {"amount": ["向网点扣收的配件款只能是扣款：请输入 0.00 或负数。"]}
+    dispute_resolve(dispute=dispute, accept=True, amount="0.00", answer="核实属实", acting_user=manager)
+    line.refresh_from_db()
+    assert (line.amount, line.note) == (Decimal("0.00"), f"按异议 #{dispute.pk} · PCB-2 ×1")
+
+
+def test_the_month_takes_in_a_centre_whose_agreement_began_mid_month(manager):
+    from network.settlement import settlements_compute_month
+
+    late_joiner = ServiceCenterFactory(code="SC-NEW", level="a", agreement_start=dt.date(2026, 11, 10))
+    order = close(closed(late_joiner, None), at(2026, 11, 20, 10))
+    fee(order, "90.00")
+    results = {c.code: s for c, s, _p in settlements_compute_month(month=NOVEMBER, now=NOW)}
+    assert results["SC-NEW"].lines.get().work_order_id == order.pk
+
+
+def test_the_months_zip_is_rebuilt_after_an_adjustment(center, manager):
+    from network.exports import zip_path
+
+    settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    before = zip_path(NOVEMBER, [settlement.pk])
+    adjustment_add(
+        settlement=settlement,
+        kind="correction",
+        reason="补差",
+        amount="10.00",
+        reference="JS-SC-LN-202610",
+        acting_user=manager,
+    )
+    assert zip_path(NOVEMBER, [settlement.pk]) != before

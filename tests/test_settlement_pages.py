@@ -131,7 +131,14 @@ def test_confirm_goes_through_its_confirmation_page_then_mark_paid(client, world
     assert "确认结算单" in step and settlement.number not in ("",)
     settlement.refresh_from_db()
     assert settlement.status == "draft"  # looking at the step changes nothing
-    response = client.post(reverse("network:settlement_confirm", args=[settlement.pk]), follow=True)
+    seen = {"computed_at": settlement.computed_at.isoformat(), "total": str(settlement.total_amount)}
+    # Recomputed meanwhile (another manager, the beat): the confirmation of what was seen is refused.
+    settlement_compute(center=settlement.center, month=OCTOBER, now=NOW + dt.timedelta(hours=1))
+    stale = client.post(reverse("network:settlement_confirm", args=[settlement.pk]), seen, follow=True)
+    settlement.refresh_from_db()
+    assert settlement.status == "draft" and "结算单已有变动" in stale.content.decode()
+    seen = {"computed_at": settlement.computed_at.isoformat(), "total": str(settlement.total_amount)}
+    response = client.post(reverse("network:settlement_confirm", args=[settlement.pk]), seen, follow=True)
     settlement.refresh_from_db()
     assert settlement.status == "confirmed" and "已确认" in response.content.decode()
     client.post(reverse("network:settlement_paid", args=[settlement.pk]))
@@ -156,8 +163,9 @@ def test_a_supervisor_disputes_a_line_and_the_manager_accepts_it_through_the_pag
     )
     dispute = settlement.disputes.get()
     client.force_login(world["manager"])
+    seen = {"computed_at": settlement.computed_at.isoformat(), "total": str(settlement.total_amount)}
     blocked = client.post(
-        reverse("network:settlement_confirm", args=[settlement.pk]), follow=True
+        reverse("network:settlement_confirm", args=[settlement.pk]), seen, follow=True
     ).content.decode()
     assert f"异议 #{dispute.pk}" in blocked
     client.post(
