@@ -159,6 +159,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# A worker process that grew past this (kilobytes) is replaced after its task: rendering a long settlement
+# statement takes about 0.16 MB a line, which Python keeps once it has it.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=600_000)
+# Statements longer than this are rendered by a worker (about 5 ms a line), not in the web request.
+SETTLEMENT_PDF_INLINE_LINES = env.int("SETTLEMENT_PDF_INLINE_LINES", default=800)
 
 REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",

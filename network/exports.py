@@ -180,6 +180,34 @@ def zip_path(month, ids) -> Path:
     return export_dir() / f"settlements-{month:%Y-%m}-{_fingerprint(ids)}.zip"
 
 
+def pdf_path(settlement: Settlement) -> Path:
+    return export_dir() / f"{file_stem(settlement)}-{_fingerprint([settlement.pk])}.pdf"
+
+
+def pdf_request(settlement: Settlement) -> bool:
+    """Asks a worker for one long statement's PDF, once."""
+    from .tasks import settlement_pdf_build
+
+    path = pdf_path(settlement)
+    if not cache.add(f"settlement-pdf:{path.name}", 1, timeout=15 * 60):
+        return False
+    settlement_pdf_build.delay(settlement.pk)
+    return True
+
+
+def pdf_build(settlement_id: int) -> Path:
+    from .pdf import statement_pdf
+
+    settlement = Settlement.objects.select_related("center").get(pk=settlement_id)
+    path = pdf_path(settlement)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(statement_pdf(settlement))
+    partial.replace(path)
+    cache.delete(f"settlement-pdf:{path.name}")
+    return path
+
+
 def zip_request(month, ids) -> bool:
     """Asks a worker for the zip once (a second request while it is being built adds nothing)."""
     from .tasks import settlements_zip_build

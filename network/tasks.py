@@ -34,3 +34,11 @@ def settlements_zip_build(month: str, ids: list[int]) -> str:
     from .exports import zip_build
 
     return str(zip_build(dt.datetime.strptime(month, "%Y-%m").date(), ids))
+
+
+@shared_task(name="network.tasks.settlement_pdf_build", acks_late=True)
+def settlement_pdf_build(settlement_id: int) -> str:
+    """One long statement's PDF under var/exports (see network.exports)."""
+    from .exports import pdf_build
+
+    return str(pdf_build(settlement_id))

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
@@ -397,10 +398,30 @@ def dispute_resolve_view(request, pk):
 
 @role_required(*ROLES)
 def settlement_pdf_view(request, pk):
+    """The statement PDF: rendered here when short; a long one (hundreds of lines take seconds and memory)
+    by a worker, the page refreshing until it is ready."""
     settlement = _settlement(request, pk)
-    response = HttpResponse(statement_pdf(settlement), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{exports.file_stem(settlement)}.pdf"'
-    return response
+    filename = f"{exports.file_stem(settlement)}.pdf"
+    lines = settlement.lines.count()
+    if lines <= settings.SETTLEMENT_PDF_INLINE_LINES:
+        response = HttpResponse(statement_pdf(settlement), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
+    path = exports.pdf_path(settlement)
+    if path.exists():  # its name carries the statement's fingerprint: it is current
+        return FileResponse(path.open("rb"), content_type="application/pdf", filename=filename)
+    exports.pdf_request(settlement)
+    return render(
+        request,
+        "network/settlement_zip_wait.html",
+        {
+            "month": settlement.month,
+            "count": 1,
+            "lines": lines,
+            "back": reverse("network:settlement_detail", args=[pk]),
+        },
+        status=202,
+    )
 
 
 @role_required(*ROLES)

@@ -1,5 +1,5 @@
-"""All statements of a month as one zip: the page asks a real Celery worker to render them, says so, and
-serves the zip once it is there — every centre's PDF, each carrying its centre and total."""
+"""All statements of a month as one zip, and a long statement's PDF: the page asks a real Celery worker to
+render them, says so, and serves the file once it is there — each PDF carrying its centre and total."""
 
 import datetime as dt
 import io
@@ -48,14 +48,24 @@ def test_the_months_zip_is_built_by_a_worker_and_then_downloaded(client, tmp_pat
     client.force_login(UserFactory(roles=["manager"]))
     url = reverse("network:settlements_zip") + "?month=2026-10"
 
-    with celery_worker({"MEDIA_ROOT": settings.MEDIA_ROOT}, name="zip"):
-        waiting = client.get(url)
-        assert waiting.status_code == 202 and "正在生成" in waiting.content.decode()
+    settings.SETTLEMENT_PDF_INLINE_LINES = 0  # every statement is "long": a worker renders it
+    one = reverse("network:settlement_pdf", args=[settlements[0][0].pk])
+
+    def fetch(address):
+        first = client.get(address)
+        assert first.status_code == 202 and "正在生成" in first.content.decode()
         deadline = time.monotonic() + 90
-        response = waiting
-        while response.status_code == 202 and time.monotonic() < deadline:
+        answer = first
+        while answer.status_code == 202 and time.monotonic() < deadline:
             time.sleep(1)
-            response = client.get(url)
+            answer = client.get(address)
+        return answer
+
+    with celery_worker({"MEDIA_ROOT": settings.MEDIA_ROOT}, name="zip"):
+        response = fetch(url)
+        single = fetch(one)
+    assert single.status_code == 200 and single["Content-Type"] == "application/pdf"
+    assert b"".join(single.streaming_content).startswith(b"%PDF")
     assert response.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert sorted(archive.namelist()) == ["settlement-SC-Z1-2026-10.pdf", "settlement-SC-Z2-2026-10.pdf"]
