@@ -280,9 +280,13 @@ def test_the_settle_command_prints_a_line_per_centre_and_refuses_bad_input(cente
     out = StringIO()
     call_command("settle", month="2026-11", center="SC-PAY", stdout=out)
     assert out.getvalue().splitlines() == [
-        f"SC-PAY\t{center.name}\t草稿\t1 单\t工单 90.00\t调整 1000.00\t合计 1090.00"
+        f"SC-PAY\t{center.name}\t草稿\t1 单 / 1 行\t明细 90.00\t调整 1000.00\t合计 1090.00"
     ]
-    for bad, message in (({"month": "2026/11"}, "YYYY-MM"), ({"month": "2026-11", "center": "NOPE"}, "NOPE")):
+    for bad, message in (
+        ({"month": "2026/11"}, "YYYY-MM"),
+        ({"month": "2026-11", "center": "NOPE"}, "NOPE"),
+        ({"month": "2099-01"}, "2099-01 尚未开始"),
+    ):
         with pytest.raises(CommandError, match=message):
             call_command("settle", stdout=StringIO(), **bad)
     assert Settlement.objects.count() == 1

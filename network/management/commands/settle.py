@@ -2,10 +2,11 @@ import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from network.models import ServiceCenter
 from network.pdf import statement_pdf
-from network.settlement import settlements_compute_month
+from network.settlement import month_bounds, settlements_compute_month
 
 
 class Command(BaseCommand):
@@ -25,6 +26,9 @@ class Command(BaseCommand):
             first = dt.datetime.strptime(month, "%Y-%m").date()
         except ValueError:
             raise CommandError(f"月份格式应为 YYYY-MM，例如 2026-10（收到：{month}）") from None
+        start, _end = month_bounds(first)
+        if start > timezone.now():
+            raise CommandError(f"{first:%Y-%m} 尚未开始，不能结算。")
         centers = None
         if center:
             found = ServiceCenter.objects.filter(code=center).first()
@@ -42,7 +46,8 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(
                 f"{row_center.code}\t{row_center.name}\t{settlement.get_status_display()}\t"
-                f"{settlement.lines.count()} 单\t工单 {settlement.lines_amount}\t调整 {settlement.adjustments_amount}\t"
+                f"{settlement.lines.filter(kind='service_fee').count()} 单 / {settlement.lines.count()} 行\t"
+                f"明细 {settlement.lines_amount}\t调整 {settlement.adjustments_amount}\t"
                 f"合计 {settlement.total_amount}"
                 + (f"\t{self._pdf(settlement, folder)}" if folder is not None else "")
             )
