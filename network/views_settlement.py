@@ -202,6 +202,8 @@ def settlement_detail(request, pk):
     for dispute in disputes:  # the line's amount now, beside what the centre claims
         dispute.current_amount = current.get((dispute.work_order_id, dispute.line_kind))
     open_lines = {(d.work_order_id, d.line_kind) for d in disputes if d.status == DisputeStatus.OPEN}
+    for line in window["rows"]:
+        line.dispute_open = (line.work_order_id, line.kind) in open_lines
     may_dispute = settlement.status == SettlementStatus.DRAFT and (
         is_manager or settlement.center.supervisors.filter(pk=request.user.pk).exists()
     )
@@ -219,7 +221,6 @@ def settlement_detail(request, pk):
         ],
         "adjustments": list(settlement.adjustments.order_by("kind", "pk")),
         "disputes": disputes,
-        "open_lines": open_lines,
         "warnings": settlement_warnings(settlement) if settlement.status == SettlementStatus.DRAFT else [],
         "is_manager": is_manager,
         "may_dispute": may_dispute,
