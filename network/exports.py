@@ -184,53 +184,56 @@ def pdf_path(settlement: Settlement) -> Path:
     return export_dir() / f"{file_stem(settlement)}-{_fingerprint([settlement.pk])}.pdf"
 
 
+def _ask_once(path: Path, task, *args) -> bool:
+    """Queues `task` for the file at `path` unless a worker was asked for it in the last 15 minutes."""
+    if not cache.add(f"settlement-export:{path.name}", 1, timeout=15 * 60):
+        return False
+    task.delay(*args)
+    return True
+
+
+def _write(path: Path, write) -> Path:
+    """`write(file)` fills a temporary file beside `path`, renamed into place at the end: a reader never
+    sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    with partial.open("wb") as out:
+        write(out)
+    partial.replace(path)
+    cache.delete(f"settlement-export:{path.name}")
+    return path
+
+
 def pdf_request(settlement: Settlement) -> bool:
     """Asks a worker for one long statement's PDF, once."""
     from .tasks import settlement_pdf_build
 
-    path = pdf_path(settlement)
-    if not cache.add(f"settlement-pdf:{path.name}", 1, timeout=15 * 60):
-        return False
-    settlement_pdf_build.delay(settlement.pk)
-    return True
+    return _ask_once(pdf_path(settlement), settlement_pdf_build, settlement.pk)
 
 
 def pdf_build(settlement_id: int) -> Path:
     from .pdf import statement_pdf
 
     settlement = Settlement.objects.select_related("center").get(pk=settlement_id)
-    path = pdf_path(settlement)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.part")
-    partial.write_bytes(statement_pdf(settlement))
-    partial.replace(path)
-    cache.delete(f"settlement-pdf:{path.name}")
-    return path
+    return _write(pdf_path(settlement), lambda out: out.write(statement_pdf(settlement)))
 
 
 def zip_request(month, ids) -> bool:
-    """Asks a worker for the zip once (a second request while it is being built adds nothing)."""
+    """Asks a worker for the month's zip once (a second request while it is being built adds nothing)."""
     from .tasks import settlements_zip_build
 
-    path = zip_path(month, ids)
-    if not cache.add(f"settlement-zip:{path.name}", 1, timeout=15 * 60):
-        return False
-    settlements_zip_build.delay(f"{month:%Y-%m}", sorted(ids))
-    return True
+    return _ask_once(zip_path(month, ids), settlements_zip_build, f"{month:%Y-%m}", sorted(ids))
 
 
 def zip_build(month, ids) -> Path:
-    """Renders every statement and writes the zip next to its final name, then renames it into place (a
-    reader never sees half a file)."""
+    """Every statement of the month's selection, rendered into one zip."""
     from .pdf import statement_pdf
 
-    path = zip_path(month, ids)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.part")
     settlements = Settlement.objects.filter(pk__in=ids).select_related("center").order_by("center__code")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for settlement in settlements:
-            archive.writestr(f"{file_stem(settlement)}.pdf", statement_pdf(settlement))
-    partial.replace(path)
-    cache.delete(f"settlement-zip:{path.name}")
-    return path
+
+    def write(out):
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for settlement in settlements:
+                archive.writestr(f"{file_stem(settlement)}.pdf", statement_pdf(settlement))
+
+    return _write(zip_path(month, ids), write)
