@@ -528,8 +528,14 @@ def adjustment_add(
             raise InvalidOperation
     except (InvalidOperation, ValueError):
         errors["amount"] = [_("Enter an amount in yuan other than 0, e.g. -120.50 or 300.00.")]
-    if kind == AdjustmentKind.CORRECTION and "reference" not in errors and not reference:
-        errors["reference"] = [_("A correction refers to the earlier settlement, e.g. JS-SC001-202609.")]
+    if kind == AdjustmentKind.CORRECTION and "reference" not in errors:
+        if not reference:
+            errors["reference"] = [_("A correction refers to the earlier settlement, e.g. JS-SC001-202609.")]
+        elif not _corrects(settlement, reference):
+            errors["reference"] = [
+                _("%(reference)s is not a confirmed earlier statement of %(center)s.")
+                % {"reference": reference, "center": settlement.center.name}
+            ]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -539,6 +545,24 @@ def adjustment_add(
         )
         _totals_save(row)
     return adjustment
+
+
+def _corrects(settlement: Settlement, reference: str) -> bool:
+    """Whether `reference` (JS-<centre code>-<YYYYMM>) is a confirmed or paid earlier statement of the same
+    centre: what a correction may refer to."""
+    prefix = f"JS-{settlement.center.code}-"
+    if not reference.startswith(prefix):
+        return False
+    try:
+        month = dt.datetime.strptime(reference.removeprefix(prefix), "%Y%m").date()
+    except ValueError:
+        return False
+    return Settlement.objects.filter(
+        center_id=settlement.center_id,
+        month=month,
+        month__lt=settlement.month,
+        status__in=[SettlementStatus.CONFIRMED, SettlementStatus.PAID],
+    ).exists()
 
 
 def adjustment_remove(*, adjustment: Adjustment, acting_user) -> None:

@@ -208,6 +208,20 @@ def test_a_correction_refers_to_the_earlier_statement_and_survives_a_recompute(c
             settlement=settlement, kind="correction", reason="十月少付", amount="35.00", acting_user=manager
         )
     assert missing.value.message_dict == {"reference": ["更正须注明原结算单号，例如 JS-SC001-202609。"]}
+    with pytest.raises(ValidationError) as unconfirmed:  # October is not confirmed (not even computed)
+        adjustment_add(
+            settlement=settlement,
+            kind="correction",
+            reason="十月少付",
+            amount="35.00",
+            reference="JS-SC-LN-202610",
+            acting_user=manager,
+        )
+    assert unconfirmed.value.message_dict == {
+        "reference": [f"JS-SC-LN-202610 不是{center.name}已确认的以前月份结算单。"]
+    }
+    october = settlement_compute(center=center, month=dt.date(2026, 10, 1), now=NOW)
+    settlement_confirm(settlement=october, acting_user=manager, now=NOW)
     with pytest.raises(ValidationError) as bad:
         adjustment_add(
             settlement=settlement,
@@ -374,6 +388,8 @@ def test_the_month_takes_in_a_centre_whose_agreement_began_mid_month(manager):
 def test_the_months_zip_is_rebuilt_after_an_adjustment(center, manager):
     from network.exports import zip_path
 
+    october = settlement_compute(center=center, month=dt.date(2026, 10, 1), now=NOW)
+    settlement_confirm(settlement=october, acting_user=manager, now=NOW)
     settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
     before = zip_path(NOVEMBER, [settlement.pk])
     adjustment_add(
