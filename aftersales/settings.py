@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "warranty",
     "inventory",
     "care",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -165,7 +166,13 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSION": "v1",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials answers 401 with WWW-Authenticate: Api-Key.
+        "integrations.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "integrations.throttling.BurstRateThrottle",
+        "integrations.throttling.SustainedRateThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -190,6 +197,20 @@ SPECTACULAR_SETTINGS = {
         "LiableEnum": "warranty.choices.Liable",
     },
 }
+
+# API rate limits per key (per user for sessions): DRF rate strings "N/s|m|h|d".
+API_THROTTLE_RATES = {
+    "burst": env("API_THROTTLE_BURST", default="120/min"),
+    "sustained": env("API_THROTTLE_SUSTAINED", default="20000/day"),
+}
+# Webhooks to dealers: HTTPS only (HTTP only for local tests), a timeout per attempt, retries with
+# exponential backoff (base, 2×, 4× … seconds) up to WEBHOOK_MAX_ATTEMPTS attempts in all.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# Idempotency-Key records of POSTs are kept this long.
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # Text messages to customers (the confirmation code of a visit): aftersales.sms, backends like email's.

@@ -1,4 +1,5 @@
-from rest_framework import pagination
+from django.utils.translation import gettext as _
+from rest_framework import pagination, serializers
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -14,3 +15,27 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-pk"
+
+
+class OrderedCursorPagination(CursorPagination):
+    """Cursor pages in the order the list's FilterSet offers (its `ordering` filter, the names the HTML
+    list uses: `?ordering=-created`); newest first by default. The cursor needs a non-null first field,
+    and the primary key breaks ties."""
+
+    ordering = ("-created_at", "-pk")
+
+    def get_ordering(self, request, queryset, view):
+        value = (request.query_params.get("ordering") or "").strip()
+        filterset_class = getattr(view, "filterset_class", None)
+        ordering_filter = filterset_class.base_filters.get("ordering") if filterset_class else None
+        if not value or ordering_filter is None:
+            return tuple(getattr(view, "cursor_ordering", self.ordering))
+        term = value.split(",")[0].strip()
+        descending = term.startswith("-")
+        field = ordering_filter.param_map.get(term.lstrip("-"))
+        if field is None or queryset.model._meta.get_field(field).null:
+            raise serializers.ValidationError(
+                {"ordering": [_("This list cannot be paged in that order: %(value)s.") % {"value": term}]}
+            )
+        sign = "-" if descending else ""
+        return (f"{sign}{field}", f"{sign}pk")
