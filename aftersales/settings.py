@@ -184,7 +184,25 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "售后服务 After-sales API",
-    "DESCRIPTION": "Dealers and internal tools: product units, 三包 warranty, repair calls, work orders.",
+    "DESCRIPTION": (
+        "Dealers and internal tools: product units, 三包 warranty, repair calls, work orders.\n\n"
+        "**Authentication.** Dealers' systems send `Authorization: Api-Key <key>` (a key acts for its dealer "
+        "only); internal users use their session. Without credentials: 401.\n\n"
+        '**Errors.** Every 4xx answer is `{"code", "message", "errors": {field: [messages]}}`; '
+        "messages are Chinese unless `Accept-Language: en`. Another party's object answers 404.\n\n"
+        "**Rate limits.** Per key (per user for sessions) a burst and a sustained rate; over either: 429 with "
+        "`Retry-After` (seconds).\n\n"
+        "**Idempotency.** POST /units/ and /repair-calls/ take an `Idempotency-Key` header: a retry with the "
+        "same key and body returns the first answer (`Idempotent-Replayed: true`); the same key with another "
+        "body answers 422; while the first is still running, 409. Keys are kept 24 hours.\n\n"
+        "**Webhooks.** A dealer registers an HTTPS URL (POST /webhooks/; the signing secret is shown once). "
+        "Events repair_call.created, work_order.created and work_order.status_changed for the units it sold "
+        "are POSTed as JSON with `X-Aftersales-Signature: t=<unix seconds>,v1=<hex>` where v1 = "
+        "HMAC-SHA256(secret, `<t>.<raw body>`). Verify it in constant time and refuse an old t. Non-2xx "
+        "answers are retried with exponential backoff; GET /webhook-deliveries/ lists each delivery's "
+        "attempts, last status code and response excerpt; POST /webhook-deliveries/{id}/replay/ sends the "
+        "event again."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -195,6 +213,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RemedyEnum": "warranty.choices.Remedy",
         "LiableEnum": "warranty.choices.Liable",
+        "WorkOrderStatusEnum": "repairs.choices.WorkOrderStatus",
+        "SettlementStatusEnum": "network.choices.SettlementStatus",
+        "DeliveryStatusEnum": "integrations.models.DeliveryStatus",
+        "CenterLevelEnum": "network.choices.CenterLevel",
     },
 }
 

@@ -6,3 +6,6 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "integrations"
     verbose_name = _("Integrations")
+
+    def ready(self):
+        from . import schema  # noqa: F401  (registers the API key scheme with drf-spectacular)
