@@ -22,6 +22,8 @@ class ActionRoles(permissions.IsAuthenticated):
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
             return False
+        if getattr(view, "action", None) in (None, "metadata"):
+            return True  # a method the endpoint does not have: 405 follows; OPTIONS describes it
         lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
         if lookup in view.kwargs:
             return True  # decided in has_object_permission, after the scoped look-up (404 first)
