@@ -1,11 +1,19 @@
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
-from rest_framework import pagination, serializers
+from rest_framework import exceptions, pagination, serializers
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A page that does not exist is a bad query parameter (400), not a missing resource.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as exc:
+            raise serializers.ValidationError({self.page_query_param: [str(exc.detail)]}) from exc
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -15,6 +23,14 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-pk"
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except (
+            exceptions.NotFound
+        ) as exc:  # DRF answers 404 to a cursor it cannot read: it is a bad parameter
+            raise serializers.ValidationError({self.cursor_query_param: [str(exc.detail)]}) from exc
 
 
 class OrderedCursorPagination(CursorPagination):
@@ -33,9 +49,14 @@ class OrderedCursorPagination(CursorPagination):
         term = value.split(",")[0].strip()
         descending = term.startswith("-")
         field = ordering_filter.param_map.get(term.lstrip("-"))
-        if field is None or queryset.model._meta.get_field(field).null:
+        meta = queryset.model._meta
+        try:
+            nullable = field is None or meta.get_field(meta.pk.name if field == "pk" else field).null
+        except FieldDoesNotExist:
+            nullable = True
+        if nullable:
             raise serializers.ValidationError(
                 {"ordering": [_("This list cannot be paged in that order: %(value)s.") % {"value": term}]}
             )
         sign = "-" if descending else ""
-        return (f"{sign}{field}", f"{sign}pk")
+        return (f"{sign}{field}",) if field == "pk" else (f"{sign}{field}", f"{sign}pk")

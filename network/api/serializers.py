@@ -1,9 +1,20 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from network.models import Adjustment, ServiceCenter, Settlement
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "08:00"})
+class LocalTimeField(serializers.TimeField):
+    """A time of day in China (Asia/Shanghai), HH:MM: OpenAPI's "time" format would demand an offset."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class ServiceCenterSerializer(serializers.ModelSerializer):
+    opens_at = LocalTimeField(read_only=True, help_text="service hours from (local time)")
+    closes_at = LocalTimeField(read_only=True, help_text="service hours until (local time)")
     region = serializers.CharField(source="region.code", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
 
