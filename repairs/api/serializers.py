@@ -151,12 +151,13 @@ class WorkOrderEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Reads the annotations of WorkOrderViewSet's queryset: no related rows are loaded for a list.
 class WorkOrderSerializer(serializers.ModelSerializer):
-    call_number = serializers.CharField(source="call.number", read_only=True)
-    unit = serializers.IntegerField(source="call.unit_id", read_only=True)
-    center = serializers.CharField(source="center.code", read_only=True, allow_null=True, default=None)
+    call_number = serializers.CharField(read_only=True)
+    unit = serializers.IntegerField(source="unit_id", read_only=True)
+    center = serializers.CharField(source="center_code", read_only=True, allow_null=True)
     technician = serializers.CharField(
-        source="technician.employee_no", read_only=True, allow_null=True, default=None
+        source="technician_employee_no", read_only=True, allow_null=True, help_text="employee number"
     )
 
     class Meta:
