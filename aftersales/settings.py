@@ -228,6 +228,9 @@ API_THROTTLE_RATES = {
 # Webhooks to dealers: HTTPS only (HTTP only for local tests), a timeout per attempt, retries with
 # exponential backoff (base, 2×, 4× … seconds) up to WEBHOOK_MAX_ATTEMPTS attempts in all.
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+# Webhook hosts must resolve to public addresses only (no loopback, private, link-local): no requests into
+# our own network on a dealer's behalf. Only local tests turn this off.
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import urllib.request
 from dataclasses import dataclass
 from functools import partial
 
@@ -135,6 +136,29 @@ def validate_webhook_url(url: str) -> None:
         raise ValidationError({"url": _("A webhook URL must use HTTPS.")})
     if not parts.hostname:
         raise ValidationError({"url": _("Enter a full URL with a host name.")})
+    if not settings.WEBHOOK_ALLOW_PRIVATE_HOSTS and not _public_host(parts.hostname):
+        raise ValidationError({"url": _("A webhook URL must name a public host on the internet.")})
+
+
+def _public_host(hostname: str) -> bool:
+    """Every address the name resolves to is a global one: no loopback, private, link-local or reserved
+    address, so a dealer's URL cannot reach our own network (checked at registration and at each attempt)."""
+    import ipaddress
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(hostname, None)
+    except OSError:
+        return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer like any other (not 2xx: retried), never followed to another host."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
 
 
 def _order_event_payload(*, order, event_type: str, previous: str, at: dt.datetime, event_id) -> dict:
@@ -214,7 +238,6 @@ def webhook_attempt(*, delivery_id: int, now=None) -> AttemptResult:
     caller retries while attempts remain (WEBHOOK_MAX_ATTEMPTS)."""
     import json
     import urllib.error
-    import urllib.request
 
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status == DeliveryStatus.SUCCEEDED:
@@ -238,7 +261,8 @@ def webhook_attempt(*, delivery_id: int, now=None) -> AttemptResult:
     status_code, excerpt, error = None, "", ""
     try:
         validate_webhook_url(endpoint.url)
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+        opener = urllib.request.build_opener(_NoRedirects)
+        with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             status_code = response.status
             excerpt = response.read(500).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:

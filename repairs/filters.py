@@ -14,7 +14,7 @@ from aftersales.validators import normalize_phone
 from network.models import ServiceCenter, Technician
 
 from .choices import OPEN_STATUSES, CallChannel, ServiceType, WorkOrderStatus
-from .models import Customer, CustomerPhone, ProductCategory, ProductUnit, RepairCall, WorkOrder
+from .models import Customer, CustomerPhone, ProductCategory, ProductModel, ProductUnit, RepairCall, WorkOrder
 
 NUMBER_RE = re.compile(r"^(BX|PG)\d{8}-\d{5}$")
 
@@ -204,4 +204,20 @@ class RepairCallFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = RepairCall
+        fields = []
+
+
+class ProductModelFilterSet(django_filters.FilterSet):
+    """The catalogue of product models (a dealer looks up the model id of a sale)."""
+
+    q = django_filters.CharFilter(
+        label=_("Model number (prefix)"), field_name="model_number", lookup_expr="istartswith"
+    )
+    brand = django_filters.CharFilter(label=_("Brand"))
+    category = django_filters.CharFilter(label=_("Category"), field_name="category__code")
+    active = django_filters.BooleanFilter(label=_("Active"))
+    ordering = django_filters.OrderingFilter(fields=(("brand", "brand"), ("model_number", "model_number")))
+
+    class Meta:
+        model = ProductModel
         fields = []

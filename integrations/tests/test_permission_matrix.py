@@ -77,6 +77,7 @@ SCOPE = {
         **dict.fromkeys(DEALERS | {"dispatcher", "manager"}, "ab"),
     },
     "part": dict.fromkeys(EVERYONE, "ab"),
+    "model": dict.fromkeys(EVERYONE, "ab"),
     "settlement": {"manager": "ab", "supervisor_x": "a"},
     "webhook": {"dealer_a": "a", "dealer_b": "b", "manager": "ab"},
 }
@@ -102,6 +103,8 @@ RULES = {
     "me": (None, {"get": EVERYONE}),
     "warranty-evaluate": (None, {"post": EVERYONE}),
     "unit-warranty": ("unit", {"get": EVERYONE}),
+    "product-model-list": (None, {"list": EVERYONE}),
+    "product-model-detail": ("model", {"retrieve": EVERYONE}),
     "unit-list": (None, {"list": EVERYONE, "create": {"dealer_a", "dealer_b"}}),
     "unit-detail": ("unit", {"retrieve": EVERYONE}),
     "repair-call-list": (None, {"list": EVERYONE, "create": DEALERS | {"dispatcher", "manager"}}),
@@ -167,6 +170,7 @@ def matrix(api_world, client):
         "order": {"a": api_world.order_a, "b": api_world.order_b},
         "center": {"a": api_world.center_x, "b": api_world.center_y},
         "part": {"a": part, "b": part},
+        "model": {"a": api_world.unit_a.model, "b": api_world.unit_b.model},
         "settlement": settlements,
         "webhook": webhooks,
     }

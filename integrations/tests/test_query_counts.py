@@ -20,6 +20,7 @@ from .conftest import _sale
 pytestmark = pytest.mark.django_db
 
 LISTS = [
+    ("/api/v1/product-models/", "dealer_a"),
     ("/api/v1/units/", "manager"),
     ("/api/v1/units/", "dealer_a"),
     ("/api/v1/repair-calls/", "manager"),

@@ -190,3 +190,46 @@ def test_a_real_worker_retries_with_backoff_until_the_receiver_accepts(client, a
         for r in receiver.received
     )
     assert len({r["body"] for r in receiver.received}) == 1  # the same event each time
+
+
+@pytest.mark.django_db
+@override_settings(WEBHOOK_ALLOW_PRIVATE_HOSTS=False)
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000/h", "https://10.1.2.3/h", "https://[::1]/h", "https://localhost/h"]
+)
+def test_urls_into_our_own_network_are_refused(client, api_world, url):
+    response = client.post(
+        "/api/v1/webhooks/",
+        {"url": url},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Api-Key {api_world.key_a.raw_key}",
+    )
+    assert response.status_code == 400 and "url" in response.json()["errors"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_delivery_to_a_host_turned_private_is_refused_at_the_attempt(client, api_world):
+    with Receiver([200]) as receiver:
+        _register(client, api_world, receiver.url)
+        delivery = WebhookDelivery.objects.create(
+            endpoint=WebhookEndpoint.objects.get(), event_type="x", payload={}
+        )
+        with override_settings(WEBHOOK_ALLOW_PRIVATE_HOSTS=False):
+            assert not webhook_attempt(delivery_id=delivery.pk).delivered
+    assert receiver.received == []
+    delivery.refresh_from_db()
+    assert delivery.last_status_code is None and delivery.last_error
+
+
+@pytest.mark.django_db
+def test_a_redirect_is_not_followed(client, api_world):
+    with Receiver([302]) as receiver:
+        _register(client, api_world, receiver.url)
+        delivery = WebhookDelivery.objects.create(
+            endpoint=WebhookEndpoint.objects.get(), event_type="x", payload={}
+        )
+        assert not webhook_attempt(delivery_id=delivery.pk).delivered
+    assert len(receiver.received) == 1
+    delivery.refresh_from_db()
+    assert delivery.last_status_code == 302

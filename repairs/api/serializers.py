@@ -17,6 +17,15 @@ class DistrictField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
 
+class ProductModelSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.code", read_only=True)
+
+    class Meta:
+        model = ProductModel
+        fields = ["id", "brand", "model_number", "name", "category", "list_price_amount", "active"]
+        read_only_fields = fields
+
+
 # Units ------------------------------------------------------------------------------------------------
 
 

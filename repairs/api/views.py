@@ -22,10 +22,11 @@ from integrations.idempotency import IdempotentCreateMixin
 
 from .. import services
 from ..choices import CallChannel, WorkOrderStatus
-from ..filters import ProductUnitFilterSet, RepairCallFilterSet, WorkOrderFilterSet
-from ..models import Customer, FaultSymptom, ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
+from ..filters import ProductModelFilterSet, ProductUnitFilterSet, RepairCallFilterSet, WorkOrderFilterSet
+from ..models import Customer, FaultSymptom, ProductModel, ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
 from .serializers import (
     DispatchSerializer,
+    ProductModelSerializer,
     RepairCallCreateSerializer,
     RepairCallSerializer,
     TransitionSerializer,
@@ -59,6 +60,26 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return super().get_queryset().for_user(self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List product models (the catalogue: the model id of a sale)",
+        responses={200: ProductModelSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One product model", responses={200: ProductModelSerializer, **READ_ERRORS}
+    ),
+)
+class ProductModelViewSet(viewsets.ReadOnlyModelViewSet):
+    """The catalogue is the same for every role."""
+
+    queryset = ProductModel.objects.select_related("category").order_by("brand", "model_number", "pk")
+    serializer_class = ProductModelSerializer
+    filterset_class = ProductModelFilterSet
+    filter_backends = [UserFilterBackend]
+    permission_classes = [ActionRoles]
+    action_roles = {"*": EVERYONE}
 
 
 @extend_schema_view(
