@@ -106,6 +106,15 @@ def api_key_authenticate(*, raw_key: str, now=None) -> ApiKey | None:
     return api_key
 
 
+def idempotency_records_purge(*, now=None) -> int:
+    from .models import IdempotencyRecord
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    deleted, _per_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 # Webhooks -----------------------------------------------------------------------------------------------
 
 SIGNATURE_HEADER = "X-Aftersales-Signature"

@@ -13,3 +13,11 @@ def webhook_deliver(self, delivery_id: int) -> bool:
         attempts = WebhookDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first()
         raise self.retry(countdown=webhook_retry_countdown(attempts=attempts or 1))
     return result.delivered
+
+
+@shared_task
+def idempotency_records_purge() -> int:
+    """Deletes the Idempotency-Key records older than IDEMPOTENCY_TTL_HOURS."""
+    from .services import idempotency_records_purge as purge
+
+    return purge()

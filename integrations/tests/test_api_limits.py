@@ -136,3 +136,27 @@ def test_405_and_404_share_the_shape_in_english_on_request(client, api_world):
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     zh = client.get(f"/api/v1/units/{api_world.unit_b.pk}/", HTTP_AUTHORIZATION=a["HTTP_AUTHORIZATION"])
     assert zh.json()["message"] != missing.json()["message"]
+
+
+def test_expired_idempotency_records_are_purged(api_world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from integrations.services import idempotency_records_purge
+
+    now = timezone.now()
+    old = IdempotencyRecord.objects.create(
+        owner="user:1",
+        key="old",
+        method="POST",
+        path="/",
+        request_hash="x",
+        created_at=now - dt.timedelta(hours=25),
+    )
+    fresh = IdempotencyRecord.objects.create(
+        owner="user:1", key="new", method="POST", path="/", request_hash="x"
+    )
+    assert idempotency_records_purge(now=now) == 1
+    assert list(IdempotencyRecord.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()
