@@ -51,4 +51,9 @@ app.conf.beat_schedule = {
         "task": "inventory.tasks.reorder_suggestions_daily",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Idempotency-Key records of the API's POSTs past their IDEMPOTENCY_TTL_HOURS.
+    "integrations-idempotency-purge": {
+        "task": "integrations.tasks.idempotency_records_purge",
+        "schedule": timedelta(hours=1),
+    },
 }

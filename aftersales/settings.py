@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "warranty",
     "inventory",
     "care",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -170,7 +171,13 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSION": "v1",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials answers 401 with WWW-Authenticate: Api-Key.
+        "integrations.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "integrations.throttling.BurstRateThrottle",
+        "integrations.throttling.SustainedRateThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -182,7 +189,25 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "售后服务 After-sales API",
-    "DESCRIPTION": "Dealers and internal tools: product units, 三包 warranty, repair calls, work orders.",
+    "DESCRIPTION": (
+        "Dealers and internal tools: product units, 三包 warranty, repair calls, work orders.\n\n"
+        "**Authentication.** Dealers' systems send `Authorization: Api-Key <key>` (a key acts for its dealer "
+        "only); internal users use their session. Without credentials: 401.\n\n"
+        '**Errors.** Every 4xx answer is `{"code", "message", "errors": {field: [messages]}}`; '
+        "messages are Chinese unless `Accept-Language: en`. Another party's object answers 404.\n\n"
+        "**Rate limits.** Per key (per user for sessions) a burst and a sustained rate; over either: 429 with "
+        "`Retry-After` (seconds).\n\n"
+        "**Idempotency.** POST /units/ and /repair-calls/ take an `Idempotency-Key` header: a retry with the "
+        "same key and body returns the first answer (`Idempotent-Replayed: true`); the same key with another "
+        "body answers 422; while the first is still running, 409. Keys are kept 24 hours.\n\n"
+        "**Webhooks.** A dealer registers an HTTPS URL (POST /webhooks/; the signing secret is shown once). "
+        "Events repair_call.created, work_order.created and work_order.status_changed for the units it sold "
+        "are POSTed as JSON with `X-Aftersales-Signature: t=<unix seconds>,v1=<hex>` where v1 = "
+        "HMAC-SHA256(secret, `<t>.<raw body>`). Verify it in constant time and refuse an old t. Non-2xx "
+        "answers are retried with exponential backoff; GET /webhook-deliveries/ lists each delivery's "
+        "attempts, last status code and response excerpt; POST /webhook-deliveries/{id}/replay/ sends the "
+        "event again."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -193,8 +218,29 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RemedyEnum": "warranty.choices.Remedy",
         "LiableEnum": "warranty.choices.Liable",
+        "WorkOrderStatusEnum": "repairs.choices.WorkOrderStatus",
+        "SettlementStatusEnum": "network.choices.SettlementStatus",
+        "DeliveryStatusEnum": "integrations.models.DeliveryStatus",
+        "CenterLevelEnum": "network.choices.CenterLevel",
     },
 }
+
+# API rate limits per key (per user for sessions): DRF rate strings "N/s|m|h|d".
+API_THROTTLE_RATES = {
+    "burst": env("API_THROTTLE_BURST", default="120/min"),
+    "sustained": env("API_THROTTLE_SUSTAINED", default="20000/day"),
+}
+# Webhooks to dealers: HTTPS only (HTTP only for local tests), a timeout per attempt, retries with
+# exponential backoff (base, 2×, 4× … seconds) up to WEBHOOK_MAX_ATTEMPTS attempts in all.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+# Webhook hosts must resolve to public addresses only (no loopback, private, link-local): no requests into
+# our own network on a dealer's behalf. Only local tests turn this off.
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# Idempotency-Key records of POSTs are kept this long.
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # Text messages to customers (the confirmation code of a visit): aftersales.sms, backends like email's.

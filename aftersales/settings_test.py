@@ -33,3 +33,9 @@ if os.environ.get("TEST_VISIBILITY_TIMEOUT"):
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
     }
+# The API's rate limits are tested on their own (tests override them); webhooks go to local http servers.
+API_THROTTLE_RATES = {"burst": "100000/min", "sustained": "1000000/day"}
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_ALLOW_PRIVATE_HOSTS = True
+WEBHOOK_RETRY_BASE_SECONDS = 1
+WEBHOOK_TIMEOUT_SECONDS = 5.0

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
-from .api.views import MeView
+from .api.views import MeView, api_not_found
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -12,6 +12,12 @@ api_v1 = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("me/", MeView.as_view(), name="me"),
     path("", include("warranty.api.urls")),
+    path("", include("repairs.api.urls")),
+    path("", include("network.api.urls")),
+    path("", include("inventory.api.urls")),
+    path("", include("integrations.api.urls")),
+    # Last: any other path under /api/v1/ answers 404 in the API's error shape, not an HTML page.
+    re_path(r"^.*$", api_not_found, name="not-found"),
 ]
 
 urlpatterns = [
@@ -25,5 +31,6 @@ urlpatterns = [
     path("network/", include("network.urls")),
     path("inventory/", include("inventory.urls")),
     path("care/", include("care.urls")),
+    path("integrations/", include("integrations.urls")),
     path("api/v1/", include((api_v1, "api"))),
 ]

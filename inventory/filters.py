@@ -102,3 +102,23 @@ class StockLevelFilterSet(django_filters.FilterSet):
 
     def filter_major(self, queryset, name, value):
         return queryset.filter(part__is_major=True) if value else queryset
+
+
+class PartFilterSet(django_filters.FilterSet):
+    """The parts catalogue: the API's list of parts."""
+
+    q = django_filters.CharFilter(label=_("Code or name"), method="filter_q")
+    category = django_filters.CharFilter(label=_("Category"), field_name="category__code")
+    active = django_filters.BooleanFilter(label=_("Active"))
+    return_required = django_filters.BooleanFilter(label=_("Replaced part must be returned"))
+    ordering = django_filters.OrderingFilter(fields=(("code", "code"), ("name", "name")))
+
+    class Meta:
+        model = Part
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        from django.db.models import Q
+
+        value = (value or "").strip()
+        return queryset.filter(Q(code__istartswith=value) | Q(name__icontains=value)) if value else queryset

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.validators import normalize_phone
 from network.models import ServiceCenter, Technician
 
-from .choices import OPEN_STATUSES, ServiceType, WorkOrderStatus
-from .models import Customer, CustomerPhone, ProductCategory, ProductUnit, WorkOrder
+from .choices import OPEN_STATUSES, CallChannel, ServiceType, WorkOrderStatus
+from .models import Customer, CustomerPhone, ProductCategory, ProductModel, ProductUnit, RepairCall, WorkOrder
 
 NUMBER_RE = re.compile(r"^(BX|PG)\d{8}-\d{5}$")
 
@@ -54,8 +54,6 @@ def _phone_search(queryset, digits: str):
     by `call_id IN (…)` (an OR across the call and work-order tables makes PostgreSQL join both million-
     row tables). A prefix so short that it matches more than PHONE_MATCH_CAP calls falls back to
     subqueries: slower, never incomplete."""
-    from .models import RepairCall
-
     cap = PHONE_MATCH_CAP + 1
     customers = CustomerPhone.objects.filter(number__startswith=digits).values("customer_id")
     by_caller = list(
@@ -159,3 +157,67 @@ class WorkOrderFilterSet(django_filters.FilterSet):
         if value:
             return queryset.filter(status__in=OPEN_STATUSES, appointment_end__lt=timezone.now())
         return queryset
+
+
+class ProductUnitFilterSet(django_filters.FilterSet):
+    """Product units: the API's list (a dealer's sales) and any HTML list of units."""
+
+    q = django_filters.CharFilter(label=_("Serial number or IMEI (prefix)"), method="filter_q")
+    model = django_filters.NumberFilter(label=_("Model"), field_name="model_id")
+    category = django_filters.CharFilter(label=_("Category"), field_name="model__category__code")
+    sold_from = django_filters.DateFilter(label=_("Sold from"), field_name="sale_date", lookup_expr="gte")
+    sold_to = django_filters.DateFilter(label=_("Sold until"), field_name="sale_date", lookup_expr="lte")
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("created_at", "created"), ("sale_date", "sold"), ("pk", "id")),
+        field_labels={"created": _("Registered"), "sold": _("Sale date"), "id": "ID"},
+    )
+
+    class Meta:
+        model = ProductUnit
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        key = (value or "").replace(" ", "").upper()
+        if not key:
+            return queryset
+        return queryset.filter(Q(imei__startswith=key) | Q(serial_number__startswith=key))
+
+
+class RepairCallFilterSet(django_filters.FilterSet):
+    """Repair calls: the API's list; the register lists work orders (WorkOrderFilterSet)."""
+
+    unit = django_filters.NumberFilter(label=_("Product unit"), field_name="unit_id")
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=CallChannel.choices)
+    service_type = django_filters.ChoiceFilter(label=_("Service type"), choices=ServiceType.choices)
+    logged_from = django_filters.IsoDateTimeFilter(
+        label=_("Logged from"), field_name="logged_at", lookup_expr="gte"
+    )
+    logged_to = django_filters.IsoDateTimeFilter(
+        label=_("Logged until"), field_name="logged_at", lookup_expr="lt"
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("logged_at", "logged"), ("pk", "id")),
+        field_labels={"logged": _("Logged"), "id": "ID"},
+    )
+
+    class Meta:
+        model = RepairCall
+        fields = []
+
+
+class ProductModelFilterSet(django_filters.FilterSet):
+    """The catalogue of product models (a dealer looks up the model id of a sale)."""
+
+    q = django_filters.CharFilter(
+        label=_("Model number (prefix)"), field_name="model_number", lookup_expr="istartswith"
+    )
+    brand = django_filters.CharFilter(label=_("Brand"))
+    category = django_filters.CharFilter(label=_("Category"), field_name="category__code")
+    active = django_filters.BooleanFilter(label=_("Active"))
+    ordering = django_filters.OrderingFilter(fields=(("brand", "brand"), ("model_number", "model_number")))
+
+    class Meta:
+        model = ProductModel
+        fields = []

@@ -136,13 +136,16 @@ def open_calls_on_unit(*, unit: ProductUnit) -> list[RepairCall]:
 
 def _event(work_order: WorkOrder, from_status: str, to_status: str, actor, at, note: str = "") -> None:
     """Appends to the order's trail and brings what follows from its state up to date in the same
-    transaction: its SLA deadlines and the callbacks it is owed (care.services.work_order_changed)."""
+    transaction: its SLA deadlines and the callbacks it is owed (care.services.work_order_changed), and the
+    dealer's webhooks, sent after commit (integrations.services.work_order_event_notify)."""
     from care.services import work_order_changed
+    from integrations.services import work_order_event_notify
 
     WorkOrderEvent.objects.create(
         work_order=work_order, from_status=from_status, to_status=to_status, actor=actor, at=at, note=note
     )
     work_order_changed(order=work_order, previous=from_status, now=at)
+    work_order_event_notify(order=work_order, previous=from_status, now=at)
 
 
 def repair_call_register(

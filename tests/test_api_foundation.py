@@ -31,7 +31,9 @@ def test_me_tells_an_integrator_its_roles_and_scope(client, users):
 
 def test_api_errors_share_one_shape(client):
     response = client.get("/api/v1/me/")
-    assert response.status_code == 403
+    # 401 since API keys came: the first authentication class names its scheme in WWW-Authenticate.
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Api-Key"
     body = response.json()
     assert set(body) == {"code", "message", "errors"}
     assert body["code"] == "not_authenticated"

@@ -42,8 +42,10 @@ def exception_handler(exc, context):
     else:
         detail = getattr(exc, "detail", None)
         code = detail.code if hasattr(detail, "code") else getattr(exc, "default_code", "error")
+        message = str(detail) if detail is not None else ""
         if response.status_code == status.HTTP_404_NOT_FOUND:
-            code = "not_found"
-        body = {"code": str(code), "message": str(detail) if detail is not None else "", "errors": {}}
+            # Django's Http404 (get_object_or_404) carries no detail, or an English model name: one message.
+            code, message = "not_found", str(exceptions.NotFound.default_detail)
+        body = {"code": str(code), "message": message, "errors": {}}
     response.data = body
     return response

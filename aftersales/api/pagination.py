@@ -1,10 +1,19 @@
-from rest_framework import pagination
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination, serializers
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A page that does not exist is a bad query parameter (400), not a missing resource.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as exc:
+            raise serializers.ValidationError({self.page_query_param: [str(exc.detail)]}) from exc
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -14,3 +23,40 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-pk"
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except (
+            exceptions.NotFound
+        ) as exc:  # DRF answers 404 to a cursor it cannot read: it is a bad parameter
+            raise serializers.ValidationError({self.cursor_query_param: [str(exc.detail)]}) from exc
+
+
+class OrderedCursorPagination(CursorPagination):
+    """Cursor pages in the order the list's FilterSet offers (its `ordering` filter, the names the HTML
+    list uses: `?ordering=-created`); newest first by default. The cursor needs a non-null first field,
+    and the primary key breaks ties."""
+
+    ordering = ("-created_at", "-pk")
+
+    def get_ordering(self, request, queryset, view):
+        value = (request.query_params.get("ordering") or "").strip()
+        filterset_class = getattr(view, "filterset_class", None)
+        ordering_filter = filterset_class.base_filters.get("ordering") if filterset_class else None
+        if not value or ordering_filter is None:
+            return tuple(getattr(view, "cursor_ordering", self.ordering))
+        term = value.split(",")[0].strip()
+        descending = term.startswith("-")
+        field = ordering_filter.param_map.get(term.lstrip("-"))
+        meta = queryset.model._meta
+        try:
+            nullable = field is None or meta.get_field(meta.pk.name if field == "pk" else field).null
+        except FieldDoesNotExist:
+            nullable = True
+        if nullable:
+            raise serializers.ValidationError(
+                {"ordering": [_("This list cannot be paged in that order: %(value)s.") % {"value": term}]}
+            )
+        sign = "-" if descending else ""
+        return (f"{sign}{field}",) if field == "pk" else (f"{sign}{field}", f"{sign}pk")

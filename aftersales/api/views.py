@@ -1,5 +1,12 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    schema,
+    throttle_classes,
+)
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -32,3 +39,13 @@ class MeView(APIView):
             "dealers": sorted(user.dealers.values_list("code", flat=True)),
         }
         return Response(MeSerializer(data).data)
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+@schema(None)
+def api_not_found(request, *args, **kwargs):
+    """Any path under /api/v1/ that names no endpoint: 404 in the one error shape."""
+    raise exceptions.NotFound()

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from aftersales.roles import roles_sync
 from care.demo import seed_care
+from integrations.demo import seed_integrations
 from inventory.demo import seed_inventory
 from inventory.reorder import reorder_suggestions_compute
 from network.demo import print_logins, seed_fees, seed_network, seed_settlements
@@ -80,3 +81,4 @@ class Command(BaseCommand):
         self.stdout.write(f"demo data ready in {time.monotonic() - started:.1f} s")
         self.stdout.write("")
         print_logins(self.stdout.write)
+        seed_integrations(network=network, write=self.stdout.write)

@@ -1,0 +1,91 @@
+"""Three parties for the API: dealer A (its key), dealer B (its key), centre X with its supervisor and
+technician, centre Y; a dispatcher, a manager. Each dealer sold a unit with a call and its work order."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from integrations.services import api_key_create
+from network.factories import (
+    DealerFactory,
+    DistrictFactory,
+    ServiceCenterFactory,
+    TechnicianFactory,
+    UserFactory,
+)
+from repairs.choices import WorkOrderStatus
+from repairs.factories import (
+    CustomerAddressFactory,
+    CustomerPhoneFactory,
+    ProductUnitFactory,
+    RepairCallFactory,
+    WorkOrderFactory,
+)
+
+
+def _sale(dealer, n, center=None, technician=None, status=WorkOrderStatus.NEW):
+    unit = ProductUnitFactory(dealer=dealer)
+    CustomerPhoneFactory(customer=unit.owner)
+    CustomerAddressFactory(customer=unit.owner)
+    call = RepairCallFactory(unit=unit)
+    order = WorkOrderFactory(call=call, center=center, technician=technician, status=status)
+    return unit, call, order
+
+
+@pytest.fixture
+def api_world(db):
+    district = DistrictFactory()
+    center_x = ServiceCenterFactory(code="SC-X", name="X 网点", region=district)
+    center_y = ServiceCenterFactory(code="SC-Y", name="Y 网点", region=district)
+    supervisor_x = UserFactory(username="sup_x", roles=["supervisor"])
+    center_x.supervisors.add(supervisor_x)
+    tech_x = TechnicianFactory(user=UserFactory(username="tech_x", roles=["technician"]), center=center_x)
+    tech_y = TechnicianFactory(user=UserFactory(username="tech_y", roles=["technician"]), center=center_y)
+    dealer_a = DealerFactory(code="DL-A", name="甲经销商")
+    dealer_b = DealerFactory(code="DL-B", name="乙经销商")
+    dealer_a_user = UserFactory(username="dealer_a_user", roles=["dealer"])
+    dealer_a.users.add(dealer_a_user)
+    unit_a, call_a, order_a = _sale(
+        dealer_a, 1, center=center_x, technician=tech_x, status=WorkOrderStatus.DISPATCHED
+    )
+    unit_b, call_b, order_b = _sale(
+        dealer_b, 2, center=center_y, technician=tech_y, status=WorkOrderStatus.DISPATCHED
+    )
+    key_a = api_key_create(dealer=dealer_a, name="A 门店系统")
+    key_b = api_key_create(dealer=dealer_b, name="B 门店系统")
+    return SimpleNamespace(
+        district=district,
+        center_x=center_x,
+        center_y=center_y,
+        supervisor_x=supervisor_x,
+        tech_x=tech_x,
+        tech_y=tech_y,
+        dealer_a=dealer_a,
+        dealer_b=dealer_b,
+        dealer_a_user=dealer_a_user,
+        unit_a=unit_a,
+        call_a=call_a,
+        order_a=order_a,
+        unit_b=unit_b,
+        call_b=call_b,
+        order_b=order_b,
+        key_a=key_a,
+        key_b=key_b,
+        dispatcher=UserFactory(username="disp_x", roles=["dispatcher"]),
+        manager=UserFactory(username="mgr_x", roles=["manager"]),
+        today=timezone.localdate(),
+        later=timezone.now() + dt.timedelta(days=1),
+    )
+
+
+@pytest.fixture
+def key_client(client):
+    """`key_client(raw_key)`: the test client sending an API key."""
+
+    def make(raw_key):
+        client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {raw_key}"
+        return client
+
+    return make

@@ -1,0 +1,207 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from repairs.choices import WorkOrderStatus
+from repairs.factories import ProductModelFactory
+from repairs.models import ProductUnit, RepairCall, WorkOrder
+
+pytestmark = pytest.mark.django_db
+
+
+def _sale_body(api_world, **overrides):
+    model = ProductModelFactory()
+    body = {
+        "model": model.pk,
+        "serial_number": "GR2026A0001",
+        "sale_date": str(api_world.today - dt.timedelta(days=3)),
+        "invoice_number": "44009999",
+        "invoice_date": str(api_world.today - dt.timedelta(days=3)),
+        "invoice_amount": "3299.00",
+        "customer": {
+            "name": "李四",
+            "phone": "13912345678",
+            "region": api_world.district.code,
+            "address": "天河路 1 号",
+        },
+    }
+    body.update(overrides)
+    return body
+
+
+def test_a_dealer_registers_a_sale_and_lists_only_its_own_units(client, api_world, key_client):
+    api = key_client(api_world.key_a.raw_key)
+    response = api.post("/api/v1/units/", _sale_body(api_world), content_type="application/json")
+    assert response.status_code == 201, response.json()
+    unit = ProductUnit.objects.get(pk=response.json()["id"])
+    assert unit.dealer == api_world.dealer_a and unit.owner.name == "李四"
+    assert response.json()["invoice_amount"] == "3299.00"
+    ids = [u["id"] for u in api.get("/api/v1/units/").json()["results"]]
+    assert set(ids) == {unit.pk, api_world.unit_a.pk}
+
+
+def test_a_second_sale_to_the_same_buyer_reuses_the_customer(client, api_world, key_client):
+    api = key_client(api_world.key_a.raw_key)
+    first = api.post("/api/v1/units/", _sale_body(api_world), content_type="application/json").json()
+    second = api.post(
+        "/api/v1/units/", _sale_body(api_world, serial_number="GR2026A0002"), content_type="application/json"
+    ).json()
+    assert first["owner"] == second["owner"]
+
+
+def test_an_invalid_sale_answers_400_with_field_errors_and_saves_nothing(client, api_world, key_client):
+    api = key_client(api_world.key_a.raw_key)
+    before = ProductUnit.objects.count()
+    body = _sale_body(api_world, serial_number="", sale_date=str(api_world.today + dt.timedelta(days=5)))
+    response = api.post("/api/v1/units/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "sale_date" in response.json()["errors"] or "serial_number" in response.json()["errors"]
+    assert ProductUnit.objects.count() == before
+
+
+def test_internal_roles_cannot_register_sales(client, api_world):
+    client.force_login(api_world.dispatcher)
+    response = client.post("/api/v1/units/", _sale_body(api_world), content_type="application/json")
+    assert response.status_code == 403
+
+
+def test_a_dealer_logs_a_call_for_its_customer_with_the_owner_as_default_caller(
+    client, api_world, key_client
+):
+    WorkOrder.objects.filter(pk=api_world.order_a.pk).update(status=WorkOrderStatus.CLOSED)
+    api = key_client(api_world.key_a.raw_key)
+    response = api.post(
+        "/api/v1/repair-calls/",
+        {"unit": api_world.unit_a.pk, "symptom_text": "不制冷，外机不转"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    call = RepairCall.objects.get(pk=response.json()["id"])
+    assert call.dealer == api_world.dealer_a and call.channel == "dealer"
+    assert call.caller_name == api_world.unit_a.owner.name
+    assert call.work_orders.get().status == WorkOrderStatus.NEW
+    assert response.json()["work_orders"] == [call.work_orders.get().pk]
+
+
+def test_a_call_on_a_unit_with_an_open_call_is_refused_as_duplicate(client, api_world, key_client):
+    api = key_client(api_world.key_a.raw_key)
+    response = api.post(
+        "/api/v1/repair-calls/",
+        {"unit": api_world.unit_a.pk, "symptom_text": "噪音"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "duplicate_of" in response.json()["errors"]
+
+
+def test_a_dealer_cannot_log_a_call_on_another_dealers_unit(client, api_world, key_client):
+    before = RepairCall.objects.count()
+    response = key_client(api_world.key_a.raw_key).post(
+        "/api/v1/repair-calls/",
+        {"unit": api_world.unit_b.pk, "symptom_text": "x"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "unit" in response.json()["errors"]
+    assert RepairCall.objects.count() == before
+
+
+def test_work_order_detail_carries_the_timeline(client, api_world):
+    from repairs.models import WorkOrderEvent
+
+    WorkOrderEvent.objects.create(work_order=api_world.order_a, from_status="", to_status="new", note="登记")
+    client.force_login(api_world.supervisor_x)
+    body = client.get(f"/api/v1/work-orders/{api_world.order_a.pk}/").json()
+    assert body["status"] == "dispatched"
+    assert [e["note"] for e in body["events"]] == ["登记"]
+
+
+def test_a_technician_accepts_and_sets_off_through_the_services(client, api_world):
+    client.force_login(api_world.tech_x.user)
+    url = f"/api/v1/work-orders/{api_world.order_a.pk}"
+    assert client.post(f"{url}/accept/").json()["status"] == "accepted"
+    body = client.post(f"{url}/set-off/").json()
+    assert body["status"] == "en_route"
+    assert [e["to_status"] for e in body["events"]] == ["accepted", "en_route"]
+    order = WorkOrder.objects.get(pk=api_world.order_a.pk)
+    assert order.accepted_at and order.en_route_at
+
+
+def test_a_transition_the_status_does_not_allow_answers_400(client, api_world):
+    client.force_login(api_world.supervisor_x)
+    response = client.post(f"/api/v1/work-orders/{api_world.order_a.pk}/close/")
+    assert response.status_code == 400
+    assert "status" in response.json()["errors"]
+    assert WorkOrder.objects.get(pk=api_world.order_a.pk).status == WorkOrderStatus.DISPATCHED
+
+
+def test_a_technician_may_not_cancel_and_nothing_changes(client, api_world):
+    client.force_login(api_world.tech_x.user)
+    response = client.post(f"/api/v1/work-orders/{api_world.order_a.pk}/cancel/", {"note": "x"})
+    assert response.status_code == 403
+    assert WorkOrder.objects.get(pk=api_world.order_a.pk).status == WorkOrderStatus.DISPATCHED
+
+
+def test_a_dispatcher_dispatches_a_new_order(client, api_world):
+    from repairs.factories import WorkOrderFactory
+
+    order = WorkOrderFactory(call=api_world.call_a)
+    api_world.tech_x.categories.add(api_world.unit_a.model.category)
+    client.force_login(api_world.dispatcher)
+    start = timezone.localtime(timezone.now() + dt.timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    response = client.post(
+        f"/api/v1/work-orders/{order.pk}/dispatch/",
+        {
+            "center": "SC-X",
+            "technician": api_world.tech_x.employee_no,
+            "appointment_start": start.isoformat(),
+            "appointment_end": (start + dt.timedelta(hours=2)).isoformat(),
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "dispatched" and response.json()["center"] == "SC-X"
+
+
+def test_status_cannot_be_written(client, api_world):
+    client.force_login(api_world.manager)
+    response = client.patch(
+        f"/api/v1/work-orders/{api_world.order_a.pk}/", {"status": "closed"}, content_type="application/json"
+    )
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert WorkOrder.objects.get(pk=api_world.order_a.pk).status == WorkOrderStatus.DISPATCHED
+
+
+def test_unknown_api_paths_answer_404_in_the_error_shape(client):
+    response = client.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": response.json()["message"], "errors": {}}
+
+
+def test_lists_filter_and_page_by_cursor(client, api_world):
+    client.force_login(api_world.manager)
+    body = client.get("/api/v1/work-orders/", {"status": "dispatched", "page_size": 1}).json()
+    assert len(body["results"]) == 1 and body["next"]
+    second = client.get(body["next"]).json()
+    assert {body["results"][0]["id"], second["results"][0]["id"]} == {
+        api_world.order_a.pk,
+        api_world.order_b.pk,
+    }
+    assert client.get("/api/v1/work-orders/", {"status": "closed"}).json()["results"] == []
+    assert client.get("/api/v1/work-orders/", {"ordering": "appointment"}).status_code == 400
+    ordered = client.get("/api/v1/work-orders/", {"ordering": "number"}).json()["results"]
+    assert [o["number"] for o in ordered] == sorted(o["number"] for o in ordered)
+
+
+def test_settlements_service_centres_and_parts_by_role(client, api_world):
+    client.force_login(api_world.supervisor_x)
+    assert [c["code"] for c in client.get("/api/v1/service-centers/").json()["results"]] == ["SC-X"]
+    assert client.get("/api/v1/settlements/").status_code == 200
+    assert client.get("/api/v1/parts/").status_code == 200
+    client.force_login(api_world.dealer_a_user)
+    assert client.get("/api/v1/parts/").status_code == 403
+    assert client.get("/api/v1/settlements/").status_code == 403

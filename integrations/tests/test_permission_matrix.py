@@ -1,0 +1,255 @@
+"""Every endpoint under /api/v1/ × every role × own and other party's object, generated from the URL conf:
+an endpoint added without a line in RULES fails here. Out-of-scope objects answer 404 on every method; a
+refused write changes nothing."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from integrations.models import IdempotencyRecord, WebhookDelivery, WebhookEndpoint
+from integrations.services import webhook_endpoint_create
+from inventory.models import Part
+from network.models import Settlement
+from repairs.models import ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "dealer_a", "dealer_b", "dispatcher", "technician_x", "supervisor_x", "manager"]
+INTERNAL = {"dispatcher", "technician_x", "supervisor_x", "manager"}
+DEALERS = {"dealer_a", "dealer_b"}
+EVERYONE = INTERNAL | DEALERS
+PASS = "pass"  # got past authentication, scope and role: any answer but 401/403/404/405 and no 5xx
+
+
+class Rollback(Exception):
+    pass
+
+
+def api_endpoints():
+    """(url name, kwargs names, {method: action}) of every pattern in the api namespace."""
+    found = []
+
+    def walk(patterns, namespaces):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, namespaces + ([pattern.namespace] if pattern.namespace else []))
+            elif isinstance(pattern, URLPattern) and namespaces[:1] == ["api"]:
+                callback = pattern.callback
+                actions = getattr(callback, "actions", None)
+                if actions is None:
+                    cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+                    methods = [
+                        m for m in ("get", "post", "put", "patch", "delete") if cls and hasattr(cls, m)
+                    ]
+                    actions = {m: m for m in methods}
+                found.append((pattern.name, sorted(pattern.pattern.regex.groupindex), dict(actions)))
+
+    walk(get_resolver().url_patterns, [])
+    return found
+
+
+# What each party sees (its for_user() scope), stated independently of the code: A's objects belong to
+# dealer A, centre X and technician X; B's to dealer B, centre Y and technician Y.
+SCOPE = {
+    "unit": {"dealer_a": "a", "dealer_b": "b", **dict.fromkeys(INTERNAL, "ab")},
+    "call": {
+        "dealer_a": "a",
+        "dealer_b": "b",
+        "technician_x": "a",
+        "supervisor_x": "a",
+        "dispatcher": "ab",
+        "manager": "ab",
+    },
+    "order": {
+        "dealer_a": "a",
+        "dealer_b": "b",
+        "technician_x": "a",
+        "supervisor_x": "a",
+        "dispatcher": "ab",
+        "manager": "ab",
+    },
+    "center": {
+        "technician_x": "a",
+        "supervisor_x": "a",
+        **dict.fromkeys(DEALERS | {"dispatcher", "manager"}, "ab"),
+    },
+    "part": dict.fromkeys(EVERYONE, "ab"),
+    "model": dict.fromkeys(EVERYONE, "ab"),
+    "settlement": {"manager": "ab", "supervisor_x": "a"},
+    "webhook": {"dealer_a": "a", "dealer_b": "b", "manager": "ab"},
+}
+VERBS = [
+    "accept",
+    "set-off",
+    "arrive",
+    "start-repair",
+    "wait-for-parts",
+    "complete",
+    "close",
+    "cancel",
+    "guide-by-phone",
+]
+ON_SITE = {"accept", "set-off", "arrive", "start-repair"}
+REGISTER = {"dispatcher", "supervisor_x", "manager"}
+
+# url name → (object kind or None, {action: roles allowed})
+RULES = {
+    "schema": (None, {"get": "public"}),
+    "docs": (None, {"get": "public"}),
+    "redoc": (None, {"get": "public"}),
+    "me": (None, {"get": EVERYONE}),
+    "warranty-evaluate": (None, {"post": EVERYONE}),
+    "unit-warranty": ("unit", {"get": EVERYONE}),
+    "product-model-list": (None, {"list": EVERYONE}),
+    "product-model-detail": ("model", {"retrieve": EVERYONE}),
+    "unit-list": (None, {"list": EVERYONE, "create": {"dealer_a", "dealer_b"}}),
+    "unit-detail": ("unit", {"retrieve": EVERYONE}),
+    "repair-call-list": (None, {"list": EVERYONE, "create": DEALERS | {"dispatcher", "manager"}}),
+    "repair-call-detail": ("call", {"retrieve": EVERYONE}),
+    "work-order-list": (None, {"list": EVERYONE}),
+    "work-order-detail": ("order", {"retrieve": EVERYONE}),
+    "work-order-dispatch-order": ("order", {"dispatch_order": {"dispatcher", "manager"}}),
+    **{
+        f"work-order-{verb}": (
+            "order",
+            {verb.replace("-", "_"): REGISTER | ({"technician_x"} if verb in ON_SITE else set())},
+        )
+        for verb in VERBS
+    },
+    "service-center-list": (None, {"list": EVERYONE}),
+    "service-center-detail": ("center", {"retrieve": EVERYONE}),
+    "part-list": (None, {"list": INTERNAL}),
+    "part-detail": ("part", {"retrieve": INTERNAL}),
+    "settlement-list": (None, {"list": {"manager", "supervisor_x"}}),
+    "settlement-detail": ("settlement", {"retrieve": {"manager", "supervisor_x"}}),
+    "webhook-list": (None, {"list": DEALERS, "create": DEALERS}),
+    "webhook-detail": ("webhook", {"retrieve": DEALERS, "destroy": DEALERS}),
+    "webhook-delivery-list": (None, {"list": DEALERS}),
+    "webhook-delivery-detail": ("webhook", {"retrieve": DEALERS}),
+    "webhook-delivery-replay": ("webhook", {"replay": DEALERS}),
+}
+SKIP = {"not-found"}  # the catch-all 404 (tested on its own)
+
+
+def expected(role, name, action, party):
+    kind, allowed = RULES[name]
+    roles = allowed[action]
+    if roles == "public":
+        return PASS
+    if role == "anonymous":
+        return 401
+    if kind is not None and party not in SCOPE[kind].get(role, ""):
+        return 404
+    return PASS if role in roles else 403
+
+
+@pytest.fixture
+def matrix(api_world, client):
+    now = timezone.now()
+    part = Part.objects.create(code="P-1", name="压缩机", category=api_world.unit_a.model.category)
+    settlements = {
+        party: Settlement.objects.create(
+            center=center, month=dt.date(2026, 10, 1), center_level="a", computed_at=now
+        )
+        for party, center in (("a", api_world.center_x), ("b", api_world.center_y))
+    }
+    webhooks = {
+        party: webhook_endpoint_create(dealer=dealer, url="https://example.com/h")
+        for party, dealer in (("a", api_world.dealer_a), ("b", api_world.dealer_b))
+    }
+    deliveries = {
+        party: WebhookDelivery.objects.create(endpoint=endpoint, event_type="x", payload={})
+        for party, endpoint in webhooks.items()
+    }
+    objects = {
+        "unit": {"a": api_world.unit_a, "b": api_world.unit_b},
+        "call": {"a": api_world.call_a, "b": api_world.call_b},
+        "order": {"a": api_world.order_a, "b": api_world.order_b},
+        "center": {"a": api_world.center_x, "b": api_world.center_y},
+        "part": {"a": part, "b": part},
+        "model": {"a": api_world.unit_a.model, "b": api_world.unit_b.model},
+        "settlement": settlements,
+        "webhook": webhooks,
+    }
+    delivery_objects = deliveries
+    users = {
+        "dispatcher": api_world.dispatcher,
+        "technician_x": api_world.tech_x.user,
+        "supervisor_x": api_world.supervisor_x,
+        "manager": api_world.manager,
+    }
+    keys = {"dealer_a": api_world.key_a.raw_key, "dealer_b": api_world.key_b.raw_key}
+    return objects, delivery_objects, users, keys
+
+
+def _state():
+    return (
+        ProductUnit.objects.count(),
+        RepairCall.objects.count(),
+        sorted(WorkOrder.objects.values_list("pk", "status", "center_id")),
+        WorkOrderEvent.objects.count(),
+        sorted(WebhookEndpoint.objects.values_list("pk", "active")),
+        WebhookDelivery.objects.count(),
+        IdempotencyRecord.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_endpoint_answers_each_role_as_the_matrix_says(client, matrix, role):
+    objects, deliveries, users, keys = matrix
+    headers = {}
+    if role in users:
+        client.force_login(users[role])
+    elif role in keys:
+        headers["HTTP_AUTHORIZATION"] = f"Api-Key {keys[role]}"
+    endpoints = api_endpoints()
+    names = {name for name, _kwargs, _actions in endpoints}
+    assert names - SKIP <= RULES.keys(), (
+        f"endpoints without a line in RULES: {sorted(names - SKIP - RULES.keys())}"
+    )
+    mismatches, checked = [], 0
+    for name, kwarg_names, actions in endpoints:
+        if name in SKIP:
+            continue
+        kind, allowed = RULES[name]
+        assert set(actions.values()) == set(allowed), f"{name}: actions {actions} vs RULES {allowed}"
+        parties = ["a", "b"] if kwarg_names else ["-"]
+        for party in parties:
+            kwargs = {}
+            if kwarg_names:
+                obj = (deliveries if name.startswith("webhook-delivery") else objects[kind])[party]
+                kwargs = {kwarg_names[0]: obj.pk}
+            url = reverse(f"api:{name}", kwargs=kwargs)
+            for method in ("get", "post", "put", "patch", "delete"):
+                action = actions.get(method)
+                want = 405 if action is None else expected(role, name, action, party)
+                if action is None and role == "anonymous" and allowed.get("get") != "public":
+                    want = 401
+                if action is None and allowed.get("get") == "public":
+                    continue
+                before = _state()
+                try:
+                    with transaction.atomic():
+                        response = getattr(client, method)(
+                            url, {}, content_type="application/json", **headers
+                        )
+                        after = _state()
+                        raise Rollback
+                except Rollback:
+                    pass
+                got = response.status_code
+                ok = got < 500 and (got not in (401, 403, 404, 405) if want == PASS else got == want)
+                if ok and want != PASS and after != before:
+                    ok = False
+                if ok and got >= 400 and "json" in response.get("Content-Type", ""):
+                    ok = set(response.json()) == {"code", "message", "errors"}
+                if not ok:
+                    mismatches.append(
+                        f"{method.upper()} {url} ({name}, party {party}): expected {want}, got {got}"
+                    )
+                checked += 1
+    assert not mismatches, "\n".join(mismatches)
+    assert checked > 100

@@ -1,0 +1,58 @@
+"""Service centres and settlements, read-only, each through its for_user() scope."""
+
+from django.db.models import Count
+from drf_spectacular.utils import extend_schema, extend_schema_view
+
+from aftersales.api.permissions import ActionRoles
+from aftersales.api.schema import ErrorSerializer
+from aftersales.roles import Role
+from network.models import ServiceCenter, Settlement
+from repairs.api.views import EVERYONE, LIST_ERRORS, READ_ERRORS, ScopedViewSet
+
+from .filters import ServiceCenterFilterSet, SettlementFilterSet
+from .serializers import ServiceCenterSerializer, SettlementDetailSerializer, SettlementSerializer
+
+E = ErrorSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List service centres in scope (a centre's staff: their own; dealers: the active ones)",
+        responses={200: ServiceCenterSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One service centre", responses={200: ServiceCenterSerializer, **READ_ERRORS}
+    ),
+)
+class ServiceCenterViewSet(ScopedViewSet):
+    queryset = ServiceCenter.objects.select_related("region").order_by("code")
+    serializer_class = ServiceCenterSerializer
+    filterset_class = ServiceCenterFilterSet
+    permission_classes = [ActionRoles]
+    action_roles = {"*": EVERYONE}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List monthly settlements (managers: all; a supervisor: their centres')",
+        responses={200: SettlementSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One settlement with its adjustments",
+        responses={200: SettlementDetailSerializer, **READ_ERRORS},
+    ),
+)
+class SettlementViewSet(ScopedViewSet):
+    queryset = Settlement.objects.select_related("center").order_by("-month", "center__code", "pk")
+    serializer_class = SettlementSerializer
+    filterset_class = SettlementFilterSet
+    action_roles = {"*": (Role.MANAGER, Role.SUPERVISOR)}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("adjustments").annotate(line_count=Count("lines"))
+        return queryset
+
+    def get_serializer_class(self):
+        return SettlementDetailSerializer if self.action == "retrieve" else SettlementSerializer

@@ -1,0 +1,224 @@
+from rest_framework import serializers
+
+from network.choices import RegionLevel
+from network.models import Region, ServiceCenter, Technician
+
+from ..choices import CallCustomerRequest, ServiceMode
+from ..models import ProductModel, ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
+
+
+class DistrictField(serializers.SlugRelatedField):
+    """A district (区/县) by its GB/T 2260 code."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        kwargs.setdefault("queryset", Region.objects.filter(level=RegionLevel.DISTRICT))
+        kwargs.setdefault("help_text", "district code (GB/T 2260), e.g. 440106")
+        super().__init__(**kwargs)
+
+
+class ProductModelSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.code", read_only=True)
+
+    class Meta:
+        model = ProductModel
+        fields = ["id", "brand", "model_number", "name", "category", "list_price_amount", "active"]
+        read_only_fields = fields
+
+
+# Units ------------------------------------------------------------------------------------------------
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    model_name = serializers.CharField(source="model.__str__", read_only=True)
+    category = serializers.CharField(source="model.category.code", read_only=True)
+    dealer = serializers.CharField(source="dealer.code", read_only=True, allow_null=True, default=None)
+    owner_name = serializers.CharField(source="owner.name", read_only=True)
+
+    class Meta:
+        model = ProductUnit
+        fields = [
+            "id",
+            "model",
+            "model_name",
+            "category",
+            "serial_number",
+            "imei",
+            "sale_date",
+            "invoice_number",
+            "invoice_date",
+            "invoice_amount",
+            "factory_date",
+            "warranty_card_number",
+            "dealer",
+            "owner",
+            "owner_name",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class NewCustomerSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    phone = serializers.CharField(max_length=20, help_text="mobile or landline with area code")
+    region = DistrictField()
+    address = serializers.CharField(max_length=200, help_text="street address inside the district")
+
+
+class UnitCreateSerializer(serializers.Serializer):
+    """A sale to register: the unit, its documents and the buyer. A buyer already known to the dealer (same
+    name and phone) is reused, otherwise registered."""
+
+    model = serializers.PrimaryKeyRelatedField(queryset=ProductModel.objects.filter(active=True))
+    serial_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    imei = serializers.CharField(
+        max_length=15, required=False, allow_null=True, default=None, help_text="15 digits, phones only"
+    )
+    sale_date = serializers.DateField()
+    invoice_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    invoice_date = serializers.DateField(required=False, allow_null=True, default=None)
+    invoice_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
+    factory_date = serializers.DateField(required=False, allow_null=True, default=None)
+    warranty_card_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    customer = NewCustomerSerializer()
+    dealer = serializers.CharField(
+        required=False, help_text="dealer code; only for a signed-in user of several dealers"
+    )
+
+
+# Repair calls -----------------------------------------------------------------------------------------
+
+
+class RepairCallSerializer(serializers.ModelSerializer):
+    service_region = serializers.CharField(source="service_region.code", read_only=True)
+    symptom = serializers.CharField(source="symptom.code", read_only=True, allow_null=True, default=None)
+    dealer = serializers.CharField(source="dealer.code", read_only=True, allow_null=True, default=None)
+    work_orders = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RepairCall
+        fields = [
+            "id",
+            "number",
+            "channel",
+            "caller_name",
+            "customer",
+            "unit",
+            "service_region",
+            "service_address",
+            "symptom",
+            "symptom_text",
+            "customer_request",
+            "service_type",
+            "priority",
+            "dealer",
+            "logged_at",
+            "work_orders",
+        ]
+        read_only_fields = fields
+
+    def get_work_orders(self, call) -> list[int]:
+        return [order.pk for order in call.work_orders.all()]
+
+
+class RepairCallCreateSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(help_text="id of a unit the caller may see (a dealer: one it sold)")
+    symptom = serializers.SlugField(
+        required=False, allow_null=True, default=None, help_text="a symptom code of the unit's category"
+    )
+    symptom_text = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    customer_request = serializers.ChoiceField(
+        choices=CallCustomerRequest.choices, required=False, default=CallCustomerRequest.REPAIR
+    )
+    caller_name = serializers.CharField(
+        max_length=50, required=False, default="", help_text="default: the unit's owner"
+    )
+    caller_phone = serializers.CharField(
+        max_length=20, required=False, default="", help_text="default: the owner's primary phone"
+    )
+    service_region = DistrictField(required=False, allow_null=True, default=None)
+    service_address = serializers.CharField(
+        max_length=200, required=False, default="", help_text="default: the owner's primary address"
+    )
+    confirm_duplicate_of = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="id of the open call on the unit, to log a new fault despite it",
+    )
+
+
+# Work orders ------------------------------------------------------------------------------------------
+
+
+class WorkOrderEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkOrderEvent
+        fields = ["from_status", "to_status", "at", "note"]
+        read_only_fields = fields
+
+
+# Reads the annotations of WorkOrderViewSet's queryset: no related rows are loaded for a list.
+class WorkOrderSerializer(serializers.ModelSerializer):
+    call_number = serializers.CharField(read_only=True)
+    unit = serializers.IntegerField(source="unit_id", read_only=True)
+    center = serializers.CharField(source="center_code", read_only=True, allow_null=True)
+    technician = serializers.CharField(
+        source="technician_employee_no", read_only=True, allow_null=True, help_text="employee number"
+    )
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id",
+            "number",
+            "call",
+            "call_number",
+            "unit",
+            "status",
+            "mode",
+            "center",
+            "technician",
+            "appointment_start",
+            "appointment_end",
+            "created_at",
+            "status_changed_at",
+            "completed_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class WorkOrderDetailSerializer(WorkOrderSerializer):
+    events = WorkOrderEventSerializer(many=True, read_only=True, help_text="the timeline, oldest first")
+
+    class Meta(WorkOrderSerializer.Meta):
+        fields = [*WorkOrderSerializer.Meta.fields, "note", "events"]
+        read_only_fields = fields
+
+
+class TransitionSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="required to cancel or to record phone guidance",
+    )
+
+
+class DispatchSerializer(serializers.Serializer):
+    center = serializers.SlugRelatedField(slug_field="code", queryset=ServiceCenter.objects.all())
+    technician = serializers.SlugRelatedField(
+        slug_field="employee_no",
+        queryset=Technician.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    appointment_start = serializers.DateTimeField()
+    appointment_end = serializers.DateTimeField()
+    mode = serializers.ChoiceField(choices=ServiceMode.choices, required=False, default=ServiceMode.ON_SITE)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

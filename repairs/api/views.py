@@ -1,0 +1,352 @@
+"""Units, repair calls and work orders over the API. Reads go through for_user(); writes validate, then call
+the same services the HTML views call; `status` changes only through the transition actions."""
+
+from django.db import transaction
+from django.db.models import F, Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from aftersales.api.errors import service_errors
+from aftersales.api.filtering import UserFilterBackend
+from aftersales.api.pagination import OrderedCursorPagination
+from aftersales.api.permissions import ActionRoles
+from aftersales.api.schema import ErrorSerializer
+from aftersales.roles import Role
+from aftersales.validators import normalize_phone
+from integrations.dealers import request_dealer
+from integrations.idempotency import HEADER as IDEMPOTENCY_HEADER
+from integrations.idempotency import IdempotentCreateMixin
+
+from .. import services
+from ..choices import CallChannel, WorkOrderStatus
+from ..filters import ProductModelFilterSet, ProductUnitFilterSet, RepairCallFilterSet, WorkOrderFilterSet
+from ..models import Customer, FaultSymptom, ProductModel, ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
+from .serializers import (
+    DispatchSerializer,
+    ProductModelSerializer,
+    RepairCallCreateSerializer,
+    RepairCallSerializer,
+    TransitionSerializer,
+    UnitCreateSerializer,
+    UnitSerializer,
+    WorkOrderDetailSerializer,
+    WorkOrderSerializer,
+)
+
+INTERNAL = (Role.DISPATCHER, Role.TECHNICIAN, Role.SUPERVISOR, Role.MANAGER)
+EVERYONE = (*INTERNAL, Role.DEALER)
+E = ErrorSerializer
+READ_ERRORS = {401: E, 403: E, 404: E, 429: E}
+LIST_ERRORS = {400: E, 401: E, 403: E, 429: E}
+WRITE_ERRORS = {400: E, 401: E, 403: E, 409: E, 422: E, 429: E}
+ACTION_ERRORS = {400: E, 401: E, 403: E, 404: E, 429: E}
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="a unique key per intended request (e.g. a UUID): a retry with the same key and body returns "
+    "the first answer; the same key with another body answers 422, while the first is running 409",
+)
+
+
+class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
+    filter_backends = [UserFilterBackend]
+    permission_classes = [ActionRoles]
+
+    def get_queryset(self):
+        return super().get_queryset().for_user(self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List product models (the catalogue: the model id of a sale)",
+        responses={200: ProductModelSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One product model", responses={200: ProductModelSerializer, **READ_ERRORS}
+    ),
+)
+class ProductModelViewSet(viewsets.ReadOnlyModelViewSet):
+    """The catalogue is the same for every role."""
+
+    queryset = ProductModel.objects.select_related("category").order_by("brand", "model_number", "pk")
+    serializer_class = ProductModelSerializer
+    filterset_class = ProductModelFilterSet
+    filter_backends = [UserFilterBackend]
+    permission_classes = [ActionRoles]
+    action_roles = {"*": EVERYONE}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List product units in scope (a dealer: the units it sold)",
+        responses={200: UnitSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(summary="One product unit", responses={200: UnitSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        summary="Register a sale (dealers): the unit and its buyer",
+        request=UnitCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: UnitSerializer, **WRITE_ERRORS},
+    ),
+)
+class UnitViewSet(IdempotentCreateMixin, ScopedViewSet):
+    queryset = ProductUnit.objects.select_related("model__category", "dealer", "owner")
+    serializer_class = UnitSerializer
+    filterset_class = ProductUnitFilterSet
+    pagination_class = OrderedCursorPagination
+    action_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": (Role.DEALER,)}
+
+    def get_serializer_class(self):
+        return UnitCreateSerializer if self.action == "create" else UnitSerializer
+
+    def create_resource(self, request):
+        serializer = UnitCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        dealer = request_dealer(request, data.pop("dealer", None))
+        buyer = data.pop("customer")
+        with service_errors(), transaction.atomic():
+            customer = _known_customer(request.user, buyer) or services.customer_register(
+                name=buyer["name"],
+                phone=buyer["phone"],
+                region=buyer["region"],
+                address_detail=buyer["address"],
+                acting_user=request.user,
+            )
+            unit = services.unit_register(owner=customer, dealer=dealer, **data)
+        unit = self.get_queryset().get(pk=unit.pk)
+        return Response(UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
+
+
+def _known_customer(user, buyer) -> Customer | None:
+    """The buyer, when the dealer already sold them something (same name, same phone)."""
+    return (
+        Customer.objects.for_user(user)
+        .filter(name=buyer["name"].strip(), phones__number=normalize_phone(buyer["phone"]))
+        .order_by("pk")
+        .first()
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List repair calls in scope (a dealer: calls on the units it sold)",
+        responses={200: RepairCallSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(summary="One repair call", responses={200: RepairCallSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        summary="Log a repair call for a unit (dealers for their customers; dispatchers, managers)",
+        description="The call gets its first work order (status new) and the 三包 decision of today. An open "
+        "call on the unit answers 400 with errors.duplicate_of unless confirm_duplicate_of names it.",
+        request=RepairCallCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: RepairCallSerializer, **WRITE_ERRORS},
+    ),
+)
+class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
+    queryset = RepairCall.objects.select_related("service_region", "symptom", "dealer").prefetch_related(
+        Prefetch("work_orders", queryset=WorkOrder.objects.only("pk", "call_id").order_by("pk"))
+    )
+    serializer_class = RepairCallSerializer
+    filterset_class = RepairCallFilterSet
+    pagination_class = OrderedCursorPagination
+    cursor_ordering = ("-logged_at", "-pk")
+    action_roles = {
+        "list": EVERYONE,
+        "retrieve": EVERYONE,
+        "create": (Role.DEALER, Role.DISPATCHER, Role.MANAGER),
+    }
+
+    def get_serializer_class(self):
+        return RepairCallCreateSerializer if self.action == "create" else RepairCallSerializer
+
+    def create_resource(self, request):
+        serializer = RepairCallCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        unit = (
+            ProductUnit.objects.for_user(request.user)
+            .select_related("model__category", "owner")
+            .filter(pk=data["unit"])
+            .first()
+        )
+        if unit is None:
+            raise serializers.ValidationError({"unit": [_("No such product unit.")]})
+        dealer = request_dealer(request) if _acts_as_dealer(request) else None
+        symptom = None
+        if data["symptom"]:
+            symptom = FaultSymptom.objects.filter(
+                category_id=unit.model.category_id, code=data["symptom"]
+            ).first()
+            if symptom is None:
+                raise serializers.ValidationError({"symptom": [_("Not a symptom of this product category.")]})
+        duplicate_of = None
+        if data["confirm_duplicate_of"]:
+            duplicate_of = RepairCall.objects.filter(pk=data["confirm_duplicate_of"], unit=unit).first()
+        owner = unit.owner
+        phone = owner.phones.order_by("-is_primary", "pk").first()
+        address = owner.addresses.select_related("region").order_by("-is_primary", "pk").first()
+        region = data["service_region"] or (address.region if address else None)
+        if region is None:
+            raise serializers.ValidationError(
+                {"service_region": [_("Name the district of the service address.")]}
+            )
+        with service_errors():
+            call = services.repair_call_register(
+                customer=owner,
+                unit=unit,
+                caller_name=data["caller_name"] or owner.name,
+                caller_phone=normalize_phone(data["caller_phone"]) or (phone.number if phone else ""),
+                service_region=region,
+                service_address=data["service_address"] or (address.detail if address else ""),
+                symptom=symptom,
+                symptom_text=data["symptom_text"],
+                customer_request=data["customer_request"],
+                channel=CallChannel.DEALER if dealer else CallChannel.HOTLINE,
+                confirm_duplicate_of=duplicate_of,
+                dealer=dealer,
+                acting_user=request.user,
+            )
+        call = self.get_queryset().get(pk=call.pk)
+        return Response(RepairCallSerializer(call).data, status=status.HTTP_201_CREATED)
+
+
+def _acts_as_dealer(request) -> bool:
+    from aftersales.roles import user_roles
+
+    roles = user_roles(request.user)
+    return Role.DEALER in roles and not roles & {Role.DISPATCHER, Role.MANAGER}
+
+
+# Work orders: each transition is one POST action calling repairs.services, for the roles the HTML views
+# allow it (the register: dispatchers, supervisors, managers; the tablet's steps: technicians too).
+REGISTER = (Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER)
+ON_SITE_STEP = (*REGISTER, Role.TECHNICIAN)
+TRANSITION_VERBS = {
+    "accept": (WorkOrderStatus.ACCEPTED, ON_SITE_STEP, "Accept the work order"),
+    "set_off": (WorkOrderStatus.EN_ROUTE, ON_SITE_STEP, "The technician sets off"),
+    "arrive": (WorkOrderStatus.ON_SITE, ON_SITE_STEP, "The technician arrived on site"),
+    "start_repair": (WorkOrderStatus.IN_REPAIR, ON_SITE_STEP, "Start the repair"),
+    "wait_for_parts": (WorkOrderStatus.WAITING_FOR_PARTS, REGISTER, "Wait for parts"),
+    "complete": (WorkOrderStatus.COMPLETED, REGISTER, "Complete the work"),
+    "close": (WorkOrderStatus.CLOSED, REGISTER, "Close the work order"),
+    "cancel": (WorkOrderStatus.CANCELLED, REGISTER, "Cancel the work order (note required)"),
+    "guide_by_phone": (WorkOrderStatus.PHONE_GUIDED, REGISTER, "Solved by phone guidance (note required)"),
+}
+
+
+LIST_COLUMNS = [
+    "id",
+    "number",
+    "call_id",
+    "status",
+    "mode",
+    "center_id",
+    "technician_id",
+    "appointment_start",
+    "appointment_end",
+    "created_at",
+    "status_changed_at",
+    "completed_at",
+    "closed_at",
+]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List work orders in scope (dealer: on its units; centre: its own; technician: theirs)",
+        responses={200: WorkOrderSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One work order with its timeline", responses={200: WorkOrderDetailSerializer, **READ_ERRORS}
+    ),
+)
+class WorkOrderViewSet(ScopedViewSet):
+    # The list reads only its columns and the three it shows from related rows, as annotations: no call,
+    # centre or technician objects are built for a page (a dealer's page at 1M orders: see bench/).
+    queryset = WorkOrder.objects.only(*LIST_COLUMNS).annotate(
+        call_number=F("call__number"),
+        unit_id=F("call__unit_id"),
+        center_code=F("center__code"),
+        technician_employee_no=F("technician__employee_no"),
+    )
+    serializer_class = WorkOrderSerializer
+    filterset_class = WorkOrderFilterSet
+    pagination_class = OrderedCursorPagination
+    action_roles = {
+        "list": EVERYONE,
+        "retrieve": EVERYONE,
+        "dispatch_order": (Role.DISPATCHER, Role.MANAGER),
+        **{verb: roles for verb, (_status, roles, _summary) in TRANSITION_VERBS.items()},
+    }
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action != "list":
+            queryset = queryset.defer(None).prefetch_related(
+                Prefetch("events", queryset=WorkOrderEvent.objects.order_by("at", "pk"))
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        return WorkOrderSerializer if self.action == "list" else WorkOrderDetailSerializer
+
+    def _answer(self, order):
+        return Response(WorkOrderDetailSerializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(
+        summary="Dispatch to a service centre and technician with an appointment window (派工)",
+        request=DispatchSerializer,
+        responses={200: WorkOrderDetailSerializer, **ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_order(self, request, pk=None):
+        order = self.get_object()
+        serializer = DispatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            order = services.work_order_dispatch(
+                work_order=order, acting_user=request.user, **serializer.validated_data
+            )
+        return self._answer(order)
+
+    def _transition(self, request, to_status):
+        order = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = serializer.validated_data["note"]
+        with service_errors():
+            if to_status == WorkOrderStatus.PHONE_GUIDED:
+                order = services.work_order_guide_by_phone(
+                    work_order=order, acting_user=request.user, note=note
+                )
+            else:
+                order = services.work_order_transition(
+                    work_order=order, to_status=to_status, acting_user=request.user, note=note
+                )
+        return self._answer(order)
+
+
+def _transition_action(verb, to_status, summary):
+    def handler(self, request, pk=None):
+        return self._transition(request, to_status)
+
+    handler.__name__ = verb
+    handler = action(detail=True, methods=["post"], url_path=verb.replace("_", "-"))(handler)
+    return extend_schema(
+        summary=summary,
+        description=f"Moves the work order to “{to_status}” through repairs.services; a status it cannot "
+        "come from answers 400 with errors.status.",
+        request=TransitionSerializer,
+        responses={200: WorkOrderDetailSerializer, **ACTION_ERRORS},
+    )(handler)
+
+
+for _verb, (_to_status, _roles, _summary) in TRANSITION_VERBS.items():
+    setattr(WorkOrderViewSet, _verb, _transition_action(_verb, _to_status, _summary))
