@@ -38,7 +38,7 @@ served = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", applicati
 
 @served.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=3,
     deadline=None,
     derandomize=True,
     suppress_health_check=[
@@ -58,7 +58,7 @@ def test_the_api_keeps_its_schema_for_a_dealer_key(case, api_world):
 
 @served.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=3,
     deadline=None,
     derandomize=True,
     suppress_health_check=[

@@ -273,7 +273,7 @@ def refused(call, error_class):
 
 
 @settings(
-    max_examples=100,
+    max_examples=60,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
