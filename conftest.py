@@ -120,6 +120,7 @@ def celery_worker(extra_env: dict | None = None, name: str = "pytest", *, purge:
         "REDIS_URL": settings.REDIS_URL,
         **(extra_env or {}),
     }
+    env.pop("PYTEST_XDIST_WORKER", None)  # REDIS_URL above is already this xdist worker's own database
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -7,6 +7,14 @@ development worker never take each other's tasks.
 import os
 
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist each worker (gw0, gw1…) takes a Redis database of its own, counting down from the
+# one given, so that one worker's Celery purge or cache clear never touches the other's (the test
+# PostgreSQL database gets its _gwN suffix from pytest-django).
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist.startswith("gw") and _xdist[2:].isdigit():
+    _base, _, _db = os.environ["REDIS_URL"].rpartition("/")
+    _db = int(_db) if _db.isdigit() else 0
+    os.environ["REDIS_URL"] = f"{_base}/{(_db - int(_xdist[2:])) % 16}"
 
 from .settings import *  # noqa: E402,F403
 from .settings import STORAGES  # noqa: E402

@@ -129,16 +129,34 @@ class ProductModel(models.Model):
         return f"{self.brand} {self.model_number}"
 
 
+_INTERNAL = {Role.MANAGER, Role.DISPATCHER}
+
+
+def _orders_of_staff(user, roles):
+    """The work orders a supervisor (their centres') or a technician (their own) works on; None for
+    neither. Units and customers are in their scope through these orders only."""
+    scope = None
+    if Role.SUPERVISOR in roles:
+        scope = Q(center__supervisors=user)
+    if Role.TECHNICIAN in roles:
+        scope = Q(technician__user=user) if scope is None else scope | Q(technician__user=user)
+    return None if scope is None else WorkOrder.objects.filter(scope)
+
+
 class CustomerQuerySet(models.QuerySet):
     def for_user(self, user):
         roles = user_roles(user)
-        if roles & {Role.MANAGER, Role.DISPATCHER, Role.SUPERVISOR, Role.TECHNICIAN}:
-            # Internal roles reach customers through the hotline; the work-order issues narrow
-            # supervisors and technicians to the customers of their orders.
+        if roles & _INTERNAL:
+            # The hotline (dispatchers) and managers reach every customer.
             return self
+        scope = Q(pk__in=[])
+        orders = _orders_of_staff(user, roles)
+        if orders is not None:
+            # A service centre's supervisor, a technician: the customers of their work orders.
+            scope |= Q(pk__in=orders.values("call__customer_id"))
         if Role.DEALER in roles:
-            return self.filter(units__dealer__users=user).distinct()
-        return self.none()
+            scope |= Q(pk__in=ProductUnit.objects.filter(dealer_id__in=dealer_ids(user)).values("owner_id"))
+        return self.filter(scope)
 
 
 class Customer(models.Model):
@@ -204,11 +222,16 @@ class CustomerAddress(models.Model):
 class ProductUnitQuerySet(models.QuerySet):
     def for_user(self, user):
         roles = user_roles(user)
-        if roles & {Role.MANAGER, Role.DISPATCHER, Role.SUPERVISOR, Role.TECHNICIAN}:
+        if roles & _INTERNAL:
             return self
+        scope = Q(pk__in=[])
+        orders = _orders_of_staff(user, roles)
+        if orders is not None:
+            # A service centre's supervisor, a technician: the units their work orders are about.
+            scope |= Q(pk__in=orders.values("call__unit_id"))
         if Role.DEALER in roles:
-            return self.filter(dealer__users=user)
-        return self.none()
+            scope |= Q(dealer_id__in=dealer_ids(user))
+        return self.filter(scope)
 
 
 class ProductUnit(models.Model):
@@ -356,9 +379,6 @@ class LabourRate(models.Model):
 
     def __str__(self):
         return f"{self.name} ¥{self.amount}"
-
-
-_INTERNAL = {Role.MANAGER, Role.DISPATCHER}
 
 
 class RepairCallQuerySet(models.QuerySet):

@@ -224,6 +224,13 @@ def _panel_context(request, *, unit, data, dispatch_form=None, form=None) -> dic
             "liable_label": Liable(decision.liable).label if decision else None,
             "suggestion": suggestion,
             "suggested_label": ServiceType(suggestion.service_type).label,
+            # The type the dispatcher chose stays; a type left as suggested follows the new suggestion
+            # (a panel drawn before the facts were complete must not pin its own suggestion).
+            "chosen_service_type": (
+                data.get("service_type")
+                if data.get("service_type") and data.get("service_type") != data.get("service_type_suggested")
+                else suggestion.service_type
+            ),
             "service_types": ServiceType.choices,
             "open_calls": services.open_calls_on_unit(unit=unit) if unit.pk else [],
             "symptoms": FaultSymptom.objects.filter(category_id=unit.model.category_id),

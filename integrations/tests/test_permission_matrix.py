@@ -54,7 +54,14 @@ def api_endpoints():
 # What each party sees (its for_user() scope), stated independently of the code: A's objects belong to
 # dealer A, centre X and technician X; B's to dealer B, centre Y and technician Y.
 SCOPE = {
-    "unit": {"dealer_a": "a", "dealer_b": "b", **dict.fromkeys(INTERNAL, "ab")},
+    "unit": {
+        "dealer_a": "a",
+        "dealer_b": "b",
+        "technician_x": "a",
+        "supervisor_x": "a",
+        "dispatcher": "ab",
+        "manager": "ab",
+    },
     "call": {
         "dealer_a": "a",
         "dealer_b": "b",

@@ -24,7 +24,8 @@ from inventory.models import (
 from network.models import ServiceCenter
 from repairs.models import WorkOrder
 
-pytestmark = pytest.mark.django_db
+# One xdist worker runs the whole module, so the demo is seeded once (the `seeded` fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("inventory_demo")]
 
 
 def _counts() -> dict:

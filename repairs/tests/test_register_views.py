@@ -197,6 +197,27 @@ def test_intake_panel_shows_the_verdict_and_suggestion(client, users, hotline):
     assert hotline["technician"].name in body
 
 
+def _selected_service_type(body: str) -> str:
+    import re
+
+    select = re.search(r'<select name="service_type">(.*?)</select>', body, re.S).group(1)
+    return re.search(r'<option value="(\w)" selected', select).group(1)
+
+
+def test_the_service_type_follows_the_suggestion_until_the_dispatcher_changes_it(client, users, hotline):
+    """A panel drawn while the facts were incomplete suggested paid work (A); once the unit is known the
+    suggestion is free repair (C) and the type left as suggested follows it. A type the dispatcher picked
+    stays through every refresh."""
+    client.force_login(users["dispatcher"])
+    url = reverse("repairs:intake_panel")
+    unit = hotline["unit"].pk
+    body = client.post(url, {"unit": unit, "service_type": "A", "service_type_suggested": "A"}).content.decode()
+    assert _selected_service_type(body) == "C"
+    assert 'name="service_type_suggested" value="C"' in body
+    body = client.post(url, {"unit": unit, "service_type": "A", "service_type_suggested": "C"}).content.decode()
+    assert _selected_service_type(body) == "A"
+
+
 def test_the_duplicate_guard_shows_the_open_call(client, users, hotline):
     client.force_login(users["dispatcher"])
     client.post(reverse("repairs:call_new"), _intake_post(hotline))

@@ -31,6 +31,10 @@ def fresh_unit(unit_factory, users):
 
 @pytest.mark.parametrize("role", ["dispatcher", "technician", "supervisor", "manager"])
 def test_the_unit_page_shows_the_warranty_position_in_chinese(client, users, fresh_unit, role):
+    from repairs.factories import WorkOrderFactory
+
+    # The technician and the centre's supervisor reach a unit through a work order on it.
+    WorkOrderFactory(call__unit=fresh_unit, center=users["center"], technician=users["technician"].technician)
     client.force_login(users[role])
     html = client.get(reverse("repairs:unit_detail", args=[fresh_unit.pk])).content.decode()
     assert "退货" in html and "售出 7 日内发生性能故障" in html
@@ -44,6 +48,13 @@ def test_the_register_links_to_the_unit_page(client, users, fresh_unit):
     client.force_login(users["dispatcher"])
     html = client.get(reverse("repairs:register")).content.decode()
     assert reverse("repairs:unit_detail", args=[fresh_unit.pk]) in html
+
+
+@pytest.mark.parametrize("role", ["technician", "supervisor"])
+def test_a_centre_does_not_reach_units_it_never_worked_on(client, users, fresh_unit, role):
+    """No work order of theirs on the unit: not found, as any other party's object."""
+    client.force_login(users[role])
+    assert client.get(reverse("repairs:unit_detail", args=[fresh_unit.pk])).status_code == 404
 
 
 def test_dealers_and_strangers_cannot_open_the_unit_page(client, users, fresh_unit):
