@@ -211,10 +211,14 @@ def test_the_service_type_follows_the_suggestion_until_the_dispatcher_changes_it
     client.force_login(users["dispatcher"])
     url = reverse("repairs:intake_panel")
     unit = hotline["unit"].pk
-    body = client.post(url, {"unit": unit, "service_type": "A", "service_type_suggested": "A"}).content.decode()
+    body = client.post(
+        url, {"unit": unit, "service_type": "A", "service_type_suggested": "A"}
+    ).content.decode()
     assert _selected_service_type(body) == "C"
     assert 'name="service_type_suggested" value="C"' in body
-    body = client.post(url, {"unit": unit, "service_type": "A", "service_type_suggested": "C"}).content.decode()
+    body = client.post(
+        url, {"unit": unit, "service_type": "A", "service_type_suggested": "C"}
+    ).content.decode()
     assert _selected_service_type(body) == "A"
 
 
