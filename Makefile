@@ -50,13 +50,13 @@ lint:
 check-migrations:
 	$(PY) manage.py makemigrations --check --dry-run
 
-# Two pytest-xdist workers (this machine has 2 cores). Tests are handed out in collection order, which
-# pytest-django sorts transactional tests (they empty the database) last; a module marked xdist_group stays
-# on one worker (a module-scoped seed is built once). The tests' Redis is database 15 (14 for the second
-# worker), never `make run`'s 0.
+# Two pytest-xdist workers (this machine has 2 cores). `--dist load` hands tests out one by one in
+# collection order, which pytest-django sorts transactional tests (they empty the database) last. Not
+# loadfile/loadgroup: they key work by node id and silently run one of schemathesis' same-named cases.
+# The tests' Redis is database 15 (14 for the second worker), never `make run`'s 0.
 PYTEST_WORKERS ?= 2
 pytest:
-	REDIS_URL=redis://127.0.0.1:6379/15 $(PY) -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup
+	REDIS_URL=redis://127.0.0.1:6379/15 $(PY) -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist load
 
 bench:
 	$(PY) bench/seed_scale.py

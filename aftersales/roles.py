@@ -173,6 +173,18 @@ def user_roles(user) -> set[str]:
     return cached
 
 
+def dealer_ids(user) -> list[int]:
+    """The dealers a user acts for, read once per request (cached on the user like their roles). A request
+    made with an API key acts for the key's dealer only (set by the key authentication)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_dealer_ids", None)
+    if cached is None:
+        cached = sorted(user.dealers.values_list("pk", flat=True))
+        user._dealer_ids = cached
+    return cached
+
+
 def has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & {str(r) for r in roles})
 

@@ -30,9 +30,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Dealers register endpoints through the API (which checks the URL and makes the signing secret);
+    here an endpoint can only be switched off or on."""
+
     list_display = ["url", "dealer", "active", "created_at"]
     list_filter = ["active"]
     exclude = ["secret"]
+    readonly_fields = ["dealer", "url", "description", "created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(WebhookDelivery)

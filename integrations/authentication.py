@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from aftersales.roles import Role
+
 from .services import api_key_authenticate
 
 KEYWORD = "Api-Key"
@@ -24,7 +26,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         api_key = api_key_authenticate(raw_key=raw_key)
         if api_key is None:
             raise exceptions.AuthenticationFailed(_("The API key is not valid, has expired or was revoked."))
-        return (api_key.principal, api_key)
+        # The key acts as a dealer, for its own dealer only, whatever else its principal user was given.
+        principal = api_key.principal
+        principal._role_names = {Role.DEALER.value}
+        principal._dealer_ids = [api_key.dealer_id]
+        return (principal, api_key)
 
     def authenticate_header(self, request):
         return self.keyword

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 
+from aftersales.roles import dealer_ids
 from network.models import Dealer
 
 from .models import ApiKey
@@ -11,7 +12,7 @@ def request_dealer(request, code: str | None = None) -> Dealer:
     they belong to, or the one named by `code` among theirs."""
     if isinstance(request.auth, ApiKey):
         return request.auth.dealer
-    dealers = list(Dealer.objects.filter(users=request.user, active=True).order_by("code"))
+    dealers = list(Dealer.objects.filter(pk__in=dealer_ids(request.user), active=True).order_by("code"))
     if code:
         for dealer in dealers:
             if dealer.code == code:

@@ -1,8 +1,8 @@
 """Idempotency-Key on POST (Stripe's scheme): a retried request with the same key and the same body gets the
 first answer again; the same key with another body is refused (422); a retry while the first is still
-running is refused (409). Keys are scoped per API key (per user for sessions) and kept
+running waits for it and gets its answer. Keys are scoped per API key (per user for sessions) and kept
 IDEMPOTENCY_TTL_HOURS. Only successful answers are stored: a refused request may be corrected and sent
-again under the same key."""
+again under the same key. (409 is left for a key that keeps changing hands under contention.)"""
 
 from __future__ import annotations
 
@@ -47,7 +47,11 @@ def _request_hash(request) -> str:
 
 class IdempotentCreateMixin:
     """For viewsets: `create` (POST on the list) runs the view's `create_resource(request)` under the
-    Idempotency-Key behaviour."""
+    Idempotency-Key behaviour.
+
+    The key's record is inserted, the resource created and the answer stored in one transaction: a
+    process that dies halfway leaves nothing behind (no key stuck "in progress"), and a simultaneous retry
+    with the same key waits on the record's unique index until the first commits, then gets its answer."""
 
     def create(self, request, *args, **kwargs):
         key = request.headers.get(HEADER)
@@ -57,54 +61,55 @@ class IdempotentCreateMixin:
         if not key or len(key) > 255:
             raise serializers.ValidationError({HEADER: [_("Send a key of 1 to 255 characters.")]})
         owner, request_hash = _owner(request), _request_hash(request)
-        record = self._claim(owner=owner, key=key, request=request, request_hash=request_hash)
-        if isinstance(record, Response):
-            return record
-        try:
-            response = self.create_resource(request)
-        except BaseException:
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
-            raise
-        if 200 <= response.status_code < 300:
-            body = json.loads(json.dumps(response.data, cls=_Encoder))
-            IdempotencyRecord.objects.filter(pk=record.pk).update(
-                response_status=response.status_code, response_body=body
-            )
-        else:
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
-        return response
-
-    def _claim(self, *, owner, key, request, request_hash):
-        now = timezone.now()
-        expired_before = now - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
-        for _attempt in range(2):
+        for _attempt in range(3):
             try:
                 with transaction.atomic():
-                    return IdempotencyRecord.objects.create(
-                        owner=owner,
-                        key=key,
-                        method=request.method,
-                        path=request.path[:300],
-                        request_hash=request_hash,
-                        created_at=now,
-                    )
-            except IntegrityError:
-                existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
-                if existing is None:
-                    continue  # removed meanwhile (the first request failed): claim it again
-                if existing.created_at < expired_before:
-                    existing.delete()
-                    continue
-                if existing.request_hash != request_hash:
-                    raise IdempotencyKeyReused() from None
-                if existing.response_status is None:
-                    raise IdempotencyInProgress() from None
-                return Response(
-                    existing.response_body,
-                    status=existing.response_status,
-                    headers={"Idempotent-Replayed": "true"},
-                )
+                    try:
+                        with transaction.atomic():
+                            record = IdempotencyRecord.objects.create(
+                                owner=owner,
+                                key=key,
+                                method=request.method,
+                                path=request.path[:300],
+                                request_hash=request_hash,
+                                created_at=timezone.now(),
+                            )
+                    except IntegrityError:
+                        replay = self._replay(owner=owner, key=key, request_hash=request_hash)
+                        if replay is None:
+                            continue  # an expired record was removed: claim the key again
+                        return replay
+                    response = self.create_resource(request)
+                    if not 200 <= response.status_code < 300:
+                        raise _NotStored(response)  # rolls the record back: a corrected retry may follow
+                    record.response_status = response.status_code
+                    record.response_body = json.loads(json.dumps(response.data, cls=_Encoder))
+                    record.save(update_fields=["response_status", "response_body"])
+                    return response
+            except _NotStored as refused:
+                return refused.response
         raise IdempotencyInProgress()
+
+    def _replay(self, *, owner, key, request_hash):
+        """The stored answer for the key; None when the record had expired (it is removed)."""
+        existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+        expired_before = timezone.now() - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+        if existing is None or existing.created_at < expired_before:
+            IdempotencyRecord.objects.filter(owner=owner, key=key, created_at__lt=expired_before).delete()
+            return None
+        if existing.request_hash != request_hash:
+            raise IdempotencyKeyReused()
+        if existing.response_status is None:  # pragma: no cover - stored in the same transaction
+            raise IdempotencyInProgress()
+        return Response(
+            existing.response_body, status=existing.response_status, headers={"Idempotent-Replayed": "true"}
+        )
+
+
+class _NotStored(Exception):
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
 
 
 class _Encoder(json.JSONEncoder):

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.roles import Role, user_roles
+from aftersales.roles import Role, dealer_ids, user_roles
 
 
 class ApiKeyQuerySet(models.QuerySet):
@@ -20,7 +20,7 @@ class ApiKeyQuerySet(models.QuerySet):
         if Role.MANAGER in roles:
             return self
         if Role.DEALER in roles:
-            return self.filter(dealer__users=user)
+            return self.filter(dealer_id__in=dealer_ids(user))
         return self.none()
 
     def usable(self, now=None):
@@ -114,7 +114,7 @@ class WebhookEndpointQuerySet(models.QuerySet):
         if Role.MANAGER in roles:
             return self
         if Role.DEALER in roles:
-            return self.filter(dealer__users=user)
+            return self.filter(dealer_id__in=dealer_ids(user))
         return self.none()
 
 

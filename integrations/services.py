@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import secrets
-import urllib.request
 from dataclasses import dataclass
 from functools import partial
 
@@ -33,14 +33,22 @@ def api_key_hash(raw_key: str) -> str:
 
 
 def dealer_principal(*, dealer):
-    """The user an API key of `dealer` acts as: of the dealer role, a user of this dealer only, no password."""
-    username = f"api-{dealer.code}".lower()[:150]
-    user, created = get_user_model().objects.get_or_create(
-        username=username, defaults={"first_name": dealer.name[:150], "is_active": True}
+    """The user the API keys of `dealer` act as: the one its earlier keys act as, else a new user of the
+    dealer role with no password and a name no one else has (never found by name: a user called like it,
+    or another dealer's code, must not become this dealer's principal). Requests made with a key are
+    scoped to the key's dealer in any case (ApiKeyAuthentication)."""
+    earlier = (
+        ApiKey.objects.filter(dealer=dealer).order_by("pk").values_list("principal_id", flat=True).first()
     )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+    if earlier is not None:
+        return get_user_model().objects.get(pk=earlier)
+    user = get_user_model().objects.create(
+        username=f"api-{dealer.pk}-{secrets.token_hex(6)}",
+        first_name=dealer.name[:150],
+        is_active=True,
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
     user.groups.add(Group.objects.get(name=Role.DEALER))
     dealer.users.add(user)
     return user
@@ -63,6 +71,8 @@ def api_key_create(*, dealer, name: str, acting_user=None, expires_at=None, now=
     prefix = secrets.token_hex(4)
     raw_key = f"{KEY_TAG}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
+        # The dealer's row lock: two first keys created at once still share one principal.
+        type(dealer).objects.select_for_update(no_key=True).filter(pk=dealer.pk).first()
         principal = dealer_principal(dealer=dealer)
         api_key = ApiKey.objects.create(
             dealer=dealer,
@@ -127,17 +137,36 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
 
 
 def webhook_endpoint_create(*, dealer, url: str, description: str = "", acting_user=None) -> WebhookEndpoint:
+    """A new endpoint with its own signing secret. A dealer has at most WEBHOOK_MAX_ENDPOINTS active ones:
+    every status change of its customers' orders becomes one delivery per endpoint."""
     validate_webhook_url(url)
-    return WebhookEndpoint.objects.create(
-        dealer=dealer,
-        url=url,
-        secret="whsec_" + secrets.token_urlsafe(32),
-        description=(description or "").strip()[:200],
-        created_by=acting_user,
-    )
+    with transaction.atomic():
+        type(dealer).objects.select_for_update(no_key=True).filter(pk=dealer.pk).first()
+        active = WebhookEndpoint.objects.filter(dealer=dealer, active=True).count()
+        if active >= settings.WEBHOOK_MAX_ENDPOINTS:
+            raise ValidationError(
+                {
+                    "url": _("A dealer has at most %(n)d active webhook endpoints: switch one off first.")
+                    % {"n": settings.WEBHOOK_MAX_ENDPOINTS}
+                }
+            )
+        return WebhookEndpoint.objects.create(
+            dealer=dealer,
+            url=url,
+            secret=webhook_secret_new(),
+            description=(description or "").strip()[:200],
+            created_by=acting_user,
+        )
 
 
-def validate_webhook_url(url: str) -> None:
+def webhook_secret_new() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def validate_webhook_url(url: str) -> str:
+    """Checks the URL (HTTPS, a host name, a public host) and returns the address to connect to: the host
+    is resolved once here, and the attempt connects to exactly this address (a name that resolves to a
+    public address for the check and to an internal one for the request — DNS rebinding — gets nowhere)."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url or "")
@@ -145,29 +174,57 @@ def validate_webhook_url(url: str) -> None:
         raise ValidationError({"url": _("A webhook URL must use HTTPS.")})
     if not parts.hostname:
         raise ValidationError({"url": _("Enter a full URL with a host name.")})
-    if not settings.WEBHOOK_ALLOW_PRIVATE_HOSTS and not _public_host(parts.hostname):
+    addresses = _resolve(parts.hostname)
+    if not addresses:
+        raise ValidationError({"url": _("The host name of the webhook URL does not resolve.")})
+    if not settings.WEBHOOK_ALLOW_PRIVATE_HOSTS and not all(_is_public(a) for a in addresses):
         raise ValidationError({"url": _("A webhook URL must name a public host on the internet.")})
+    return addresses[0]
 
 
-def _public_host(hostname: str) -> bool:
-    """Every address the name resolves to is a global one: no loopback, private, link-local or reserved
-    address, so a dealer's URL cannot reach our own network (checked at registration and at each attempt)."""
-    import ipaddress
+def _resolve(hostname: str) -> list[str]:
     import socket
 
     try:
-        infos = socket.getaddrinfo(hostname, None)
-    except OSError:
-        return False
-    addresses = {info[4][0] for info in infos}
-    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses)
+        infos = socket.getaddrinfo(hostname, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer like any other (not 2xx: retried), never followed to another host."""
+def _is_public(address: str) -> bool:
+    """A global address: no loopback, private, link-local, shared or reserved one, so a dealer's URL
+    cannot reach our own network."""
+    import ipaddress
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if getattr(ip, "ipv4_mapped", None):
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _post_pinned(*, url: str, address: str, body: bytes, headers: dict, timeout: float):
+    """POSTs to `url` over a connection to `address` (the checked one), with the URL's host name in the
+    Host header and for TLS (SNI and certificate check). No proxy from the environment, no redirect
+    followed. Returns (status, first 500 bytes of the answer)."""
+    import socket
+    import ssl
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    sock = socket.create_connection((address, port), timeout=timeout)
+    try:
+        if parts.scheme == "https":
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=parts.hostname)
+        connection = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+        connection.sock = sock
+        connection.request("POST", path, body=body, headers={**headers, "Connection": "close"})
+        response = connection.getresponse()
+        return response.status, response.read(500)
+    finally:
+        sock.close()
 
 
 def _order_event_payload(*, order, event_type: str, previous: str, at: dt.datetime, event_id) -> dict:
@@ -223,6 +280,8 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery, now=None) -> WebhookDe
     from .tasks import webhook_deliver
 
     now = now or timezone.now()
+    if not delivery.endpoint.active:
+        raise ValidationError(_("The endpoint was removed: its deliveries are not sent again."))
     with transaction.atomic():
         replay = WebhookDelivery.objects.create(
             endpoint=delivery.endpoint,
@@ -244,51 +303,52 @@ class AttemptResult:
 
 def webhook_attempt(*, delivery_id: int, now=None) -> AttemptResult:
     """One POST of the delivery to its endpoint. 2xx: delivered. Otherwise the attempt is recorded and the
-    caller retries while attempts remain (WEBHOOK_MAX_ATTEMPTS)."""
+    caller retries while attempts remain (WEBHOOK_MAX_ATTEMPTS). An endpoint switched off meanwhile fails
+    the delivery without a request."""
     import json
-    import urllib.error
 
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status == DeliveryStatus.SUCCEEDED:
-        return AttemptResult(delivered=True, retry=False)
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return AttemptResult(
+            delivered=delivery is not None and delivery.status == DeliveryStatus.SUCCEEDED, retry=False
+        )
     endpoint = delivery.endpoint
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = int((now or timezone.now()).timestamp())
-    request = urllib.request.Request(
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "aftersales-webhooks/1",
-            "X-Aftersales-Event": delivery.event_type,
-            "X-Aftersales-Delivery": str(delivery.pk),
-            "X-Aftersales-Event-Id": str(delivery.event_id),
-            SIGNATURE_HEADER: webhook_signature(secret=endpoint.secret, timestamp=timestamp, body=body),
-        },
-    )
-    status_code, excerpt, error = None, "", ""
-    try:
-        validate_webhook_url(endpoint.url)
-        opener = urllib.request.build_opener(_NoRedirects)
-        with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            status_code = response.status
-            excerpt = response.read(500).decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        status_code = exc.code
-        excerpt = exc.read(500).decode("utf-8", "replace") if exc.fp else ""
-    except ValidationError as exc:
-        error = "; ".join(exc.messages)
-    except OSError as exc:  # refused, timed out, DNS, TLS
-        error = str(exc) or exc.__class__.__name__
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "aftersales-webhooks/1",
+        "X-Aftersales-Event": delivery.event_type,
+        "X-Aftersales-Delivery": str(delivery.pk),
+        "X-Aftersales-Event-Id": str(delivery.event_id),
+        SIGNATURE_HEADER: webhook_signature(secret=endpoint.secret, timestamp=timestamp, body=body),
+    }
+    status_code, excerpt, error, final = None, "", "", False
+    if not endpoint.active:
+        error, final = _("The endpoint is switched off."), True
+    else:
+        try:
+            address = validate_webhook_url(endpoint.url)
+            status_code, raw = _post_pinned(
+                url=endpoint.url,
+                address=address,
+                body=body,
+                headers=headers,
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            )
+            excerpt = raw.decode("utf-8", "replace")
+        except ValidationError as exc:
+            error = "; ".join(exc.messages)
+        except (OSError, http.client.HTTPException) as exc:  # refused, timed out, TLS, a broken answer
+            error = str(exc) or exc.__class__.__name__
     delivered = status_code is not None and 200 <= status_code < 300
-    attempts = delivery.attempts + 1
-    retry = not delivered and attempts < settings.WEBHOOK_MAX_ATTEMPTS
+    attempts = delivery.attempts + (0 if final else 1)
+    retry = not delivered and not final and attempts < settings.WEBHOOK_MAX_ATTEMPTS
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         attempts=attempts,
         last_status_code=status_code,
         response_excerpt=excerpt[:500],
-        last_error=error[:300],
+        last_error=str(error)[:300],
         last_attempt_at=timezone.now(),
         status=DeliveryStatus.SUCCEEDED
         if delivered

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.roles import Role, user_roles
+from aftersales.roles import Role, dealer_ids, user_roles
 from aftersales.validators import format_phone, normalize_phone, validate_phone
 
 from .choices import (
@@ -220,7 +220,7 @@ class DealerQuerySet(models.QuerySet):
         if roles & {Role.MANAGER, Role.DISPATCHER, Role.SUPERVISOR}:
             return self
         if Role.DEALER in roles:
-            return self.filter(users=user)
+            return self.filter(pk__in=dealer_ids(user))
         return self.none()
 
 

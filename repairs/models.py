@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.roles import Role, user_roles
+from aftersales.roles import Role, dealer_ids, user_roles
 from aftersales.validators import format_phone, validate_imei
 from network.models import PhoneField, Region
 
@@ -392,7 +392,7 @@ class RepairCallQuerySet(models.QuerySet):
         if Role.TECHNICIAN in roles:
             scope |= Q(pk__in=WorkOrder.objects.filter(technician__user=user).values("call_id"))
         if Role.DEALER in roles:
-            scope |= Q(unit__dealer__users=user)
+            scope |= Q(unit__dealer_id__in=dealer_ids(user))
         return self.filter(scope)
 
 
@@ -512,15 +512,6 @@ class RepairCall(models.Model):
     @property
     def caller_phone_display(self) -> str:
         return format_phone(self.caller_phone)
-
-
-def dealer_ids(user) -> list[int]:
-    """The dealers a user acts for, read once per request (cached on the user like their roles)."""
-    cached = getattr(user, "_dealer_ids", None)
-    if cached is None:
-        cached = sorted(user.dealers.values_list("pk", flat=True))
-        user._dealer_ids = cached
-    return cached
 
 
 class WorkOrderQuerySet(models.QuerySet):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -834,5 +834,13 @@ def unit_register(*, owner: Customer, dealer=None, **fields) -> ProductUnit:
     if errors:
         raise ValidationError(errors)
     unit.full_clean()
-    unit.save()
+    try:
+        with transaction.atomic():
+            unit.save()
+    except IntegrityError as exc:
+        # The same unit registered by another request between the check above and this insert.
+        field = "imei" if "product_unit_imei_unique" in str(exc) else "serial_number"
+        if field == "serial_number" and "product_unit_serial_unique" not in str(exc):
+            raise
+        raise ValidationError({field: _("This unit was registered a moment ago: search for it.")}) from exc
     return unit

@@ -135,15 +135,18 @@ class ComponentPeriod(models.Model):
 
 
 class UnitScopedQuerySet(models.QuerySet):
-    """Rows about a product unit: internal roles see them all, a dealer those of the units it sold."""
+    """Rows about a product unit: those of the units the user reaches (ProductUnit.objects.for_user: the
+    hotline and managers every unit, a centre the units of its work orders, a dealer the units it sold)."""
 
     def for_user(self, user):
+        from repairs.models import ProductUnit
+
         roles = user_roles(user)
-        if roles & {Role.MANAGER, Role.DISPATCHER, Role.SUPERVISOR, Role.TECHNICIAN}:
+        if roles & {Role.MANAGER, Role.DISPATCHER}:
             return self
-        if Role.DEALER in roles:
-            return self.filter(unit__dealer__users=user)
-        return self.none()
+        if not roles & {Role.SUPERVISOR, Role.TECHNICIAN, Role.DEALER}:
+            return self.none()
+        return self.filter(unit__in=ProductUnit.objects.for_user(user).values("pk"))
 
 
 class WarrantyDecision(models.Model):

@@ -10,7 +10,8 @@ from rest_framework.decorators import (
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aftersales.roles import user_roles
+from aftersales.roles import Role, dealer_ids, user_roles
+from network.models import Dealer
 
 
 class MeSerializer(serializers.Serializer):
@@ -28,15 +29,18 @@ class MeView(APIView):
     @extend_schema(summary="The authenticated caller, its roles and scope", responses=MeSerializer)
     def get(self, request, *args, **kwargs):
         user = request.user
-        centers = set(user.supervised_centers.values_list("code", flat=True))
-        technician = getattr(user, "technician", None)
+        roles = user_roles(user)
+        centers = set()
+        if Role.SUPERVISOR in roles:
+            centers |= set(user.supervised_centers.values_list("code", flat=True))
+        technician = getattr(user, "technician", None) if Role.TECHNICIAN in roles else None
         if technician is not None:
             centers.add(technician.center.code)
         data = {
             "username": user.get_username(),
-            "roles": sorted(user_roles(user)),
+            "roles": sorted(roles),
             "service_centers": sorted(centers),
-            "dealers": sorted(user.dealers.values_list("code", flat=True)),
+            "dealers": sorted(Dealer.objects.filter(pk__in=dealer_ids(user)).values_list("code", flat=True)),
         }
         return Response(MeSerializer(data).data)
 

@@ -100,5 +100,6 @@ class WebhookDeliveryViewSet(ScopedViewSet):
     )
     @action(detail=True, methods=["post"])
     def replay(self, request, pk=None):
-        replay = services.webhook_delivery_replay(delivery=self.get_object())
+        with service_errors():
+            replay = services.webhook_delivery_replay(delivery=self.get_object())
         return Response(WebhookDeliverySerializer(replay).data, status=status.HTTP_202_ACCEPTED)

@@ -113,3 +113,27 @@ def test_a_manager_creates_a_key_for_any_dealer_and_others_may_not(client, api_w
     assert page.context["new_key"].api_key.dealer == api_world.dealer_b
     client.force_login(api_world.dispatcher)
     assert client.get("/integrations/api-keys/").status_code == 403
+
+
+def test_a_user_named_like_the_principal_never_becomes_it(client, api_world, key_client):
+    """A person whose login happens to read api-<dealer code> is not made the dealer's API principal, and
+    a key of one dealer never reads another's units, whatever its principal user was given."""
+    from integrations.services import api_key_create
+    from network.factories import DealerFactory, UserFactory
+
+    dealer = DealerFactory(code="Shop9", name="丙经销商")
+    stranger = UserFactory(username="api-shop9", roles=["dispatcher"])
+    first = api_key_create(dealer=dealer, name="一")
+    second = api_key_create(dealer=dealer, name="二")
+    assert first.api_key.principal_id == second.api_key.principal_id != stranger.pk
+    assert not stranger.dealers.exists()
+    assert not first.api_key.principal.has_usable_password()
+
+    # Someone adds dealer A's principal to dealer B in the admin: A's key still reads A's units only.
+    api_world.dealer_b.users.add(api_world.key_a.api_key.principal)
+    api_world.key_a.api_key.principal.groups.add(*stranger.groups.all())  # and the dispatcher role
+    units = key_client(api_world.key_a.raw_key).get("/api/v1/units/").json()["results"]
+    assert [u["id"] for u in units] == [api_world.unit_a.pk]
+    me = client.get("/api/v1/me/").json()
+    assert me["roles"] == ["dealer"] and me["dealers"] == ["DL-A"]
+    assert client.get(f"/api/v1/units/{api_world.unit_b.pk}/").status_code == 404

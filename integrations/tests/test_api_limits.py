@@ -127,6 +127,45 @@ def test_two_simultaneous_retries_log_one_call(api_world):
     assert sorted(answers) in ([201, 201], [201, 409])
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_a_key_is_claimed_and_answered_in_one_commit(client, api_world, monkeypatch):
+    """While the sale is being registered, another connection sees no record of the key: a process that
+    dies at that moment leaves no key stuck "in progress". Once answered, the key and the answer are there."""
+    import psycopg2
+    from django.db import connection
+
+    from repairs.api.views import UnitViewSet
+
+    seen = []
+    register = UnitViewSet.create_resource
+
+    def watched(self, request):
+        params = connection.get_connection_params()
+        other = psycopg2.connect(
+            dbname=params["dbname"], user=params["user"], host=params["host"], port=params["port"]
+        )
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM integrations_idempotencyrecord WHERE key = 'sale-crash'")
+                seen.append(cursor.fetchone()[0])
+        finally:
+            other.close()
+        return register(self, request)
+
+    monkeypatch.setattr(UnitViewSet, "create_resource", watched)
+    headers = {
+        "HTTP_AUTHORIZATION": f"Api-Key {api_world.key_a.raw_key}",
+        "HTTP_IDEMPOTENCY_KEY": "sale-crash",
+    }
+    response = client.post(
+        "/api/v1/units/", _sale_body(api_world), content_type="application/json", **headers
+    )
+    assert response.status_code == 201 and seen == [0]
+    record = IdempotencyRecord.objects.get(key="sale-crash")
+    assert record.response_status == 201 and record.response_body["id"] == response.json()["id"]
+
+
 def test_405_and_404_share_the_shape_in_english_on_request(client, api_world):
     a = {"HTTP_AUTHORIZATION": f"Api-Key {api_world.key_a.raw_key}", "HTTP_ACCEPT_LANGUAGE": "en"}
     gone = client.delete(f"/api/v1/units/{api_world.unit_a.pk}/", **a)

@@ -205,3 +205,49 @@ def test_settlements_service_centres_and_parts_by_role(client, api_world):
     client.force_login(api_world.dealer_a_user)
     assert client.get("/api/v1/parts/").status_code == 403
     assert client.get("/api/v1/settlements/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_a_sale_registered_twice_at_once_answers_400_not_500(client, api_world):
+    """Another request inserts the same serial number and commits a moment later: the second registration
+    waits on the unique index and is refused in the error shape, with nothing half-saved."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from repairs import services
+
+    body = _sale_body(api_world)
+    inserted, release = threading.Event(), threading.Event()
+
+    def other_request():
+        try:
+            with transaction.atomic():
+                services.unit_register(
+                    owner=api_world.unit_a.owner,
+                    model_id=body["model"],
+                    serial_number=body["serial_number"],
+                    sale_date=api_world.today,
+                )
+                inserted.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_request)
+    thread.start()
+    assert inserted.wait(10)
+    threading.Timer(0.5, release.set).start()
+    customers_before = api_world.unit_a.owner.__class__.objects.count()
+    response = client.post(
+        "/api/v1/units/",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Api-Key {api_world.key_a.raw_key}",
+    )
+    thread.join()
+    assert response.status_code == 400, response.content
+    assert "serial_number" in response.json()["errors"]
+    assert ProductUnit.objects.filter(serial_number=body["serial_number"]).count() == 1
+    assert api_world.unit_a.owner.__class__.objects.count() == customers_before  # the buyer rolled back too

@@ -6,6 +6,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -233,3 +234,74 @@ def test_a_redirect_is_not_followed(client, api_world):
     assert len(receiver.received) == 1
     delivery.refresh_from_db()
     assert delivery.last_status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_attempt_connects_to_the_address_that_was_checked(client, api_world, monkeypatch):
+    """DNS rebinding: the dealer's name resolves once, is checked, and the POST goes to that very address
+    with the name in the Host header. (The name here exists only in this test's resolver: a second,
+    independent resolution by an HTTP library would fail the delivery.)"""
+    from integrations import services
+
+    with Receiver([200]) as receiver:
+        port = receiver.server.server_port
+        monkeypatch.setattr(
+            services, "_resolve", lambda host: ["127.0.0.1"] if host == "hooks.dealer.invalid" else []
+        )
+        _register(client, api_world, f"http://hooks.dealer.invalid:{port}/hooks/aftersales?shop=1")
+        delivery = WebhookDelivery.objects.create(
+            endpoint=WebhookEndpoint.objects.get(), event_type="x", payload={"a": 1}
+        )
+        assert webhook_attempt(delivery_id=delivery.pk).delivered
+    assert receiver.received[0]["headers"]["Host"] == f"hooks.dealer.invalid:{port}"
+
+
+@pytest.mark.django_db
+@override_settings(WEBHOOK_ALLOW_PRIVATE_HOSTS=False)
+def test_a_name_resolving_to_a_public_and_a_private_address_is_refused(client, api_world, monkeypatch):
+    from integrations import services
+
+    monkeypatch.setattr(services, "_resolve", lambda host: ["203.0.113.7", "192.168.1.5"])
+    response = client.post(
+        "/api/v1/webhooks/",
+        {"url": "https://hooks.dealer.invalid/h"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Api-Key {api_world.key_a.raw_key}",
+    )
+    assert response.status_code == 400 and "url" in response.json()["errors"]
+    monkeypatch.setattr(services, "_resolve", lambda host: ["::ffff:127.0.0.1"])
+    with pytest.raises(ValidationError, match="公网"):
+        services.validate_webhook_url("https://hooks.dealer.invalid/h")
+
+
+@pytest.mark.django_db
+def test_a_removed_endpoint_gets_no_more_attempts_nor_replays(client, api_world):
+    a = {"HTTP_AUTHORIZATION": f"Api-Key {api_world.key_a.raw_key}"}
+    with Receiver([500]) as receiver:
+        created = _register(client, api_world, receiver.url)
+        delivery = WebhookDelivery.objects.create(
+            endpoint=WebhookEndpoint.objects.get(), event_type="x", payload={}
+        )
+        assert client.delete(f"/api/v1/webhooks/{created['id']}/", **a).status_code == 204
+        result = webhook_attempt(delivery_id=delivery.pk)
+        assert (result.delivered, result.retry) == (False, False)
+        replay = client.post(f"/api/v1/webhook-deliveries/{delivery.pk}/replay/", **a)
+    assert replay.status_code == 400 and "已删除" in replay.json()["message"] + str(replay.json()["errors"])
+    assert receiver.received == []
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and WebhookDelivery.objects.count() == 1
+
+
+@pytest.mark.django_db
+@override_settings(WEBHOOK_MAX_ENDPOINTS=2)
+def test_a_dealer_has_a_bounded_number_of_endpoints(client, api_world):
+    a = {"HTTP_AUTHORIZATION": f"Api-Key {api_world.key_a.raw_key}"}
+    first = _register(client, api_world, "http://127.0.0.1:9/one")
+    _register(client, api_world, "http://127.0.0.1:9/two")
+    third = client.post(
+        "/api/v1/webhooks/", {"url": "http://127.0.0.1:9/three"}, content_type="application/json", **a
+    )
+    assert third.status_code == 400 and "2" in str(third.json()["errors"]["url"])
+    client.delete(f"/api/v1/webhooks/{first['id']}/", **a)
+    _register(client, api_world, "http://127.0.0.1:9/three")
+    assert WebhookEndpoint.objects.filter(active=True).count() == 2

@@ -24,8 +24,7 @@ from inventory.models import (
 from network.models import ServiceCenter
 from repairs.models import WorkOrder
 
-# One xdist worker runs the whole module, so the demo is seeded once (the `seeded` fixture).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("inventory_demo")]
+pytestmark = pytest.mark.django_db
 
 
 def _counts() -> dict:

@@ -50,7 +50,8 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     required=False,
     description="a unique key per intended request (e.g. a UUID): a retry with the same key and body returns "
-    "the first answer; the same key with another body answers 422, while the first is running 409",
+    "the first answer (a retry sent while the first is running waits for it); the same key with another body "
+    "answers 422",
 )
 
 
@@ -96,6 +97,9 @@ class ProductModelViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 class UnitViewSet(IdempotentCreateMixin, ScopedViewSet):
+    """Product units: a dealer sees the units it sold and registers sales (the 三包 clock starts at the
+    invoice date); a service centre sees the units of its work orders."""
+
     queryset = ProductUnit.objects.select_related("model__category", "dealer", "owner")
     serializer_class = UnitSerializer
     filterset_class = ProductUnitFilterSet
@@ -150,6 +154,8 @@ def _known_customer(user, buyer) -> Customer | None:
     ),
 )
 class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
+    """Repair calls (叫修): a dealer logs calls for the units it sold and follows them."""
+
     queryset = RepairCall.objects.select_related("service_region", "symptom", "dealer").prefetch_related(
         Prefetch("work_orders", queryset=WorkOrder.objects.only("pk", "call_id").order_by("pk"))
     )
