@@ -186,6 +186,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "aftersales.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # Behind the TLS proxy (see SECURE_PROXY_SSL_HEADER) set NUM_PROXIES=1, so that the anonymous rate limit
+    # counts the caller's address from X-Forwarded-For, not the proxy's.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "售后服务 After-sales API",

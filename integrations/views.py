@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from aftersales.roles import Role, role_required
@@ -24,6 +25,7 @@ def _dealers(user):
     return Dealer.objects.for_user(user).filter(active=True).order_by("code")
 
 
+@never_cache  # the page that shows a new key once must not be kept by the browser or a proxy
 @role_required(*KEY_ROLES)
 def api_keys(request):
     dealers = _dealers(request.user)

@@ -610,8 +610,8 @@ class WorkOrder(models.Model):
     payment_held = models.BooleanField(_("payment held until redone"), default=False, db_default=False)
     # One-way distance to the customer, entered at closing on the tablet: the settlement's travel fee band.
     travel_km = models.PositiveIntegerField(_("distance to the customer (km)"), null=True, blank=True)
-    # The dealer who sold the unit (call → unit → dealer), kept by database triggers (migration 0009) on every
-    # insert, on a change of the call, and when the unit's dealer or the call's unit changes: a dealer's list
+    # The dealer who sold the unit (call → unit → dealer), kept by database triggers (migrations 0011–0012) on
+    # every insert, on a change of the call, and when the unit's dealer or the call's unit changes: a dealer's list
     # is then one index range (newest first, by status) instead of three joins per candidate row.
     unit_dealer = models.ForeignKey(
         "network.Dealer",

@@ -93,6 +93,7 @@ def test_dealer_users_create_and_revoke_their_keys_on_the_page(client, api_world
     assert page.status_code == 200
     raw = page.context["new_key"].raw_key
     assert raw in page.content.decode()
+    assert "no-store" in page["Cache-Control"]  # the key shown once is kept by no cache
     created = ApiKey.objects.get(key_hash=api_key_hash(raw))
     assert created.created_by == api_world.dealer_a_user
     # Dealer B's key is not theirs: 404, and it stays usable.

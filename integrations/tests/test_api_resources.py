@@ -85,6 +85,25 @@ def test_a_dealer_logs_a_call_for_its_customer_with_the_owner_as_default_caller(
     assert response.json()["work_orders"] == [call.work_orders.get().pk]
 
 
+def test_a_user_of_two_dealers_logs_calls_for_both_in_the_browser(client, api_world):
+    """Signed in (no key), a user of dealers A and B logs a call on each one's unit: each call is the
+    dealer's that sold the unit."""
+    user = api_world.dealer_a_user
+    api_world.dealer_b.users.add(user)
+    WorkOrder.objects.filter(pk__in=[api_world.order_a.pk, api_world.order_b.pk]).update(
+        status=WorkOrderStatus.CLOSED
+    )
+    client.force_login(user)
+    for unit, dealer in ((api_world.unit_a, api_world.dealer_a), (api_world.unit_b, api_world.dealer_b)):
+        response = client.post(
+            "/api/v1/repair-calls/",
+            {"unit": unit.pk, "symptom_text": "不开机"},
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.json()
+        assert RepairCall.objects.get(pk=response.json()["id"]).dealer == dealer
+
+
 def test_a_call_on_a_unit_with_an_open_call_is_refused_as_duplicate(client, api_world, key_client):
     api = key_client(api_world.key_a.raw_key)
     response = api.post(

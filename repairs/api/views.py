@@ -178,13 +178,15 @@ class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
         data = serializer.validated_data
         unit = (
             ProductUnit.objects.for_user(request.user)
-            .select_related("model__category", "owner")
+            .select_related("model__category", "owner", "dealer")
             .filter(pk=data["unit"])
             .first()
         )
         if unit is None:
             raise serializers.ValidationError({"unit": [_("No such product unit.")]})
-        dealer = request_dealer(request) if _acts_as_dealer(request) else None
+        # A dealer logs the call as the dealer that sold the unit (one of its own: the unit is in its scope),
+        # also when its user acts for several dealers.
+        dealer = unit.dealer if _acts_as_dealer(request) else None
         symptom = None
         if data["symptom"]:
             symptom = FaultSymptom.objects.filter(
