@@ -176,8 +176,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "integrations.throttling.BurstRateThrottle",
-        "integrations.throttling.SustainedRateThrottle",
+        # Both API_THROTTLE_RATES (burst, sustained) in one Redis round trip.
+        "integrations.throttling.KeyRateThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,37 +1,107 @@
 """Rate limits per API key (a burst and a sustained rate, settings.API_THROTTLE_RATES); a signed-in user is
-limited per user, an anonymous caller per address. A refused request answers 429 with Retry-After."""
+limited per user, an anonymous caller per address. A refused request answers 429 with Retry-After.
+
+Counted in Redis as sliding windows (the current window's counter plus the previous one's, weighted by how
+much of it still lies in the last `duration` seconds): both rates in one round trip of INCR/GET, the same
+cost whatever the rate. (DRF's SimpleRateThrottle keeps every request's timestamp of the window in one
+cache value: 20,000 a day makes each request read and write a list of up to 20,000 floats.) A refused
+request is not counted."""
+
+from __future__ import annotations
+
+import math
+import time
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from .models import ApiKey
 
+SCOPES = ("burst", "sustained")
+_now = time.time  # the clock (a test moves it)
+KEY_PREFIX = "aftersales:ratelimit"
+_client = None
 
-class _KeyRateThrottle(SimpleRateThrottle):
-    def get_rate(self):
-        # Read at call time (not at import like DRF's default), so settings and tests can change it.
-        return settings.API_THROTTLE_RATES.get(self.scope)
 
+def redis_client():
+    global _client
+    if _client is None:
+        import redis
+
+        _client = redis.Redis.from_url(settings.REDIS_URL)
+    return _client
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "120/min" → (120, 60): as DRF's, the period by its first letter (s, m, h, d)."""
+    number, period = rate.split("/")
+    return int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[0]]
+
+
+def forget(ident: str) -> None:
+    """Clears the counters of one caller (`key<id>`, `user<id>`, `ip<address>`)."""
+    client = redis_client()
+    keys = list(client.scan_iter(f"{KEY_PREFIX}:*:{ident}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+class KeyRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
-        self.rate = self.get_rate()
-        if self.rate is None:
+        self._wait = None
+        rates = []
+        for scope in SCOPES:
+            rate = settings.API_THROTTLE_RATES.get(scope)
+            if rate:
+                rates.append((scope, *parse_rate(rate)))
+        if not rates:
             return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        ident = self._ident(request)
+        now = _now()
+        pipe = redis_client().pipeline(transaction=False)
+        windows = []
+        for scope, limit, duration in rates:
+            window = int(now // duration)
+            current = f"{KEY_PREFIX}:{scope}:{ident}:{window}"
+            pipe.incr(current)
+            pipe.expire(current, 2 * duration + 1)
+            pipe.get(f"{KEY_PREFIX}:{scope}:{ident}:{window - 1}")
+            windows.append((current, limit, duration, window))
+        answers = pipe.execute()
+        refused = []
+        for index, (current, limit, duration, window) in enumerate(windows):
+            count, previous = int(answers[3 * index]), int(answers[3 * index + 2] or 0)
+            elapsed = now / duration - window  # the part of the current window gone by, 0…1
+            if previous * (1 - elapsed) + count > limit:
+                refused.append(current)
+                self._wait = max(
+                    self._wait or 0, self._retry_after(limit, duration, elapsed, previous, count)
+                )
+        if refused:
+            # Not counted: a client waiting out its limit does not use up the next window.
+            pipe = redis_client().pipeline(transaction=False)
+            for current, *_rest in windows:
+                pipe.decr(current)
+            pipe.execute()
+            return False
+        return True
 
-    def get_cache_key(self, request, view):
+    @staticmethod
+    def _retry_after(limit, duration, elapsed, previous, count) -> float:
+        """Seconds until one more request fits: when the previous window's weight has shrunk enough, or,
+        when the current window alone is full, at its end (and the weight of this one then)."""
+        if count - 1 < limit and previous:
+            # previous × (1 − e) + count ≤ limit  ⇔  e ≥ 1 − (limit − count) / previous
+            needed = 1 - (limit - count) / previous
+            return max((needed - elapsed) * duration, 1)
+        return max((1 - elapsed) * duration, 1)
+
+    def wait(self):
+        return None if self._wait is None else math.ceil(self._wait)
+
+    def _ident(self, request) -> str:
         if isinstance(request.auth, ApiKey):
-            ident = f"key{request.auth.pk}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user{request.user.pk}"
-        else:
-            ident = f"ip{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-class BurstRateThrottle(_KeyRateThrottle):
-    scope = "burst"
-
-
-class SustainedRateThrottle(_KeyRateThrottle):
-    scope = "sustained"
+            return f"key{request.auth.pk}"
+        if request.user and request.user.is_authenticated:
+            return f"user{request.user.pk}"
+        return f"ip{self.get_ident(request)}"

@@ -1,10 +1,10 @@
 import threading
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 
 from integrations.models import IdempotencyRecord
+from integrations.throttling import forget
 from repairs.models import ProductUnit, RepairCall, WorkOrder
 
 from .test_api_resources import _sale_body
@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def _forget_rates(*keys):
     for key in keys:
-        for scope in ("burst", "sustained"):
-            cache.delete(f"throttle_{scope}_key{key.api_key.pk}")
+        forget(f"key{key.api_key.pk}")
 
 
 @override_settings(API_THROTTLE_RATES={"burst": "3/min", "sustained": "1000/day"})
@@ -39,6 +38,27 @@ def test_the_sustained_rate_applies_too(client, api_world):
     _forget_rates(api_world.key_a)
     a = {"HTTP_AUTHORIZATION": f"Api-Key {api_world.key_a.raw_key}"}
     assert [client.get("/api/v1/units/", **a).status_code for _ in range(3)] == [200, 200, 429]
+    _forget_rates(api_world.key_a)
+
+
+@override_settings(API_THROTTLE_RATES={"burst": "3/min", "sustained": "1000/day"})
+def test_the_burst_rate_counts_the_last_minute_not_the_clock_minute(client, api_world, monkeypatch):
+    """Three requests at 12:01:40 fill the minute; at 12:02:01 the window has moved on but the last 60 s
+    still hold them, so a fourth is refused (a clock-minute counter would let 3 more through at once);
+    refused requests count for nothing; by 12:02:50 one fits again."""
+    from integrations import throttling
+
+    _forget_rates(api_world.key_a)
+    a = {"HTTP_AUTHORIZATION": f"Api-Key {api_world.key_a.raw_key}"}
+    clock = {"now": 1_800_000_000 // 60 * 60 + 60 + 40.0}
+    monkeypatch.setattr(throttling, "_now", lambda: clock["now"])
+    assert [client.get("/api/v1/me/", **a).status_code for _ in range(4)] == [200, 200, 200, 429]
+    clock["now"] += 21
+    refused = [client.get("/api/v1/me/", **a) for _ in range(5)]
+    assert {r.status_code for r in refused} == {429}
+    assert 1 <= int(refused[0]["Retry-After"]) <= 60
+    clock["now"] += 49
+    assert client.get("/api/v1/me/", **a).status_code == 200
     _forget_rates(api_world.key_a)
 
 
