@@ -15,6 +15,8 @@ from inventory.models import Part
 from network.models import Settlement
 from repairs.models import ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
 
+from .conftest import PUBLIC_HOOK_URL
+
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "dealer_a", "dealer_b", "dispatcher", "technician_x", "supervisor_x", "manager"]
@@ -164,7 +166,7 @@ def matrix(api_world, client):
         for party, center in (("a", api_world.center_x), ("b", api_world.center_y))
     }
     webhooks = {
-        party: webhook_endpoint_create(dealer=dealer, url="https://example.com/h")
+        party: webhook_endpoint_create(dealer=dealer, url=PUBLIC_HOOK_URL)
         for party, dealer in (("a", api_world.dealer_a), ("b", api_world.dealer_b))
     }
     deliveries = {

@@ -15,7 +15,7 @@ from network.models import Settlement
 from repairs.factories import RepairCallFactory, WorkOrderFactory
 from repairs.models import WorkOrderEvent
 
-from .conftest import _sale
+from .conftest import PUBLIC_HOOK_URL, _sale
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +37,9 @@ LISTS = [
 
 
 @pytest.fixture
-def many(api_world):
+def many(api_world, settings):
     """60 of everything in dealer A's and centre X's scope."""
+    settings.WEBHOOK_MAX_ENDPOINTS = 60
     now = timezone.now()
     for n in range(60):
         unit, call, order = _sale(
@@ -52,7 +53,7 @@ def many(api_world):
             center=center, month=dt.date(2026, 10, 1), center_level="a", computed_at=now
         )
         Part.objects.create(code=f"P{n:03d}", name="件", category=unit.model.category)
-        endpoint = webhook_endpoint_create(dealer=api_world.dealer_a, url=f"https://example.com/{n}")
+        endpoint = webhook_endpoint_create(dealer=api_world.dealer_a, url=f"{PUBLIC_HOOK_URL}/{n}")
         WebhookDelivery.objects.create(endpoint=endpoint, event_type="x", payload={})
     return api_world
 
