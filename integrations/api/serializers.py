@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from aftersales.api.rows import RowListSerializer
 from integrations.models import WebhookDelivery, WebhookEndpoint
 
 
@@ -7,6 +8,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     dealer = serializers.CharField(source="dealer.code", read_only=True)
 
     class Meta:
+        list_serializer_class = RowListSerializer
         model = WebhookEndpoint
         fields = ["id", "dealer", "url", "description", "active", "created_at"]
         read_only_fields = ["id", "dealer", "active", "created_at"]
@@ -30,6 +32,7 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
+        list_serializer_class = RowListSerializer
         model = WebhookDelivery
         fields = [
             "id",

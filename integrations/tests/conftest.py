@@ -7,7 +7,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from integrations.services import api_key_create
+from integrations.models import WebhookDelivery
+from integrations.services import api_key_create, webhook_endpoint_create
+from inventory.models import Part
 from network.factories import (
     DealerFactory,
     DistrictFactory,
@@ -15,6 +17,7 @@ from network.factories import (
     TechnicianFactory,
     UserFactory,
 )
+from network.models import Settlement
 from repairs.choices import WorkOrderStatus
 from repairs.factories import (
     CustomerAddressFactory,
@@ -23,6 +26,7 @@ from repairs.factories import (
     RepairCallFactory,
     WorkOrderFactory,
 )
+from repairs.models import WorkOrderEvent
 
 # A webhook URL that passes the registration check without a name server: an address literal of a public
 # host (the check resolves host names, and CI's machine has no DNS). Nothing is ever sent to it: the
@@ -94,3 +98,25 @@ def key_client(client):
         return client
 
     return make
+
+
+@pytest.fixture
+def many(api_world, settings):
+    """60 of everything in dealer A's and centre X's scope."""
+    settings.WEBHOOK_MAX_ENDPOINTS = 60
+    now = timezone.now()
+    for n in range(60):
+        unit, call, order = _sale(
+            api_world.dealer_a, n, center=api_world.center_x, technician=api_world.tech_x
+        )
+        WorkOrderFactory(call=call)  # a second order on the call
+        RepairCallFactory(unit=unit)
+        WorkOrderEvent.objects.create(work_order=order, to_status="new")
+        center = ServiceCenterFactory()
+        Settlement.objects.create(
+            center=center, month=dt.date(2026, 10, 1), center_level="a", computed_at=now
+        )
+        Part.objects.create(code=f"P{n:03d}", name="件", category=unit.model.category)
+        endpoint = webhook_endpoint_create(dealer=api_world.dealer_a, url=f"{PUBLIC_HOOK_URL}/{n}")
+        WebhookDelivery.objects.create(endpoint=endpoint, event_type="x", payload={})
+    return api_world

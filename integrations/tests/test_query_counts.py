@@ -1,21 +1,10 @@
 """Every API list reads a fixed number of queries, whatever its page size (5 or 50 rows)."""
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from integrations.models import WebhookDelivery
-from integrations.services import webhook_endpoint_create
-from inventory.models import Part
-from network.factories import ServiceCenterFactory
-from network.models import Settlement
-from repairs.factories import RepairCallFactory, WorkOrderFactory
 from repairs.models import WorkOrderEvent
-
-from .conftest import PUBLIC_HOOK_URL, _sale
 
 pytestmark = pytest.mark.django_db
 
@@ -34,28 +23,6 @@ LISTS = [
     ("/api/v1/webhooks/", "dealer_a"),
     ("/api/v1/webhook-deliveries/", "dealer_a"),
 ]
-
-
-@pytest.fixture
-def many(api_world, settings):
-    """60 of everything in dealer A's and centre X's scope."""
-    settings.WEBHOOK_MAX_ENDPOINTS = 60
-    now = timezone.now()
-    for n in range(60):
-        unit, call, order = _sale(
-            api_world.dealer_a, n, center=api_world.center_x, technician=api_world.tech_x
-        )
-        WorkOrderFactory(call=call)  # a second order on the call
-        RepairCallFactory(unit=unit)
-        WorkOrderEvent.objects.create(work_order=order, to_status="new")
-        center = ServiceCenterFactory()
-        Settlement.objects.create(
-            center=center, month=dt.date(2026, 10, 1), center_level="a", computed_at=now
-        )
-        Part.objects.create(code=f"P{n:03d}", name="件", category=unit.model.category)
-        endpoint = webhook_endpoint_create(dealer=api_world.dealer_a, url=f"{PUBLIC_HOOK_URL}/{n}")
-        WebhookDelivery.objects.create(endpoint=endpoint, event_type="x", payload={})
-    return api_world
 
 
 @pytest.mark.parametrize(("url", "who"), LISTS)

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from aftersales.api.rows import RowListSerializer
 from inventory.models import Part
 
 
@@ -8,6 +9,7 @@ class PartSerializer(serializers.ModelSerializer):
     component = serializers.CharField(source="component.code", read_only=True, allow_null=True, default=None)
 
     class Meta:
+        list_serializer_class = RowListSerializer
         model = Part
         fields = [
             "id",

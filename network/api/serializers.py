@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.api.rows import RowListSerializer
 from network.models import Adjustment, ServiceCenter, Settlement
 
 
@@ -19,6 +20,7 @@ class ServiceCenterSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.name", read_only=True)
 
     class Meta:
+        list_serializer_class = RowListSerializer
         model = ServiceCenter
         fields = [
             "id",
@@ -40,6 +42,7 @@ class ServiceCenterSerializer(serializers.ModelSerializer):
 
 class AdjustmentSerializer(serializers.ModelSerializer):
     class Meta:
+        list_serializer_class = RowListSerializer
         model = Adjustment
         fields = ["kind", "automatic", "reason", "reference", "amount"]
         read_only_fields = fields
@@ -50,6 +53,7 @@ class SettlementSerializer(serializers.ModelSerializer):
     center_name = serializers.CharField(source="center.name", read_only=True)
 
     class Meta:
+        list_serializer_class = RowListSerializer
         model = Settlement
         fields = [
             "id",

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from aftersales.api.rows import RowListSerializer
 from network.choices import RegionLevel
 from network.models import Region, ServiceCenter, Technician
 
@@ -21,6 +22,7 @@ class ProductModelSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code", read_only=True)
 
     class Meta:
+        list_serializer_class = RowListSerializer
         model = ProductModel
         fields = ["id", "brand", "model_number", "name", "category", "list_price_amount", "active"]
         read_only_fields = fields
@@ -36,6 +38,7 @@ class UnitSerializer(serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner.name", read_only=True)
 
     class Meta:
+        list_serializer_class = RowListSerializer
         model = ProductUnit
         fields = [
             "id",
@@ -98,6 +101,7 @@ class RepairCallSerializer(serializers.ModelSerializer):
     work_orders = serializers.SerializerMethodField()
 
     class Meta:
+        list_serializer_class = RowListSerializer
         model = RepairCall
         fields = [
             "id",
@@ -155,6 +159,7 @@ class RepairCallCreateSerializer(serializers.Serializer):
 
 class WorkOrderEventSerializer(serializers.ModelSerializer):
     class Meta:
+        list_serializer_class = RowListSerializer
         model = WorkOrderEvent
         fields = ["from_status", "to_status", "at", "note"]
         read_only_fields = fields
@@ -170,6 +175,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     )
 
     class Meta:
+        list_serializer_class = RowListSerializer
         model = WorkOrder
         fields = [
             "id",

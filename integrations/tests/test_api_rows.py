@@ -1,0 +1,115 @@
+"""The API's lists answer exactly what DRF's own serializers answer (aftersales/api/rows.py only reads the rows
+faster): every list page compared both ways, and the values the fast path hands back to DRF."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from rest_framework import serializers
+
+from aftersales.api.rows import RowListSerializer
+from repairs.choices import WorkOrderStatus
+from repairs.models import WorkOrder, WorkOrderEvent
+
+from .test_query_counts import LISTS
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, url, who, world, **params):
+    headers = {}
+    if who == "dealer_a":
+        headers["HTTP_AUTHORIZATION"] = f"Api-Key {world.key_a.raw_key}"
+    else:
+        client.force_login({"manager": world.manager, "supervisor_x": world.supervisor_x}[who])
+    response = client.get(url, {"page_size": 50, **params}, **headers)
+    assert response.status_code == 200, response.content[:300]
+    return response.json()
+
+
+@pytest.mark.parametrize(("url", "who"), LISTS)
+def test_every_list_answers_what_drf_answers(client, many, url, who, monkeypatch):
+    # Some rows with every instant and relation filled in, and some with none.
+    order = many.order_a
+    WorkOrder.objects.filter(pk=order.pk).update(
+        status=WorkOrderStatus.COMPLETED, completed_at=timezone.now(), closed_at=None, technician=None
+    )
+    fast = _page(client, url, who, many)
+    monkeypatch.setattr(RowListSerializer, "to_representation", serializers.ListSerializer.to_representation)
+    drf = _page(client, url, who, many)
+    assert fast["results"], url
+    assert fast == drf
+
+
+def test_the_work_order_timeline_is_the_same_both_ways(client, many, monkeypatch):
+    for to_status, note in (("new", ""), ("dispatched", "派给 X 网点")):
+        WorkOrderEvent.objects.create(work_order=many.order_a, to_status=to_status, note=note)
+    client.force_login(many.manager)
+    url = f"/api/v1/work-orders/{many.order_a.pk}/"
+    fast = client.get(url).json()
+    monkeypatch.setattr(RowListSerializer, "to_representation", serializers.ListSerializer.to_representation)
+    assert fast["events"] and client.get(url).json() == fast
+
+
+class Row:
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    def label(self):
+        return "called"
+
+
+class Sample(serializers.Serializer):
+    at = serializers.DateTimeField()
+    day = serializers.DateField()
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+    flag = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=WorkOrderStatus.choices)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    label = serializers.CharField()
+    missing = serializers.CharField(required=False)
+    fallback = serializers.CharField(default="默认")
+    stamp = serializers.DateTimeField(format="%Y/%m/%d %H:%M")
+
+    class Meta:
+        list_serializer_class = RowListSerializer
+
+
+ROWS = [
+    Row(
+        at=dt.datetime(2026, 5, 1, 1, 2, 3, 456789, tzinfo=dt.UTC),
+        day=dt.date(2026, 2, 28),
+        name=12,
+        count="7",
+        flag=1,
+        status="in_repair",
+        amount=Decimal("3"),
+        stamp=dt.datetime(2026, 5, 1, 1, 2, tzinfo=dt.UTC),
+    ),
+    Row(
+        at=dt.datetime(2026, 5, 1, 9, 0),  # naive: DRF makes it aware in the current zone
+        day=None,
+        name="张三",
+        count=0,
+        flag=False,
+        status="unknown",
+        amount=None,
+        stamp=None,
+        fallback="自有",
+    ),
+]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC"])
+def test_values_the_fast_path_does_not_take_go_drfs_way(zone):
+    with timezone.override(zone):
+        fast = Sample(ROWS, many=True).data
+        one_by_one = [Sample(row).data for row in ROWS]
+    assert fast == one_by_one
+    assert fast[0]["at"] == (
+        "2026-05-01T09:02:03.456789+08:00" if zone == "Asia/Shanghai" else "2026-05-01T01:02:03.456789Z"
+    )
+    assert fast[0]["label"] == "called" and "missing" not in fast[0] and fast[1]["fallback"] == "自有"
+    assert fast[0]["amount"] == "3.00" and fast[0]["flag"] is True and fast[0]["count"] == 7
