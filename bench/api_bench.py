@@ -9,8 +9,9 @@ sixth of them. An API key of that dealer is made once (on the copy) or passed wi
 1. Server time in-process (Django's test Client, full middleware, settings aftersales.settings): median and
    p99 over REQUESTS requests per status (first pages, and pages 2–5 by cursor), with the SQL of one request
    and EXPLAIN (ANALYZE, BUFFERS) of the list query. Target: median < 20 ms, p99 < 60 ms.
-2. The list query as it ran is written to bench/results/api_work_orders.sql for bench/api_floor.py (the same
-   SQL through psycopg2 + json.dumps in a bare script: the floor).
+2. The floor, in the same run: the list query as it ran (the closed orders' first page) is written to
+   bench/results/api_work_orders.sql and bench/api_floor.py runs it through psycopg2 + json.dumps in a bare
+   script. Target: the closed orders' median at most 5× the floor's.
 3. Sustained requests per second: gunicorn with 2 sync workers on 127.0.0.1, driven by wrk (4 connections,
    --seconds), rate limits raised for the run.
 
@@ -99,7 +100,7 @@ def server_time(key: str, requests: int) -> dict:
     results, list_sql = {}, None
     for status in STATUSES:
         params = {"status": status, "ordering": "-created", "page_size": 50}
-        for _ in range(3):
+        for _ in range(20):  # a long-lived worker's state: connection, caches, imports
             first = client.get(url, params)
         assert first.status_code == 200, first.content[:300]
         timings, rows = [], len(first.json()["results"])
@@ -134,6 +135,19 @@ def server_time(key: str, requests: int) -> dict:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + list_sql)
         plan = "\n".join(r[0] for r in cursor.fetchall())
     return {"cases": results, "sql": sql, "list_sql": list_sql, "plan": plan}
+
+
+def measure_floor(requests: int) -> dict:
+    """bench/api_floor.py on the list query just captured (the closed orders' first page), in this run."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "api_floor.py"), str(requests)],
+        cwd=ROOT,
+        env={**os.environ, "BENCH_DATABASE_URL": DB_URL},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out)
 
 
 def sustained(key: str, seconds: int) -> dict:
@@ -195,6 +209,7 @@ def main():
     timing = server_time(key, args.requests)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "api_work_orders.sql").write_text(timing["list_sql"] + "\n")
+    floor = measure_floor(args.requests)
     load = sustained(key, args.seconds)
     report = {
         "database": DB_URL.rsplit("/", 1)[1],
@@ -203,6 +218,8 @@ def main():
         "dealer_units": owned,
         "requests_per_case": args.requests,
         "server_time": timing["cases"],
+        "floor": floor,
+        "closed_median_vs_floor": round(timing["cases"]["closed"]["median_ms"] / floor["median_ms"], 1),
         "queries_of_one_request": timing["sql"],
         "sustained": {k: v for k, v in load.items() if k != "wrk"},
     }

@@ -102,12 +102,13 @@ def api_key_authenticate(*, raw_key: str, now=None) -> ApiKey | None:
     """The usable key whose hash matches, with its dealer and principal; None otherwise. Records the use
     (at most once a minute, so a busy key does not write on every request)."""
     now = now or timezone.now()
-    api_key = (
+    # The hash is unique: no ordering to compile for the one row (this runs on every API request).
+    found = (
         ApiKey.objects.usable(now)
         .select_related("principal", "dealer")
         .filter(key_hash=api_key_hash(raw_key))
-        .first()
     )
+    api_key = next(iter(found[:1]), None)
     if api_key is None or not api_key.principal.is_active:
         return None
     if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION:

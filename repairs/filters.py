@@ -130,8 +130,11 @@ class WorkOrderFilterSet(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None:
-            self.filters["center"].queryset = ServiceCenter.objects.for_user(user).order_by("code")
-            self.filters["technician"].queryset = (
+            # Built when the form is (a list not filtered by centre or technician builds neither).
+            self.filters["center"].queryset = lambda request: ServiceCenter.objects.for_user(user).order_by(
+                "code"
+            )
+            self.filters["technician"].queryset = lambda request: (
                 Technician.objects.for_user(user)
                 .select_related("center")
                 .order_by("center__code", "employee_no")

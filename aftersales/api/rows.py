@@ -17,7 +17,7 @@ import operator
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
 from rest_framework import ISO_8601, fields, relations, serializers
@@ -54,77 +54,131 @@ def _iso_date(value):
     return value.isoformat()
 
 
-def _converter(field, tz):
-    """A fast converter for a value of the field (not None), or None when only DRF's path will do."""
-    kind = type(field)
-    if kind is fields.CharField:
-        return str
-    if kind is fields.IntegerField:
-        return int
-    if kind is fields.ReadOnlyField:
-        return lambda value: value
-    if kind is fields.BooleanField:
-        return lambda value: value if type(value) is bool else _slow()
-    if kind is fields.ChoiceField:
-        choices = field.choice_strings_to_values
-        return lambda value: choices.get(value, value) if type(value) is str else _slow()
-    if kind is fields.DateTimeField:
-        output = getattr(field, "format", api_settings.DATETIME_FORMAT)
-        if (
-            tz is None
-            or hasattr(field, "timezone")
-            or not isinstance(output, str)
-            or output.lower() != ISO_8601
-        ):
-            return None
-        return _iso_instant(tz)
-    if kind is fields.DateField:
-        output = getattr(field, "format", api_settings.DATE_FORMAT)
-        if not isinstance(output, str) or output.lower() != ISO_8601:
-            return None
-        return _iso_date
-    return None
+def _same(value):
+    return value
+
+
+def _only_bool(value):
+    if type(value) is not bool:
+        raise _Slow
+    return value
+
+
+def _choice(choices):
+    def convert(value):
+        if type(value) is not str:
+            raise _Slow
+        return choices.get(value, value)
+
+    return convert
 
 
 class _Slow(Exception):
     """A value the fast path does not take: the field goes DRF's way for this row."""
 
 
-def _slow():
-    raise _Slow
+def _iso(field, setting) -> bool:
+    output = getattr(field, "format", setting)
+    return isinstance(output, str) and output.lower() == ISO_8601
 
 
-def _plain_getter(field, mapping: bool):
-    """Reads the field's source from a row, or None when the source is not a plain attribute path."""
-    attrs = field.source_attrs
+def _recipe(field, model):
+    """How to read the field without the field: ("pk", attribute, column), (source attributes, converter
+    kind, argument), or None for DRF's path. Depends on the field's declaration only, not on a request."""
+    kind = type(field)
+    attrs = tuple(field.source_attrs)
     if not attrs or field.source == "*":
         return None
-    if mapping:
-        return operator.itemgetter(attrs[0]) if len(attrs) == 1 else None
-    return operator.attrgetter(".".join(attrs))
+    if kind is relations.PrimaryKeyRelatedField:
+        # DRF's pk-only optimization reads the foreign key's column, never the related row; a row read as
+        # values() has the column under its own name (call_id).
+        if field.pk_field is not None or len(attrs) != 1 or model is None:
+            return None
+        try:
+            column = model._meta.get_field(attrs[0]).attname
+        except FieldDoesNotExist:
+            return None
+        return "pk", attrs[0], column
+    if kind is fields.CharField:
+        return attrs, "str", None
+    if kind is fields.IntegerField or (
+        kind is fields.BigIntegerField
+        and not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+    ):
+        return attrs, "int", None
+    if kind is fields.ReadOnlyField:
+        return attrs, "same", None
+    if kind is fields.BooleanField:
+        return attrs, "bool", None
+    if kind is fields.ChoiceField:
+        return attrs, "choice", field.choice_strings_to_values
+    if (
+        kind is fields.DateTimeField
+        and not hasattr(field, "timezone")
+        and _iso(field, api_settings.DATETIME_FORMAT)
+    ):
+        return attrs, "instant", None
+    if kind is fields.DateField and _iso(field, api_settings.DATE_FORMAT):
+        return attrs, "date", None
+    return None
 
 
-def _extractor(field, tz, mapping: bool):
-    slow = lambda row: _drf_value(field, row)  # noqa: E731
-    if isinstance(field, relations.PrimaryKeyRelatedField):
-        if type(field) is not relations.PrimaryKeyRelatedField or field.pk_field is not None:
-            return slow
-        if mapping or len(field.source_attrs) != 1:
-            return slow
-        name = field.source_attrs[0]
+def _converter(kind, argument, tz):
+    if kind == "instant":
+        return _iso_instant(tz) if tz is not None else None
+    return {"str": str, "int": int, "same": _same, "bool": _only_bool, "date": _iso_date}.get(kind) or (
+        _choice(argument) if kind == "choice" else None
+    )
+
+
+# Recipes per serializer class: its fields are declared by the class (a serializer that builds them per
+# instance, overriding get_fields or __init__, is asked every time).
+_RECIPES: dict[type, list] = {}
+
+
+def _recipes(child) -> list:
+    cls = type(child)
+    constant = cls.__init__ is serializers.BaseSerializer.__init__ and cls.get_fields in (
+        serializers.ModelSerializer.get_fields,
+        serializers.Serializer.get_fields,
+    )
+    recipes = _RECIPES.get(cls) if constant else None
+    if recipes is None:
+        model = getattr(getattr(cls, "Meta", None), "model", None)
+        recipes = [(field.field_name, _recipe(field, model)) for field in child._readable_fields]
+        if constant:
+            _RECIPES[cls] = recipes
+    return recipes
+
+
+def _extractor(child, name, recipe, tz, mapping: bool):
+    def slow(row):
+        return _drf_value(child.fields[name], row)  # the child's fields are built at the first need
+
+    if recipe is None:
+        return slow
+    if recipe[0] == "pk":
+        if mapping:
+            return operator.itemgetter(recipe[2])
+        attribute = recipe[1]
 
         def related_pk(row):
-            # DRF's pk-only optimization reads the foreign key's column, never the related row.
             try:
-                return row.serializable_value(name)
+                return row.serializable_value(attribute)
             except AttributeError:
                 return slow(row)
 
         return related_pk
-    convert = _converter(field, tz)
-    getter = _plain_getter(field, mapping) if convert is not None else None
-    if getter is None:
+    attrs, kind, argument = recipe
+    convert = _converter(kind, argument, tz)
+    if convert is None:
         return slow
+    if mapping:
+        if len(attrs) != 1:
+            return slow
+        getter = operator.itemgetter(attrs[0])
+    else:
+        getter = operator.attrgetter(".".join(attrs))
 
     def extract(row):
         try:
@@ -151,7 +205,8 @@ class RowListSerializer(serializers.ListSerializer):
             return []
         tz = timezone.get_current_timezone() if settings.USE_TZ else None
         mapping = isinstance(rows[0], Mapping)
-        plan = [(field.field_name, _extractor(field, tz, mapping)) for field in self.child._readable_fields]
+        child = self.child
+        plan = [(name, _extractor(child, name, recipe, tz, mapping)) for name, recipe in _recipes(child)]
         answer = []
         for row in rows:
             item = {}

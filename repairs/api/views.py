@@ -264,6 +264,7 @@ LIST_COLUMNS = [
     "completed_at",
     "closed_at",
 ]
+LIST_ANNOTATIONS = ["call_number", "unit_id", "center_code", "technician_employee_no"]
 
 
 @extend_schema_view(
@@ -276,15 +277,17 @@ LIST_COLUMNS = [
     ),
 )
 class WorkOrderViewSet(ScopedViewSet):
-    # The list reads only its columns and the three it shows from related rows, as annotations: no call,
-    # centre or technician objects are built for a page (a dealer's page at 1M orders: see bench/).
-    queryset = WorkOrder.objects.only(*LIST_COLUMNS).annotate(
+    # The list reads only its columns and the three it shows from related rows, as annotations, into
+    # plain rows (values()): no work order, call, centre or technician objects are built for a page (a
+    # dealer's page at 1M orders: see bench/).
+    queryset = WorkOrder.objects.annotate(
         call_number=F("call__number"),
         unit_id=F("call__unit_id"),
         center_code=F("center__code"),
         technician_employee_no=F("technician__employee_no"),
     )
     serializer_class = WorkOrderSerializer
+    list_rows_as_values = True  # the same page as work orders: see integrations/tests/test_api_rows.py
     filterset_class = WorkOrderFilterSet
     pagination_class = OrderedCursorPagination
     action_roles = {
@@ -296,11 +299,13 @@ class WorkOrderViewSet(ScopedViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.action != "list":
-            queryset = queryset.defer(None).prefetch_related(
-                Prefetch("events", queryset=WorkOrderEvent.objects.order_by("at", "pk"))
-            )
-        return queryset
+        if self.action == "list":
+            if self.list_rows_as_values:
+                return queryset.values(*LIST_COLUMNS, *LIST_ANNOTATIONS)
+            return queryset.only(*LIST_COLUMNS)
+        return queryset.prefetch_related(
+            Prefetch("events", queryset=WorkOrderEvent.objects.order_by("at", "pk"))
+        )
 
     def get_serializer_class(self):
         return WorkOrderSerializer if self.action == "list" else WorkOrderDetailSerializer
