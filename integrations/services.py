@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import http.client
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,18 +103,57 @@ def api_key_authenticate(*, raw_key: str, now=None) -> ApiKey | None:
     """The usable key whose hash matches, with its dealer and principal; None otherwise. Records the use
     (at most once a minute, so a busy key does not write on every request)."""
     now = now or timezone.now()
-    # The hash is unique: no ordering to compile for the one row (this runs on every API request).
-    found = (
-        ApiKey.objects.usable(now)
-        .select_related("principal", "dealer")
-        .filter(key_hash=api_key_hash(raw_key))
-    )
-    api_key = next(iter(found[:1]), None)
+    api_key = _usable_key_by_hash(api_key_hash(raw_key), now)
     if api_key is None or not api_key.principal.is_active:
         return None
     if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
+    return api_key
+
+
+@functools.cache
+def _key_lookup():
+    """The SQL of ApiKey.objects.usable(now).select_related("dealer", "principal").filter(key_hash=…),
+    written out once from the models' own tables and columns: it runs on every API request, and composing
+    it through the ORM cost ten times the query (integrations/tests/test_api_keys.py holds it to usable())."""
+    from network.models import Dealer
+
+    quote = connection.ops.quote_name
+    User = get_user_model()
+    parts = [("k", ApiKey), ("d", Dealer), ("u", User)]
+    shapes = [(model, [f.attname for f in model._meta.concrete_fields]) for _alias, model in parts]
+    columns = ", ".join(
+        f"{alias}.{quote(field.column)}" for alias, model in parts for field in model._meta.concrete_fields
+    )
+
+    def column(model, name):
+        return quote(model._meta.get_field(name).column)
+
+    sql = (
+        f"SELECT {columns} FROM {quote(ApiKey._meta.db_table)} k"
+        f" JOIN {quote(Dealer._meta.db_table)} d ON d.{quote(Dealer._meta.pk.column)} = k.{column(ApiKey, 'dealer')}"
+        f" JOIN {quote(User._meta.db_table)} u ON u.{quote(User._meta.pk.column)} = k.{column(ApiKey, 'principal')}"
+        f" WHERE k.{column(ApiKey, 'key_hash')} = %s AND k.{column(ApiKey, 'revoked_at')} IS NULL"
+        f" AND d.{column(Dealer, 'active')}"
+        f" AND (k.{column(ApiKey, 'expires_at')} IS NULL OR k.{column(ApiKey, 'expires_at')} > %s)"
+    )
+    return sql, shapes
+
+
+def _usable_key_by_hash(key_hash: str, now) -> ApiKey | None:
+    sql, shapes = _key_lookup()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key_hash, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects, start = [], 0
+    for model, attnames in shapes:
+        objects.append(model.from_db(connection.alias, attnames, row[start : start + len(attnames)]))
+        start += len(attnames)
+    api_key, dealer, principal = objects
+    api_key.dealer, api_key.principal = dealer, principal
     return api_key
 
 

@@ -138,3 +138,39 @@ def test_a_user_named_like_the_principal_never_becomes_it(client, api_world, key
     me = client.get("/api/v1/me/").json()
     assert me["roles"] == ["dealer"] and me["dealers"] == ["DL-A"]
     assert client.get(f"/api/v1/units/{api_world.unit_b.pk}/").status_code == 404
+
+
+def test_the_key_look_up_accepts_exactly_the_usable_keys(client, api_world, key_client):
+    """The per-request look-up is written out in SQL: it must refuse what ApiKey.objects.usable() refuses
+    (revoked, expired, a dealer switched off) and an inactive principal, and accept the rest."""
+    from integrations.services import api_key_authenticate, api_key_create
+    from network.factories import DealerFactory
+
+    now = timezone.now()
+    keys = {
+        "current": api_world.key_a,
+        "expiring": api_key_create(
+            dealer=api_world.dealer_a, name="明天到期", expires_at=now + dt.timedelta(days=1)
+        ),
+        "revoked": api_key_create(dealer=api_world.dealer_a, name="吊销"),
+        "expired": api_key_create(
+            dealer=api_world.dealer_a, name="过期", expires_at=now + dt.timedelta(seconds=1)
+        ),
+        "dealer off": api_key_create(dealer=DealerFactory(code="DL-OFF"), name="停用经销商"),
+        "principal off": api_key_create(dealer=DealerFactory(code="DL-NOU"), name="停用主体"),
+    }
+    api_key_revoke(api_key=keys["revoked"].api_key)
+    keys["dealer off"].api_key.dealer.__class__.objects.filter(code="DL-OFF").update(active=False)
+    type(keys["principal off"].api_key.principal).objects.filter(
+        pk=keys["principal off"].api_key.principal_id
+    ).update(is_active=False)
+    later = now + dt.timedelta(minutes=1)
+    ours = {key.api_key.pk: name for name, key in keys.items()}
+    usable = {
+        ours[pk] for pk in ApiKey.objects.usable(later).filter(pk__in=ours).values_list("pk", flat=True)
+    }
+    accepted = {name for name, key in keys.items() if api_key_authenticate(raw_key=key.raw_key, now=later)}
+    assert accepted == {"current", "expiring"} == usable - {"principal off"}
+    found = api_key_authenticate(raw_key=keys["current"].raw_key, now=later)
+    assert found.dealer.code == "DL-A" and found.principal.pk == api_world.key_a.api_key.principal_id
+    assert found.principal.is_active and found.dealer_id == api_world.dealer_a.pk
