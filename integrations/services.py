@@ -122,6 +122,10 @@ def _key_lookup():
     quote = connection.ops.quote_name
     User = get_user_model()
     parts = [("k", ApiKey), ("d", Dealer), ("u", User)]
+    if any(
+        hasattr(field, "from_db_value") for _alias, model in parts for field in model._meta.concrete_fields
+    ):
+        return None  # a field converting what the database hands back: the ORM's query then
     shapes = [(model, [f.attname for f in model._meta.concrete_fields]) for _alias, model in parts]
     columns = ", ".join(
         f"{alias}.{quote(field.column)}" for alias, model in parts for field in model._meta.concrete_fields
@@ -142,7 +146,11 @@ def _key_lookup():
 
 
 def _usable_key_by_hash(key_hash: str, now) -> ApiKey | None:
-    sql, shapes = _key_lookup()
+    lookup = _key_lookup()
+    if lookup is None:
+        found = ApiKey.objects.usable(now).select_related("principal", "dealer").filter(key_hash=key_hash)
+        return next(iter(found[:1]), None)
+    sql, shapes = lookup
     with connection.cursor() as cursor:
         cursor.execute(sql, [key_hash, now])
         row = cursor.fetchone()

@@ -24,6 +24,16 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 200
     ordering = "-pk"
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self._pk_name = queryset.model._meta.pk.attname
+        return super().paginate_queryset(queryset, request, view)
+
+    def _get_position_from_instance(self, instance, ordering):
+        # A row read as values() names its primary key by the column (id), not pk.
+        if isinstance(instance, dict) and ordering[0].lstrip("-") == "pk":
+            return str(instance[self._pk_name])
+        return super()._get_position_from_instance(instance, ordering)
+
     def decode_cursor(self, request):
         try:
             return super().decode_cursor(request)

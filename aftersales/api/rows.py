@@ -13,6 +13,7 @@ Use it as a read-only ModelSerializer's `Meta.list_serializer_class`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from collections.abc import Mapping
 
@@ -42,15 +43,21 @@ def _drf_value(field, row):
 
 def _iso_instant(tz):
     def convert(value):
-        if value.tzinfo is None:  # DRF makes it aware first: not ours to guess
+        # DRF makes a naive one aware first, passes a string through, fails an overflow: its way.
+        if not isinstance(value, dt.datetime) or value.tzinfo is None:
             raise _Slow
-        text = value.astimezone(tz).isoformat()
+        try:
+            text = value.astimezone(tz).isoformat()
+        except OverflowError:
+            raise _Slow from None
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return convert
 
 
 def _iso_date(value):
+    if type(value) is not dt.date:  # a string passes through, a datetime fails: DRF's way
+        raise _Slow
     return value.isoformat()
 
 
@@ -95,10 +102,12 @@ def _recipe(field, model):
         if field.pk_field is not None or len(attrs) != 1 or model is None:
             return None
         try:
-            column = model._meta.get_field(attrs[0]).attname
+            model_field = model._meta.get_field(attrs[0])
         except FieldDoesNotExist:
             return None
-        return "pk", attrs[0], column
+        if not model_field.concrete or not (model_field.many_to_one or model_field.one_to_one):
+            return None  # a reverse relation: no column of this row
+        return "pk", attrs[0], model_field.attname
     if kind is fields.CharField:
         return attrs, "str", None
     if kind is fields.IntegerField or (
@@ -131,23 +140,35 @@ def _converter(kind, argument, tz):
     )
 
 
-# Recipes per serializer class: its fields are declared by the class (a serializer that builds them per
-# instance, overriding get_fields or __init__, is asked every time).
-_RECIPES: dict[type, list] = {}
+# Recipes per serializer class and output settings, for classes whose fields are the class's declaration:
+# a serializer that shapes its fields per instance (any of these overridden), or whose fields were
+# already built or edited on this instance, is read from its own fields every time.
+_RECIPES: dict[tuple, list] = {}
+_FIELD_SHAPING = ("__init__", "get_fields", "fields", "get_field_names", "build_field", "get_extra_kwargs")
+
+
+def _declared_by_class(cls) -> bool:
+    """Each method that shapes the fields is DRF's own, none of a subclass of ours."""
+    for name in _FIELD_SHAPING:
+        owner = next((klass for klass in cls.__mro__ if name in vars(klass)), None)
+        if owner is not None and owner.__module__ not in (
+            "rest_framework.serializers",
+            "rest_framework.fields",
+        ):
+            return False
+    return True
 
 
 def _recipes(child) -> list:
     cls = type(child)
-    constant = cls.__init__ is serializers.BaseSerializer.__init__ and cls.get_fields in (
-        serializers.ModelSerializer.get_fields,
-        serializers.Serializer.get_fields,
-    )
-    recipes = _RECIPES.get(cls) if constant else None
+    key = (cls, api_settings.DATETIME_FORMAT, api_settings.DATE_FORMAT, api_settings.COERCE_BIGINT_TO_STRING)
+    shared = "fields" not in vars(child) and _declared_by_class(cls)
+    recipes = _RECIPES.get(key) if shared else None
     if recipes is None:
         model = getattr(getattr(cls, "Meta", None), "model", None)
         recipes = [(field.field_name, _recipe(field, model)) for field in child._readable_fields]
-        if constant:
-            _RECIPES[cls] = recipes
+        if shared:
+            _RECIPES[key] = recipes
     return recipes
 
 
@@ -159,7 +180,15 @@ def _extractor(child, name, recipe, tz, mapping: bool):
         return slow
     if recipe[0] == "pk":
         if mapping:
-            return operator.itemgetter(recipe[2])
+            column = recipe[2]
+
+            def related_pk_column(row):
+                try:
+                    return row[column]
+                except KeyError:
+                    return slow(row)
+
+            return related_pk_column
         attribute = recipe[1]
 
         def related_pk(row):
@@ -199,6 +228,8 @@ def _extractor(child, name, recipe, tz, mapping: bool):
 
 class RowListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
+        if type(self.child).to_representation is not serializers.Serializer.to_representation:
+            return super().to_representation(data)  # the child shapes its rows itself
         iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
         rows = iterable if isinstance(iterable, list) else list(iterable)
         if not rows:

@@ -270,3 +270,19 @@ def test_a_sale_registered_twice_at_once_answers_400_not_500(client, api_world):
     assert "serial_number" in response.json()["errors"]
     assert ProductUnit.objects.filter(serial_number=body["serial_number"]).count() == 1
     assert api_world.unit_a.owner.__class__.objects.count() == customers_before  # the buyer rolled back too
+
+
+def test_a_work_order_filter_by_centre_or_technician_is_held_to_the_callers_scope(client, api_world):
+    """The list applies the filters its query names; the ones it names are validated against the caller's
+    own centres and technicians (an id of another centre answers 400, not its orders)."""
+    client.force_login(api_world.supervisor_x)
+    url = "/api/v1/work-orders/"
+    own = client.get(url, {"center": api_world.center_x.pk}).json()["results"]
+    assert [row["id"] for row in own] == [api_world.order_a.pk]
+    for name, other in (("center", api_world.center_y.pk), ("technician", api_world.tech_y.pk)):
+        response = client.get(url, {name: other})
+        assert response.status_code == 400 and name in response.json()["errors"]
+    assert (
+        client.get(url, {"technician": api_world.tech_x.pk}).json()["results"][0]["id"]
+        == api_world.order_a.pk
+    )
