@@ -11,7 +11,8 @@ sixth of them. An API key of that dealer is made once (on the copy) or passed wi
    and EXPLAIN (ANALYZE, BUFFERS) of the list query. Target: median < 20 ms, p99 < 60 ms.
 2. The floor, in the same run: the list query as it ran (the closed orders' first page) is written to
    bench/results/api_work_orders.sql and bench/api_floor.py runs it through psycopg2 + json.dumps in a bare
-   script. Target: the closed orders' median at most 5× the floor's.
+   script. Target: the closed orders' median at most 5× the floor's. Then both again in turns (six
+   rounds of each), the ratio over the rounds: the one to read on a machine whose speed drifts.
 3. Sustained requests per second: gunicorn with 2 sync workers on 127.0.0.1, driven by wrk (4 connections,
    --seconds), rate limits raised for the run.
 
@@ -137,10 +138,41 @@ def server_time(key: str, requests: int) -> dict:
     return {"cases": results, "sql": sql, "list_sql": list_sql, "plan": plan}
 
 
-def measure_floor(requests: int) -> dict:
+def side_by_side(key: str, rounds: int, per_round: int) -> dict:
+    """The closed orders' first page and the floor taken in turns (a round of each, `rounds` times), so that
+    both see the machine in the same state: this VM's speed drifts by tens of percent within minutes."""
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    params = {"status": "closed", "ordering": "-created", "page_size": 50}
+    server, floor = [], []
+    for _ in range(rounds):
+        floor += measure_floor(per_round, timings=True)["timings_ms"]
+        for _ in range(per_round):
+            started = time.perf_counter()
+            response = client.get("/api/v1/work-orders/", params)
+            server.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+    server_median, floor_median = statistics.median(server), statistics.median(floor)
+    return {
+        "rounds": rounds,
+        "requests": len(server),
+        "server_median_ms": round(server_median, 2),
+        "server_p99_ms": round(percentile(server, 99), 2),
+        "floor_median_ms": round(floor_median, 2),
+        "ratio": round(server_median / floor_median, 1),
+    }
+
+
+def measure_floor(requests: int, timings: bool = False) -> dict:
     """bench/api_floor.py on the list query just captured (the closed orders' first page), in this run."""
     out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "api_floor.py"), str(requests)],
+        [
+            sys.executable,
+            str(ROOT / "bench" / "api_floor.py"),
+            str(requests),
+            *(["--timings"] if timings else []),
+        ],
         cwd=ROOT,
         env={**os.environ, "BENCH_DATABASE_URL": DB_URL},
         capture_output=True,
@@ -210,6 +242,7 @@ def main():
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "api_work_orders.sql").write_text(timing["list_sql"] + "\n")
     floor = measure_floor(args.requests)
+    turns = side_by_side(key, rounds=6, per_round=max(args.requests // 6, 20))
     load = sustained(key, args.seconds)
     report = {
         "database": DB_URL.rsplit("/", 1)[1],
@@ -220,6 +253,7 @@ def main():
         "server_time": timing["cases"],
         "floor": floor,
         "closed_median_vs_floor": round(timing["cases"]["closed"]["median_ms"] / floor["median_ms"], 1),
+        "closed_and_floor_in_turns": turns,
         "queries_of_one_request": timing["sql"],
         "sustained": {k: v for k, v in load.items() if k != "wrk"},
     }

@@ -2,7 +2,7 @@
 bench/results/api_work_orders.sql) run through psycopg2 with json.dumps of the rows, in a bare script with no
 Django: what any implementation must pay at least. Median and p99 over REQUESTS runs.
 
-Usage: .venv/bin/python bench/api_floor.py [REQUESTS]
+Usage: .venv/bin/python bench/api_floor.py [REQUESTS] [--timings]   (--timings: every run's time too)
 """
 
 import datetime as dt
@@ -18,7 +18,7 @@ import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/aftersales_bench")
-REQUESTS = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+REQUESTS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 300
 
 
 def default(value):
@@ -55,6 +55,7 @@ def main():
                 "bytes": len(body),
                 "median_ms": round(statistics.median(timings), 2),
                 "p99_ms": round(timings[min(len(timings) - 1, round(0.99 * (len(timings) - 1)))], 2),
+                **({"timings_ms": timings} if "--timings" in sys.argv else {}),
             },
             indent=2,
         )
