@@ -3,11 +3,11 @@
 DRF serializes a row field by field through `get_attribute` (a walk over the source with a Mapping test
 and a callable test per step) and `to_representation` (for a datetime: the current time zone looked up
 through asgiref's Local on every value). On a page of 50 work orders of 15 fields that is most of the
-request. `RowListSerializer` asks each field once per page how to read and convert it: the common
+request. `RowListSerializer` asks each field once per serializer class how to read and convert it: the common
 read-only fields (text, numbers, choices, dates and instants in ISO 8601, primary keys of relations) get a
 getter and a converter; any other field, and any value they do not expect (a callable, a missing
 attribute, a naive datetime, a subclass), takes DRF's own path, so the answer is the same as DRF's
-(tests/test_api_rows.py compares every API list both ways).
+(integrations/tests/test_api_rows.py compares every API list both ways).
 
 Use it as a read-only ModelSerializer's `Meta.list_serializer_class`."""
 
