@@ -7,6 +7,8 @@ class AftersalesConfig(AppConfig):
     verbose_name = "After-sales"
 
     def ready(self):
+        from . import checks  # noqa: F401 - registers the project's system checks
+
         # The same hook Django uses to create permissions: role groups must exist in every database
         # that has been migrated, test databases included. It only (re)states configuration.
         post_migrate.connect(_sync_roles_after_migrate, sender=self, dispatch_uid="aftersales.roles_sync")

@@ -2,21 +2,20 @@
 whether there is a next one, so the query count does not depend on the page size. Rendered by
 templates/_pager.html."""
 
+from .parsing import parse_int
+
 PAGE_SIZES = (20, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 
 
+MAX_PAGE = 100_000  # deeper than any list is read by paging; a larger number is not a page
+
+
 def page_window(request, rows, *, sizes=PAGE_SIZES, default=DEFAULT_PAGE_SIZE) -> dict:
-    try:
-        size = int(request.GET.get("page_size", default))
-    except ValueError:
-        size = default
+    size = parse_int(request.GET.get("page_size"), default=default)
     if size not in sizes:
         size = default
-    try:
-        page = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = parse_int(request.GET.get("page"), default=1, low=1, high=MAX_PAGE)
     window = list(rows[(page - 1) * size : page * size + 1])
     params = request.GET.copy()
     params.pop("page", None)

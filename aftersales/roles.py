@@ -121,7 +121,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             "callback",
             "complaint",
         )
-    ],
+    ]
+    # Login lockouts (django-axes): the manager sees the failed attempts and unlocks by deleting them.
+    + ["axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accessfailurelog"],
     Role.DEALER: [
         "repairs.view_productcategory",
         "repairs.view_productmodel",

@@ -4,6 +4,7 @@ Environment: DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRU
 SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE, LOG_LEVEL.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "aftersales",
     "network",
     "repairs",
@@ -55,6 +57,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A writing request's view runs in one transaction (nothing half-saved when it fails).
+    "aftersales.middleware.AtomicWritesMiddleware",
+    # Last, as django-axes asks: answers a locked-out login.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username + address before the password
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "aftersales.urls"
@@ -105,6 +115,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Logins that cannot be brute-forced (django-axes): a username is locked on the address it is tried from
+# after AXES_FAILURE_LIMIT wrong passwords, for AXES_COOLOFF_MINUTES; the same user elsewhere is not. A
+# manager unlocks in the admin (Axes › access attempts: delete). API keys are not logins (rate-limited).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "aftersales.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "aftersales.views.client_address"
+AXES_VERBOSE = False  # no banner at start-up; attempts and lockouts are kept in the database
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -248,8 +268,14 @@ IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # Text messages to customers (the confirmation code of a visit): aftersales.sms, backends like email's.
-SMS_BACKEND = env("SMS_BACKEND", default="aftersales.sms.backends.console.SmsBackend")
+# Printing them is for development only: outside DEBUG an unset SMS_BACKEND fails the system checks
+# (aftersales.checks). Production: aftersales.sms.backends.http.SmsBackend with SMS_HTTP_URL (the gateway)
+# and SMS_HTTP_TOKEN, or a provider's own backend class.
+SMS_BACKEND = env("SMS_BACKEND", default="aftersales.sms.backends.console.SmsBackend" if DEBUG else "")
 SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms")))
+SMS_HTTP_URL = env("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=10.0)
 # The largest photo a tablet may upload (they are shrunk on the device first) and how many per closing.
 WORK_ORDER_PHOTO_MAX_BYTES = env.int("WORK_ORDER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 WORK_ORDER_PHOTOS_MAX = 12

@@ -21,3 +21,39 @@ def home(request):
 def healthz(request):
     healthy, report = health_report()
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+def client_address(request) -> str:
+    """The caller's address for login lockouts, counted as the API's rate limits count it: REMOTE_ADDR, or
+    behind NUM_PROXIES trusted proxies the address they forwarded (X-Forwarded-For, from the right)."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return remote
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer once a username has failed too often from this address: the login page again
+    (429), saying so in the user's language, with no hint whether the password was right."""
+    from django.conf import settings
+    from django.contrib.auth.forms import AuthenticationForm
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registration/login.html",
+        {
+            "form": AuthenticationForm(request),
+            "locked_out": True,
+            "cooloff_minutes": minutes,
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "username": (credentials or {}).get("username") or request.POST.get("username", ""),
+        },
+        status=429,
+    )

@@ -287,6 +287,28 @@ def ensure_orders(cursor, *, month: dt.date, start: dt.datetime, end: dt.datetim
     # The distance travelled (when the schema has it: travel fees): on-site visits, 0–79 km.
     travel = {"travel_km": "CASE WHEN p.mode = 'on_site' AND NOT p.guided THEN (p.g * 31) % 80 END"}
     lap("closed work orders", _insert(cursor, "repairs_workorder", closed, ref, optional=travel))
+    # Each repair has its closing record, confirmed with the customer's code (the database refuses a
+    # completed order without one; the settlement pays only proven work).
+    closing = {
+        "work_order_id": "p.order_id",
+        "client_id": "md5('closing' || p.order_id)::uuid",
+        "fault_code_id": "(SELECT min(f.id) FROM repairs_faultcode f WHERE f.kind = 'fault')",
+        "cause_id": "(SELECT min(f.id) FROM repairs_faultcode f WHERE f.kind = 'cause')",
+        "resolution": "'repaired'",
+        "resolution_note": "''",
+        "labour_minutes": "45",
+        "collected_amount": "CASE WHEN p.service_type = 'A' THEN 180.00 ELSE 0 END",
+        "payment_method": "CASE WHEN p.service_type = 'A' THEN 'cash' ELSE '' END",
+        "signature": "''",
+        "confirmed_by_code": "true",
+        "satisfaction": "''",
+        "channel": "'tablet'",
+        "proof_exception_reason": "''",
+        "proof_cleared_note": "''",
+        "closed_by_id": "(SELECT min(id) FROM auth_user)",
+        "closed_at": "p.ts - interval '30 minutes'",
+    }
+    lap("closing records", _insert(cursor, "repairs_workorderclosing", closing, ref + " WHERE NOT p.guided"))
     redo = {
         **closed,
         "id": "nextval(pg_get_serial_sequence('repairs_workorder', 'id'))",

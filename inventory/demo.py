@@ -711,11 +711,11 @@ class _History:
         serial = f"{part.code}-{self.rng.randint(10**7, 10**8 - 1)}" if part.serialized else ""
         old_serial = f"{part.code}-{self.rng.randint(10**7, 10**8 - 1)}" if part.return_required else ""
         # The part went in while the order was being repaired; an order closed since then is replayed at
-        # the status it had then (part_issue checks today's status) and put back.
+        # the status it had then, in repair (part_issue checks today's status), and put back.
         status = WorkOrder.objects.filter(pk=order.pk).values_list("status", flat=True).get()
         replay = status not in services.ISSUABLE_STATUSES
         if replay:
-            WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrderStatus.COMPLETED)
+            WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrderStatus.IN_REPAIR)
         try:
             movement = services.part_issue(
                 work_order=order,

@@ -11,10 +11,12 @@ import hashlib
 import os
 import zipfile
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -188,7 +190,7 @@ def _ask_once(path: Path, task, *args) -> bool:
     """Queues `task` for the file at `path` unless a worker was asked for it in the last 15 minutes."""
     if not cache.add(f"settlement-export:{path.name}", 1, timeout=15 * 60):
         return False
-    task.delay(*args)
+    transaction.on_commit(partial(task.delay, *args))
     return True
 
 

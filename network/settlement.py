@@ -48,6 +48,11 @@ WITH released AS (
     SELECT DISTINCT r.redo_of_id AS id FROM repairs_workorder r
     WHERE r.redo_of_id IS NOT NULL AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
 ),
+-- closed without the customer's proof in an earlier month, cleared by a manager in this one
+cleared AS (
+    SELECT k.work_order_id AS id FROM repairs_workorderclosing k
+    WHERE k.proof_cleared_at >= %(start)s AND k.proof_cleared_at < %(end)s
+),
 eligible AS MATERIALIZED (
     SELECT w.id, w.mode, w.travel_km, m.category_id, k.kind, k.day,
            -- what was paid for this order before, by kind: one index probe per order (a join here would
@@ -75,12 +80,24 @@ eligible AS MATERIALIZED (
             UNION
             -- … or sent back, its redo completed in the month
             SELECT id FROM released
+            UNION
+            -- … or its missing proof cleared in the month
+            SELECT id FROM cleared
       )
       AND w.center_id = %(center)s
       AND (w.status = 'closed' OR (w.status = 'completed' AND w.id IN (SELECT id FROM released)))
       AND w.redo_of_id IS NULL
       AND c.service_type IN ('B', 'C')
       AND NOT w.payment_held
+      -- the customer's proof: guided by phone (the guidance callback), or a closing record signed, confirmed by
+      -- the customer's code, or whose exception a manager cleared — an exception not yet cleared is held
+      AND (
+          w.guided_at IS NOT NULL
+          OR EXISTS (
+              SELECT 1 FROM repairs_workorderclosing k
+              WHERE k.work_order_id = w.id AND (k.proof_exception_reason = '' OR k.proof_cleared_at IS NOT NULL)
+          )
+      )
 ),
 service AS (
     INSERT INTO network_settlementline

@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +24,9 @@ from django.views.decorators.http import require_POST
 
 from aftersales.money import amount_in_words
 from aftersales.paging import page_window
+from aftersales.parsing import parse_id
 from aftersales.roles import Role, has_role, role_required
+from repairs.models import WorkOrderClosing
 
 from . import exports
 from .choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
@@ -81,8 +85,8 @@ def settlement_list(request):
         messages.error(request, month_error)
     is_manager = has_role(request.user, Role.MANAGER)
     region = None
-    if request.GET.get("region", "").isdigit():
-        region = Region.objects.filter(pk=int(request.GET["region"])).first()
+    if parse_id(request.GET.get("region")) is not None:
+        region = Region.objects.filter(pk=parse_id(request.GET.get("region"))).first()
     level = request.GET.get("level", "") if request.GET.get("level") in CenterLevel.values else ""
     status = request.GET.get("status", "")
     if status not in {*SettlementStatus.values, "none"}:
@@ -120,6 +124,8 @@ def settlement_list(request):
         "statuses": [*SettlementStatus.choices, ("none", _("Not computed"))],
         "status": status,
         "export_query": export.urlencode(),
+        # Held out of every statement until a manager clears it: the manager's list before the month is settled.
+        "proof_pending": WorkOrderClosing.objects.for_user(request.user).proof_pending().count(),
     }
     return render(request, "network/settlements.html", context)
 
@@ -166,7 +172,7 @@ def settlement_compute_view(request):
         return redirect(_month_url(previous_month(timezone.now())))
     from .tasks import settlements_draft_month
 
-    settlements_draft_month.delay(f"{month:%Y-%m}")
+    transaction.on_commit(partial(settlements_draft_month.delay, f"{month:%Y-%m}"))
     messages.info(
         request,
         _(
@@ -222,6 +228,7 @@ def settlement_detail(request, pk):
         "adjustments": list(settlement.adjustments.order_by("kind", "pk")),
         "disputes": disputes,
         "warnings": settlement_warnings(settlement) if settlement.status == SettlementStatus.DRAFT else [],
+        "held": _held(settlement),
         "is_manager": is_manager,
         "may_dispute": may_dispute,
         "is_draft": settlement.status == SettlementStatus.DRAFT,
@@ -235,6 +242,19 @@ def settlement_detail(request, pk):
         "q": number,
     }
     return render(request, "network/settlement_detail.html", context)
+
+
+def _held(settlement: Settlement) -> list:
+    """The centre's work closed by the month's end without the customer's proof and not cleared: not in
+    the statement (paid in the month a manager clears it). Listed so that the manager sees it before
+    confirming."""
+    from repairs.selectors import proof_pending_closings
+
+    if settlement.status != SettlementStatus.DRAFT:
+        return []
+    return list(
+        proof_pending_closings(center_id=settlement.center_id, until=month_bounds(settlement.month)[1])[:50]
+    )
 
 
 @role_required(Role.MANAGER)
@@ -272,6 +292,7 @@ def settlement_confirm_view(request, pk):
             "warnings": settlement_warnings(settlement)
             if settlement.status == SettlementStatus.DRAFT
             else [],
+            "held": _held(settlement),
             "order_count": settlement.lines.filter(kind="service_fee").count(),
             "line_count": settlement.lines.count(),
             "total_in_words": amount_in_words(settlement.total_amount),

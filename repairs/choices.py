@@ -130,6 +130,14 @@ class PaymentMethod(models.TextChoices):
     CARD = "card", _("Bank card")
 
 
+class ClosingChannel(models.TextChoices):
+    """Where the closing record was made: the technician's tablet at the customer's, or the office (the
+    workshop's carry-in repairs, an order the technician could not close on the tablet)."""
+
+    TABLET = "tablet", _("On the tablet")
+    OFFICE = "office", _("In the office")
+
+
 class Satisfaction(models.TextChoices):
     VERY_SATISFIED = "very_satisfied", _("Very satisfied")
     SATISFIED = "satisfied", _("Satisfied")

@@ -15,13 +15,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from inventory.models import Part
 from inventory.services import InsufficientStock, part_issue, part_request_submit
 
 from .choices import (
+    ClosingChannel,
     FaultCodeKind,
     PaymentMethod,
     PhotoKind,
@@ -41,23 +42,28 @@ from .choices import (
     ServiceType,
     WorkOrderStatus,
 )
-from .models import FaultCode, WorkOrder, WorkOrderClosing, WorkOrderPhoto
-from .services import _lock, work_order_transition
+from .models import ConfirmationCodeSend, FaultCode, WorkOrder, WorkOrderClosing, WorkOrderPhoto
+from .services import _lock, _move, work_order_note, work_order_transition
 
 CONFIRMATION_CODE_DIGITS = 6
 CONFIRMATION_MAX_FAILURES = 5
+WRONG_CODE = "wrong_confirmation_code"  # the error code of a wrong confirmation code: counted, kept
 CLOSABLE_STATUSES = frozenset({WorkOrderStatus.IN_REPAIR, WorkOrderStatus.WAITING_FOR_PARTS})
 MAX_PART_LINES = 20
+CONFIRMATION_RESENDS_PER_HOUR = 3
 
 
 def _is_mobile(number: str) -> bool:
     return len(number) == 11 and number.startswith("1") and number.isdigit()
 
 
-def confirmation_code_send(*, work_order: WorkOrder, now: dt.datetime | None = None) -> bool:
-    """Makes a new confirmation code for the visit, keeps its hash and texts it to the caller's mobile.
-    A code sent earlier stops working. Returns False (nothing sent) when the caller gave no mobile number
-    or the order is no longer open."""
+def confirmation_code_send(
+    *, work_order: WorkOrder, acting_user=None, resend: bool = False, now: dt.datetime | None = None
+) -> bool:
+    """Makes a new confirmation code for the visit, keeps its hash and texts it to the caller's mobile after
+    the commit. A code sent earlier stops working; the count of wrong codes typed stays (a new code is not a
+    new set of tries). A resend (the tablet's button) is limited to CONFIRMATION_RESENDS_PER_HOUR per order.
+    Returns False (nothing sent) when the caller gave no mobile number or the order is no longer open."""
     now = now or timezone.now()
     code = "".join(secrets.choice("0123456789") for _i in range(CONFIRMATION_CODE_DIGITS))
     with transaction.atomic():
@@ -65,50 +71,90 @@ def confirmation_code_send(*, work_order: WorkOrder, now: dt.datetime | None = N
         phone = order.call.caller_phone
         if not order.is_open or not _is_mobile(phone):
             return False
+        if resend:
+            if order.confirmation_failures >= CONFIRMATION_MAX_FAILURES:
+                raise ValidationError(
+                    {
+                        "confirmation_code": _(
+                            "Too many wrong codes were typed for this work order: a new code would not be "
+                            "accepted either. Get the customer's signature, or ask the centre's supervisor."
+                        )
+                    },
+                    code="confirmation_locked",
+                )
+            recent = ConfirmationCodeSend.objects.filter(
+                work_order=order, resend=True, sent_at__gt=now - dt.timedelta(hours=1)
+            ).count()
+            if recent >= CONFIRMATION_RESENDS_PER_HOUR:
+                raise ValidationError(
+                    {
+                        "confirmation_code": _(
+                            "A new code was sent %(n)s times in the last hour: wait, or get the customer's "
+                            "signature."
+                        )
+                        % {"n": recent}
+                    },
+                    code="resend_limit",
+                )
         order.confirmation_code_hash = make_password(code)
         order.confirmation_sent_at = now
-        order.confirmation_failures = 0
-        order.save(update_fields=["confirmation_code_hash", "confirmation_sent_at", "confirmation_failures"])
-    # Sent after the commit: a code the database does not hold must never reach the customer.
-    sms.send_sms(
-        phone,
-        _(
+        order.save(update_fields=["confirmation_code_hash", "confirmation_sent_at"])
+        ConfirmationCodeSend.objects.create(work_order=order, sent_at=now, sent_by=acting_user, resend=resend)
+        body = _(
             "[After-sales service] Your work order %(number)s: the technician will ask for this "
             "confirmation code when the job is done: %(code)s. Give it only to the technician at your door."
-        )
-        % {"number": order.number, "code": code},
-    )
+        ) % {"number": order.number, "code": code}
+        # Sent after the commit: a code the database does not hold must never reach the customer. The code is
+        # named as secret, so that no backend writes it to a log.
+        transaction.on_commit(partial(sms.send_sms, phone, body, secrets=(code,)))
     return True
 
 
-def _code_matches(order: WorkOrder, code: str) -> None:
-    """Checks the typed code; a wrong one counts (committed even though the closing is refused)."""
+def _code_check(order: WorkOrder, code: str) -> None:
+    """Checks the typed code under the order's row lock, so that attempts made at once are counted one after
+    another: a wrong one is counted (and stays counted though the closing is refused), and once
+    CONFIRMATION_MAX_FAILURES are counted no code is checked any more — the customer signs, or a supervisor
+    records an exception. A new code sent to the customer does not reset the count."""
     code = code.strip()
-    if not order.confirmation_code_hash:
-        raise ValidationError(
-            {"confirmation_code": _("No confirmation code was sent for this work order: send one first.")}
-        )
-    if order.confirmation_failures >= CONFIRMATION_MAX_FAILURES:
-        raise ValidationError(
-            {
-                "confirmation_code": _(
-                    "Too many wrong codes: send the customer a new code, or get their signature."
-                )
-            }
-        )
-    if (
-        len(code) == CONFIRMATION_CODE_DIGITS
-        and code.isdigit()
-        and check_password(code, order.confirmation_code_hash)
-    ):
-        return
     with transaction.atomic():
-        WorkOrder.objects.filter(pk=order.pk).update(confirmation_failures=F("confirmation_failures") + 1)
-    left = CONFIRMATION_MAX_FAILURES - order.confirmation_failures - 1
+        row = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
+        if not row.confirmation_code_hash:
+            raise ValidationError(
+                {
+                    "confirmation_code": _(
+                        "No confirmation code was sent for this work order: send one first."
+                    )
+                },
+                code="no_confirmation_code",
+            )
+        if row.confirmation_failures >= CONFIRMATION_MAX_FAILURES:
+            raise ValidationError(
+                {
+                    "confirmation_code": _(
+                        "Too many wrong codes: the code can no longer be used for this work order. Get the "
+                        "customer's signature, or ask the centre's supervisor to record the closing."
+                    )
+                },
+                code="confirmation_locked",
+            )
+        if (
+            len(code) == CONFIRMATION_CODE_DIGITS
+            and code.isascii()
+            and code.isdigit()
+            and check_password(code, row.confirmation_code_hash)
+        ):
+            return
+        row.confirmation_failures += 1
+        row.save(update_fields=["confirmation_failures"])
+        left = CONFIRMATION_MAX_FAILURES - row.confirmation_failures
+    # Raised after the block: the count above is kept (a request-wide transaction commits it too — the
+    # views answer this error themselves instead of rolling back).
     raise ValidationError(
         {
-            "confirmation_code": _("That is not the customer's code (%(left)s tries left).")
-            % {"left": max(left, 0)}
+            "confirmation_code": ValidationError(
+                _("That is not the customer's code (%(left)s tries left).") % {"left": max(left, 0)},
+                code=WRONG_CODE,
+            )
         }
     )
 
@@ -147,6 +193,10 @@ class ClosingInput:
     confirmation_code: str = ""
     satisfaction: str = ""
     travel_km: object = None  # one way, on-site work only; the settlement's travel-fee band
+    # Neither signature nor code: the supervisor's (or a manager's) reason, recorded as an exception that
+    # holds the work out of the settlement until a manager clears it.
+    proof_exception_reason: str = ""
+    channel: str = ClosingChannel.TABLET
 
 
 def _signature_drawn(data: bytes) -> bool:
@@ -203,7 +253,7 @@ def _travel_km(order: WorkOrder, data: ClosingInput, add) -> int | None:
     return km
 
 
-def _validate(order: WorkOrder, data: ClosingInput) -> tuple[dict, int | None, Decimal]:
+def _validate(order: WorkOrder, data: ClosingInput, acting_user) -> tuple[dict, int | None, Decimal]:
     errors: dict[str, list[str]] = {}
 
     def add(field, message):
@@ -284,14 +334,43 @@ def _validate(order: WorkOrder, data: ClosingInput) -> tuple[dict, int | None, D
         len(data.signature_png) > 2 * 1024 * 1024 or not _signature_drawn(data.signature_png)
     ):
         add("signature", _("The signature is empty or unreadable: ask the customer to sign again."))
+    reason = data.proof_exception_reason.strip()
     if not has_signature and not data.confirmation_code.strip():
-        add(
-            "signature",
-            _(
-                "Get the customer's signature on the screen, or type in the confirmation code they received by SMS."
-            ),
-        )
+        if not reason:
+            add(
+                "signature",
+                _(
+                    "Get the customer's signature on the screen, or type in the confirmation code they received by SMS."
+                ),
+            )
+        elif not may_record_proof_exception(acting_user, order):
+            add(
+                "proof_exception_reason",
+                _(
+                    "Only the centre's supervisor or a manager closes a work order without the customer's "
+                    "signature or code."
+                ),
+            )
+        elif len(reason) < 4 or len(reason) > 500:
+            add(
+                "proof_exception_reason",
+                _("Say in 4 to 500 characters why the customer could neither sign nor give the code."),
+            )
+    if data.channel not in ClosingChannel.values:
+        add("channel", _("Unknown closing channel."))
     return errors, minutes, amount
+
+
+def may_record_proof_exception(user, order: WorkOrder) -> bool:
+    """A closing without the customer's proof is a supervisor's exception (of the order's centre), or a
+    manager's — never the technician's."""
+    if has_role(user, Role.MANAGER):
+        return True
+    return (
+        has_role(user, Role.SUPERVISOR)
+        and bool(order.center_id)
+        and order.center.supervisors.filter(pk=user.pk).exists()
+    )
 
 
 def work_order_close(
@@ -311,9 +390,9 @@ def work_order_close(
     existing = WorkOrderClosing.objects.filter(client_id=client_id).first()
     if existing is not None:
         return _replay(existing, work_order)
-    if not data.signature_png and data.confirmation_code.strip():
-        order = WorkOrder.objects.get(pk=work_order.pk)
-        _code_matches(order, data.confirmation_code)
+    by_code = not data.signature_png and bool(data.confirmation_code.strip())
+    if by_code:
+        _code_check(work_order, data.confirmation_code)
 
     saved_files: list = []
     try:
@@ -330,7 +409,7 @@ def work_order_close(
                     },
                     code="not_closable",
                 )
-            errors, minutes, amount = _validate(order, data)
+            errors, minutes, amount = _validate(order, data, acting_user)
             if errors:
                 raise ValidationError(errors)
             km = _travel_km(order, data, lambda *_a: None)
@@ -368,11 +447,20 @@ def work_order_close(
                     raise ValidationError(
                         {"parts": [f"{use.part.code}：{m}" for m in exc.messages]}
                     ) from None
-            work_order_transition(
+            exception = "" if (data.signature_png or by_code) else data.proof_exception_reason.strip()
+            where = (
+                _("Closed in the office: %(fault)s")
+                if data.channel == ClosingChannel.OFFICE
+                else _("Closed on the tablet: %(fault)s")
+            ) % {"fault": data.fault_code}
+            if exception:
+                where += " · " + _("without the customer's proof: %(reason)s") % {"reason": exception}
+            # The one way into "completed": with the closing record written below, in this transaction.
+            _move(
                 work_order=order,
                 to_status=WorkOrderStatus.COMPLETED,
                 acting_user=acting_user,
-                note=_("Closed on the tablet: %(fault)s") % {"fault": data.fault_code},
+                note=where[:500],
                 now=now,
             )
             closing = WorkOrderClosing(
@@ -385,7 +473,9 @@ def work_order_close(
                 labour_minutes=minutes,
                 collected_amount=amount,
                 payment_method=data.payment_method if amount > 0 else "",
-                confirmed_by_code=not data.signature_png,
+                confirmed_by_code=by_code,
+                proof_exception_reason=exception,
+                channel=data.channel,
                 satisfaction=data.satisfaction,
                 closed_by=acting_user,
                 closed_at=now,
@@ -458,3 +548,47 @@ def technician_may_act(user, order: WorkOrder) -> bool:
     if order.technician_id and getattr(getattr(user, "technician", None), "pk", None) == order.technician_id:
         return True
     return bool(order.center_id) and order.center.supervisors.filter(pk=user.pk).exists()
+
+
+def closing_proof_clear(*, closing: WorkOrderClosing, acting_user, note: str, now=None) -> WorkOrderClosing:
+    """A manager accepts a closing made without the customer's proof (the reason is sound: the customer was
+    reached otherwise, the voucher came back signed on paper…): from now on the settlement pays the work —
+    in the month it is cleared, when the order closed in an earlier one."""
+    now = now or timezone.now()
+    if not has_role(acting_user, Role.MANAGER):
+        raise ValidationError(
+            {"status": _("Only a service manager clears a closing without the customer's proof.")},
+            code="manager_only",
+        )
+    note = (note or "").strip()
+    if not 2 <= len(note) <= 500:
+        raise ValidationError(
+            {"note": _("Say in 2 to 500 characters why the work may be paid without the customer's proof.")}
+        )
+    with transaction.atomic():
+        row = (
+            WorkOrderClosing.objects.select_for_update(of=("self",))
+            .select_related("work_order")
+            .get(pk=closing.pk)
+        )
+        if not row.proof_exception:
+            raise ValidationError({"status": _("This closing has the customer's proof: nothing to clear.")})
+        if row.proof_cleared_at is not None:
+            raise ValidationError(
+                {
+                    "status": _("Already cleared by %(who)s on %(day)s.")
+                    % {
+                        "who": row.proof_cleared_by.get_full_name() or row.proof_cleared_by.get_username(),
+                        "day": f"{timezone.localtime(row.proof_cleared_at):%Y-%m-%d %H:%M}",
+                    }
+                }
+            )
+        row.proof_cleared_at, row.proof_cleared_by, row.proof_cleared_note = now, acting_user, note
+        row.save(update_fields=["proof_cleared_at", "proof_cleared_by", "proof_cleared_note"])
+        work_order_note(
+            work_order=row.work_order,
+            acting_user=acting_user,
+            note=_("Closing without the customer's proof cleared for payment: %(note)s") % {"note": note},
+            now=now,
+        )
+    return row

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -529,6 +530,8 @@ def seed_repair_calls(*, rng: random.Random, now: dt.datetime, network, count: i
     if not world.units:
         return 0
     specs = _specs(world, count, network)
+    _FORCED.clear()
+    _FORCED["now"] = now
     logged = 0
     for spec in sorted(specs, key=lambda s: s.at):
         unit = world.pick_unit(spec.at, districts=spec.districts)
@@ -536,7 +539,32 @@ def seed_repair_calls(*, rng: random.Random, now: dt.datetime, network, count: i
             continue
         unit.free_after = _play(world, spec, unit)
         logged += 1
+    _clear_old_proof_exceptions(now)
     return logged
+
+
+def _clear_old_proof_exceptions(now: dt.datetime) -> None:
+    """The manager has cleared the closings without the customer's proof older than CLEARED_AFTER (a few
+    days after each); the recent ones wait on the manager's list, held out of the settlement."""
+    from .closing import closing_proof_clear
+    from .models import WorkOrderClosing
+
+    manager = get_user_model().objects.filter(groups__name="manager", is_active=True).order_by("pk").first()
+    if manager is None:
+        return
+    for closing in (
+        WorkOrderClosing.objects.proof_pending()
+        .filter(closed_at__lt=now - CLEARED_AFTER)
+        .select_related("work_order")
+        .order_by("closed_at")
+    ):
+        rng = random.Random(f"clear:{closing.work_order.number}")
+        closing_proof_clear(
+            closing=closing,
+            acting_user=manager,
+            note="已电话回访客户确认维修完成，同意结算",
+            now=min(closing.closed_at + dt.timedelta(days=rng.randint(2, 8)), now),
+        )
 
 
 def _specs(world: _World, count: int, network) -> list[_Spec]:
@@ -821,7 +849,12 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
                 )
             ),
         )
-    t = story.add(t + _minutes(rng, 1, 10), lambda at: _to(state, WorkOrderStatus.COMPLETED, worker, at))
+    t = story.add(
+        t + _minutes(rng, 1, 10),
+        lambda at: _close(
+            state, worker, supervisor, at, minutes=minutes, carry_in=carry_in, part=needs_parts
+        ),
+    )
     if loan and not carry_in:
         loan["returned"] = t = story.add(
             t + _minutes(rng, 10, 60), lambda at: _return_loaner(state, worker, at)
@@ -887,6 +920,95 @@ def _to(state, status, actor, at, note=""):
     state["order"] = work_order_transition(
         work_order=state["order"], to_status=status, acting_user=actor, note=note, now=at
     )
+
+
+_SIGNATURE: list[bytes] = []
+_CODES: dict[int, tuple[list, list]] = {}
+# Why a closing had neither signature nor code (the supervisor's exception), as centres write them.
+PROOF_EXCEPTIONS = [
+    "客户年迈不会操作手机，家属代签纸质服务凭证，已拍照存档",
+    "客户手机停机收不到确认码，纸质凭证已签字交回网点",
+    "平板故障无法签字，客户电话确认维修完成",
+]
+
+
+def signature_png() -> bytes:
+    """A customer's scribble, drawn once (the demo's closings, and tests')."""
+    if not _SIGNATURE:
+        import io
+
+        from PIL import Image, ImageDraw
+
+        image = Image.new("RGBA", (360, 120), (255, 255, 255, 0))
+        draw = ImageDraw.Draw(image)
+        draw.line(
+            [(20, 80), (70, 30), (110, 90), (160, 40), (220, 85), (300, 35), (340, 70)], fill="black", width=4
+        )
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        _SIGNATURE.append(buffer.getvalue())
+    return _SIGNATURE[0]
+
+
+_FORCED: dict[str, dt.datetime] = {}
+CLEARED_AFTER = dt.timedelta(days=20)  # the manager has reviewed every exception older than this
+
+
+def _forced_exception(at: dt.datetime) -> bool:
+    """At least one closing without the customer's proof in the last weeks (still on the manager's list)
+    and one older (cleared): the first closing played in each span."""
+    now = _FORCED["now"]
+    span = "recent" if at > now - CLEARED_AFTER + dt.timedelta(days=2) else "old"
+    if span in _FORCED:
+        return False
+    _FORCED[span] = at
+    return True
+
+
+def _fault_codes(category_id: int) -> tuple[list, list]:
+    from .choices import FaultCodeKind
+
+    if category_id not in _CODES:
+        codes = list(FaultCode.objects.filter(category_id=category_id, active=True).order_by("pk"))
+        _CODES[category_id] = (
+            [c for c in codes if c.kind == FaultCodeKind.FAULT],
+            [c for c in codes if c.kind == FaultCodeKind.CAUSE],
+        )
+    return _CODES[category_id]
+
+
+def _close(state, worker, supervisor, at, *, minutes: int, carry_in: bool, part: bool):
+    """完工 with its closing record: the customer signs on the tablet (carry-in work is closed in the
+    office); a few the centre's supervisor closes as an exception, without the customer's proof. A generator
+    of its own per order, so the rest of the demo stays as it was."""
+    from .choices import ClosingChannel, PaymentMethod, Resolution
+    from .closing import ClosingInput, work_order_close
+
+    order = state["order"]
+    rng = random.Random(f"closing:{order.number}")
+    faults, causes = _fault_codes(order.call.unit.model.category_id)
+    paid = order.call.service_type == ServiceType.PAID
+    exception = supervisor is not None and (rng.random() < 0.03 or _forced_exception(at))
+    data = ClosingInput(
+        client_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        fault_code=rng.choice(faults),
+        cause=rng.choice(causes),
+        resolution=Resolution.PART_REPLACED
+        if part
+        else rng.choice([Resolution.REPAIRED, Resolution.ADJUSTED]),
+        labour_minutes=minutes,
+        collected_amount=sum((q.total_amount for q in order.quotes.all()), Decimal("0.00")) if paid else None,
+        payment_method=rng.choice(PaymentMethod.values) if paid else "",
+        signature_png=None if exception else signature_png(),
+        travel_km=None if carry_in else rng.randint(2, 35),
+        proof_exception_reason=rng.choice(PROOF_EXCEPTIONS) if exception else "",
+        channel=ClosingChannel.OFFICE if carry_in else ClosingChannel.TABLET,
+    )
+    closing, _replayed = work_order_close(
+        work_order=order, data=data, acting_user=supervisor if exception else worker, now=at
+    )
+    state["order"] = closing.work_order
+    state["closing"] = closing
 
 
 def _lend(state, actor, at):

@@ -25,8 +25,8 @@ from aftersales.demo.names import GIVEN, STREETS, SURNAMES
 from aftersales.models import DailySequence
 from network.models import Region, ServiceCenter, Technician
 
-from .choices import CallChannel, Priority, ServiceMode, ServiceType, WorkOrderStatus
-from .models import Customer, FaultSymptom, ProductModel
+from .choices import CallChannel, FaultCodeKind, Priority, ServiceMode, ServiceType, WorkOrderStatus
+from .models import Customer, FaultCode, FaultSymptom, ProductModel
 from .services import CALL_PREFIX, PHONE_GUIDANCE_CALLBACK, WORK_ORDER_PREFIX
 
 PREFIX = "SC"
@@ -36,7 +36,7 @@ CUSTOMER_TABLES = (
     "repairs_customeraddress",
     "repairs_productunit",
 )
-CALL_TABLES = ("repairs_repaircall", "repairs_workorder")
+CALL_TABLES = ("repairs_repaircall", "repairs_workorder", "repairs_workorderclosing")
 CHUNK = 100_000
 
 
@@ -97,6 +97,37 @@ def _bulk_load(tables: tuple[str, ...], adding: int):
                 cursor.execute(definition)
             for name, _kind, definition in constraints:  # unique ('u') before foreign keys ('f')
                 cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+
+CLOSING_CHECK = "work_order_completed_has_closing_insert"
+
+
+@contextmanager
+def _closings_checked_once(order0: int, count: int):
+    """Every completed order needs its closing record (a deferred trigger checks each inserted row at
+    commit). A bulk load writes both, so the row trigger is off while it runs — its pending events would
+    also stop the indexes from being rebuilt — and one set-based query checks the loaded orders instead,
+    in the same transaction: the same rule, all or nothing."""
+    with connection.cursor() as cursor:
+        # A table with deferred checks still pending (an enclosing transaction, as in tests) cannot be altered:
+        # run them now, then defer again as declared.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(f"ALTER TABLE repairs_workorder DISABLE TRIGGER {CLOSING_CHECK}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the load's own deferred key checks, as above
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(f"ALTER TABLE repairs_workorder ENABLE TRIGGER {CLOSING_CHECK}")
+        cursor.execute(
+            "SELECT count(*) FROM repairs_workorder w"
+            " WHERE w.id >= %s AND w.id < %s AND w.status IN ('completed', 'closed') AND w.guided_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM repairs_workorderclosing k WHERE k.work_order_id = w.id)",
+            [order0, order0 + count],
+        )
+        (unproven,) = cursor.fetchone()
+    if unproven:
+        raise RuntimeError(f"{unproven} generated work orders are completed without a closing record")
 
 
 def _copy(table: str, columns: list[str], rows: Iterator[tuple]) -> None:
@@ -292,16 +323,18 @@ def seed_scale_calls(*, now: dt.datetime | None = None, log: Callable[[str], Non
         days, late = plan.call_days(sale_days)
         call0 = _reserve_ids("repairs_repaircall", missing)
         order0 = _reserve_ids("repairs_workorder", missing)
+        closing0 = _reserve_ids("repairs_workorderclosing", missing)  # at most one per order
         done = 0
-        with _bulk_load(CALL_TABLES, missing):
+        with _closings_checked_once(order0, missing), _bulk_load(CALL_TABLES, missing):
             rows = _units_without_call_rows()  # opened after the indexes are dropped: it reads the table
             while done < missing:
                 batch = rows.fetchmany(CHUNK)
                 if not batch:
                     raise RuntimeError("scale units changed while the calls were generated")
-                calls, orders = plan.rows(batch, days, late, done, call0, order0)
+                calls, orders, closings = plan.rows(batch, days, late, done, call0, order0, closing0)
                 _copy("repairs_repaircall", CALL_COLUMNS, iter(calls))
                 _copy("repairs_workorder", ORDER_COLUMNS, iter(orders))
+                _copy("repairs_workorderclosing", CLOSING_COLUMNS, iter(closings))
                 done += len(batch)
                 log(f"scale: {done}/{missing} calls with work orders ({time.monotonic() - started:.0f} s)")
             rows.close()
@@ -391,14 +424,46 @@ ORDER_COLUMNS = [
     "confirmation_code_hash",
     "confirmation_failures",
 ]
+CLOSING_COLUMNS = [
+    "id",
+    "work_order_id",
+    "client_id",
+    "fault_code_id",
+    "cause_id",
+    "resolution",
+    "resolution_note",
+    "labour_minutes",
+    "collected_amount",
+    "payment_method",
+    "signature",
+    "confirmed_by_code",
+    "satisfaction",
+    "channel",
+    "proof_exception_reason",
+    "proof_cleared_note",
+    "closed_by_id",
+    "closed_at",
+]
 _S = WorkOrderStatus
+_DONE = {_S.COMPLETED, _S.CLOSED}
 
 
 class _ScalePlan:
     """What every generated call needs: centres and technicians per district and category, symptoms, the
     numbering state of each day, and a clock that formats local minutes for COPY."""
 
-    def __init__(self, now: dt.datetime, *, posts, categories, symptoms, dispatcher, sequences):
+    def __init__(
+        self,
+        now: dt.datetime,
+        *,
+        posts,
+        categories,
+        symptoms,
+        dispatcher,
+        sequences,
+        codes=None,
+        tech_users=None,
+    ):
         self.now = now
         self.now_minutes = now.date().toordinal() * DAY + now.hour * 60 + now.minute
         offset = now.utcoffset()
@@ -409,6 +474,8 @@ class _ScalePlan:
         self.symptoms = symptoms  # category → [symptom]
         self.dispatcher = dispatcher
         self.sequences = sequences  # (prefix, day ordinal) → last number before this run
+        self.codes = codes or {}  # category → ([fault code ids], [cause ids])
+        self.tech_users = tech_users or {}  # technician → user
         self.counts: dict[int, int] = {}
         self.seen: dict[int, int] = {}
         self.day_text: dict[int, tuple[str, str]] = {}
@@ -457,6 +524,11 @@ class _ScalePlan:
         dispatcher = (
             get_user_model().objects.filter(username="dispatcher").values_list("pk", flat=True).first()
         )
+        codes: dict[int, tuple[list[int], list[int]]] = {}
+        for pk, category, kind in (
+            FaultCode.objects.filter(active=True).order_by("pk").values_list("pk", "category_id", "kind")
+        ):
+            codes.setdefault(category, ([], []))[0 if kind == FaultCodeKind.FAULT else 1].append(pk)
         return cls(
             now,
             posts=posts,
@@ -464,6 +536,38 @@ class _ScalePlan:
             symptoms=symptoms,
             dispatcher=dispatcher,
             sequences=sequences,
+            codes=codes,
+            tech_users=dict(Technician.objects.values_list("pk", "user_id")),
+        )
+
+    def closing(
+        self, *, closing_id: int, order_id: int, category: int, service_type: str, tech, mode, completed
+    ):
+        """The closing record of a completed order: confirmed with the customer's code; fault and cause of
+        its category picked by the order's id; the amount collected on paid work."""
+        faults, causes = self.codes.get(category, ([], []))
+        if not faults or not causes:
+            raise RuntimeError("every category needs its fault codes (run migrate)")
+        paid = service_type == ServiceType.PAID
+        return (
+            closing_id,
+            order_id,
+            f"00000000-0000-4000-8000-{order_id:012x}",
+            faults[order_id % len(faults)],
+            causes[order_id // 7 % len(causes)],
+            "part_replaced" if order_id % 3 == 0 else "repaired",
+            "",
+            30 + order_id % 120,
+            "180.00" if paid else "0.00",
+            "wechat" if paid else "",
+            "",
+            "t",
+            "",
+            "office" if mode == ServiceMode.CARRY_IN else "tablet",
+            "",
+            "",
+            self.tech_users.get(tech, self.dispatcher),
+            completed,
         )
 
     def call_days(self, sale_days: array) -> tuple[array, bytearray]:
@@ -497,11 +601,11 @@ class _ScalePlan:
         day, minute = divmod(minutes, DAY)
         return self._day(day)[0] + self.clock[minute]
 
-    def rows(self, batch, days, late, done, call0, order0) -> tuple[list[tuple], list[tuple]]:
+    def rows(self, batch, days, late, done, call0, order0, closing0) -> tuple[list, list, list]:
         rng = random.Random(call0 + done)
         rand = rng.random
         now_m, at, dispatcher = self.now_minutes, self.at, self.dispatcher
-        calls, orders = [], []
+        calls, orders, closings = [], [], []
         for offset, (customer, name, phone, region, detail, unit, model) in enumerate(batch):
             position = done + offset
             day = days[position]
@@ -596,7 +700,19 @@ class _ScalePlan:
                     0,
                 )
             )
-        return calls, orders
+            if status in _DONE and _S.COMPLETED in stamps:
+                closings.append(
+                    self.closing(
+                        closing_id=closing0 + position,
+                        order_id=order0 + position,
+                        category=category,
+                        service_type=service_type,
+                        tech=tech,
+                        mode=ServiceMode.CARRY_IN if carry_in else ServiceMode.ON_SITE,
+                        completed=at(stamps[_S.COMPLETED]),
+                    )
+                )
+        return calls, orders, closings
 
     @staticmethod
     def _order(rand, logged: int, post: _Post, carry_in: bool, now_m: int):

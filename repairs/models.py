@@ -24,6 +24,7 @@ from .choices import (
     OPEN_STATUSES,
     CallChannel,
     CallCustomerRequest,
+    ClosingChannel,
     ComponentKind,
     ConsentMethod,
     FaultCodeKind,
@@ -962,6 +963,33 @@ class FaultCode(LocalNameMixin, models.Model):
         return f"{self.code} {self.local_name}"
 
 
+class ConfirmationCodeSend(models.Model):
+    """Each confirmation code texted to the customer: at dispatch, or sent again from the tablet (a resend is
+    limited per hour; the count of wrong codes typed is not reset by it)."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="code_sends"
+    )
+    sent_at = models.DateTimeField(_("sent"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resend = models.BooleanField(_("sent again"), default=False)
+
+    class Meta:
+        verbose_name = _("confirmation code sent")
+        verbose_name_plural = _("confirmation codes sent")
+        indexes = [models.Index(fields=["work_order", "sent_at"], name="code_send_order")]
+
+    def __str__(self):
+        return f"{self.work_order_id} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
 def _signature_path(instance, filename):
     return f"work_orders/{instance.work_order_id}/signature-{instance.client_id}.png"
 
@@ -970,10 +998,22 @@ def _photo_path(instance, filename):
     return f"work_orders/{instance.work_order_id}/{instance.kind}-{uuid.uuid4().hex}.jpg"
 
 
+class WorkOrderClosingQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(work_order__in=WorkOrder.objects.for_user(user).values("pk"))
+
+    def proof_pending(self):
+        """Closed without the customer's proof, not yet cleared by a manager: held out of the settlement."""
+        return self.exclude(proof_exception_reason="").filter(proof_cleared_at__isnull=True)
+
+
 class WorkOrderClosing(models.Model):
-    """The technician's closing of a work order (完工): fault, cause, resolution, labour, payment, the
-    customer's signature or confirmation code. Written once, by repairs.closing.work_order_close, in the
-    transaction that completes the order and consumes its parts; `client_id` makes a resubmission a no-op."""
+    """The closing record of a work order (完工): fault, cause, resolution, labour, payment, and the
+    customer's proof — their signature or the confirmation code they were sent, or failing both a
+    supervisor's recorded exception that a manager must clear before the centre is paid. Written once, by
+    repairs.closing.work_order_close (on the tablet or in the office), in the transaction that completes the
+    order and consumes its parts; `client_id` makes a resubmission a no-op. A work order is completed only
+    with one (a database trigger checks it at commit)."""
 
     work_order = models.OneToOneField(
         WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="closing"
@@ -997,14 +1037,48 @@ class WorkOrderClosing(models.Model):
     satisfaction = models.CharField(
         _("satisfaction on the spot"), max_length=20, choices=Satisfaction.choices, blank=True
     )
+    channel = models.CharField(
+        _("closed"), max_length=10, choices=ClosingChannel.choices, default=ClosingChannel.TABLET
+    )
+    # No signature and no code: a supervisor's (or manager's) recorded exception with its reason. The work
+    # is not paid to the centre until a manager has cleared it (the settlement holds it until then).
+    proof_exception_reason = models.CharField(
+        _("closed without the customer's proof, because"), max_length=500, blank=True
+    )
+    proof_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("exception cleared by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proof_cleared_at = models.DateTimeField(_("exception cleared"), null=True, blank=True)
+    proof_cleared_note = models.CharField(_("why it may be paid"), max_length=500, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("closed by"), on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(_("closed at"))
 
+    objects = WorkOrderClosingQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("work order closing")
         verbose_name_plural = _("work order closings")
+        indexes = [
+            # The manager's list of closings without the customer's proof still to be cleared.
+            models.Index(
+                fields=["closed_at"],
+                condition=~Q(proof_exception_reason="") & Q(proof_cleared_at__isnull=True),
+                name="closing_proof_pending",
+            ),
+            # The settlement's month of exceptions cleared (paid then).
+            models.Index(
+                fields=["proof_cleared_at"],
+                condition=Q(proof_cleared_at__isnull=False),
+                name="closing_proof_cleared",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(labour_minutes__gte=1, labour_minutes__lte=1440),
@@ -1016,8 +1090,22 @@ class WorkOrderClosing(models.Model):
             models.CheckConstraint(
                 condition=Q(collected_amount=0) | ~Q(payment_method=""), name="closing_collected_has_method"
             ),
+            # The customer's proof — a signature or the code they were sent — or a recorded exception.
             models.CheckConstraint(
-                condition=~Q(signature="") | Q(confirmed_by_code=True), name="closing_signed_or_confirmed"
+                condition=~Q(signature="") | Q(confirmed_by_code=True) | ~Q(proof_exception_reason=""),
+                name="closing_signed_or_confirmed",
+            ),
+            # Only an exception is cleared, and a clearing says who and when.
+            models.CheckConstraint(
+                condition=Q(proof_cleared_at__isnull=True, proof_cleared_by__isnull=True)
+                | (
+                    ~Q(proof_exception_reason="")
+                    & Q(proof_cleared_at__isnull=False, proof_cleared_by__isnull=False)
+                ),
+                name="closing_cleared_only_exceptions",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=ClosingChannel.values), name="closing_channel_valid"
             ),
             models.CheckConstraint(
                 condition=Q(resolution__in=Resolution.values), name="closing_resolution_valid"
@@ -1033,6 +1121,15 @@ class WorkOrderClosing(models.Model):
 
     def __str__(self):
         return f"{self.work_order} {self.closed_at:%Y-%m-%d}"
+
+    @property
+    def proof_exception(self) -> bool:
+        return bool(self.proof_exception_reason)
+
+    @property
+    def proof_pending(self) -> bool:
+        """Closed without the customer's proof and not yet cleared by a manager: not paid."""
+        return self.proof_exception and self.proof_cleared_at is None
 
 
 class WorkOrderPhoto(models.Model):

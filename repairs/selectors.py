@@ -127,7 +127,7 @@ def call_detail(*, user, pk: int) -> RepairCall:
     from .models import LoanerLoan, Quote, WorkOrderEvent
 
     orders = WorkOrder.objects.for_user(user).select_related(
-        "center", "technician", "dispatched_by", "carry_in__inspected_by"
+        "center", "technician", "dispatched_by", "carry_in__inspected_by", "closing__proof_cleared_by"
     )
     return (
         RepairCall.objects.for_user(user)
@@ -302,3 +302,16 @@ def tablet_orders(*, user, view: str, now, page: int = 1):
         .order_by("appointment_start", "pk")[(page - 1) * TABLET_PAGE : page * TABLET_PAGE + 1]
     )
     return list(orders), counts
+
+
+def proof_pending_closings(*, center_id: int | None = None, until: dt.datetime | None = None):
+    """Closings made without the customer's proof that no manager has cleared yet (the settlement holds
+    their work), oldest first: of one centre, closed before `until`, when given."""
+    from .models import WorkOrderClosing
+
+    rows = WorkOrderClosing.objects.proof_pending().select_related("work_order").order_by("closed_at", "pk")
+    if center_id is not None:
+        rows = rows.filter(work_order__center_id=center_id)
+    if until is not None:
+        rows = rows.filter(closed_at__lt=until)
+    return rows

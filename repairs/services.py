@@ -419,15 +419,42 @@ def _paid_work_guard(order: WorkOrder, to_status: str) -> None:
         )
 
 
+def closing_required_error(order: WorkOrder) -> ValidationError:
+    return ValidationError(
+        {
+            "status": ValidationError(
+                _(
+                    "Work order %(number)s is completed only with its closing record: close it on the tablet, "
+                    "or record the closing in the office (fault, cause, what was done, labour, and the "
+                    "customer's signature or confirmation code)."
+                )
+                % {"number": order.number},
+                code="closing_required",
+            )
+        }
+    )
+
+
 def work_order_transition(
     *, work_order: WorkOrder, to_status: str, acting_user, note: str = "", now: dt.datetime | None = None
 ) -> WorkOrder:
-    """Moves a work order along TRANSITIONS (not for dispatch: see work_order_dispatch)."""
+    """Moves a work order along TRANSITIONS — not to dispatched (work_order_dispatch) and not to completed:
+    only a closing record completes an order (repairs.closing.work_order_close)."""
+    if to_status == WorkOrderStatus.DISPATCHED:
+        raise ValueError("dispatch through work_order_dispatch()")
+    if to_status == WorkOrderStatus.COMPLETED:
+        raise closing_required_error(work_order)
+    return _move(work_order=work_order, to_status=to_status, acting_user=acting_user, note=note, now=now)
+
+
+def _move(
+    *, work_order: WorkOrder, to_status: str, acting_user, note: str = "", now: dt.datetime | None = None
+) -> WorkOrder:
+    """The transition itself, under the row lock. Completed is entered only from repairs.closing, which
+    writes the closing record in the same transaction (a database trigger refuses the commit otherwise)."""
     from .choices import TRANSITIONS
 
     now = now or timezone.now()
-    if to_status == WorkOrderStatus.DISPATCHED:
-        raise ValueError("dispatch through work_order_dispatch()")
     with transaction.atomic():
         order = _lock(work_order)
         if to_status not in TRANSITIONS[order.status]:

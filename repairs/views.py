@@ -13,12 +13,16 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aftersales.paging import page_window
+from aftersales.parsing import parse_amount, parse_id, parse_int
 from aftersales.roles import Role, has_role, role_required
 from care.selectors import call_care
+from network.models import ServiceCenter
 from warranty.choices import Liable, Remedy
 from warranty.rules import FactsError
 from warranty.selectors import unit_warranty_position
@@ -35,9 +39,20 @@ from .choices import (
     ServiceType,
     WorkOrderStatus,
 )
+from .closing import CLOSABLE_STATUSES, closing_proof_clear
 from .filters import WorkOrderFilterSet
 from .forms import DispatchForm, IntakeForm, NewCustomerForm, NewUnitForm, NoteForm, districts
-from .models import CarryIn, FaultSymptom, LoanerLoan, LoanerUnit, ProductUnit, Quote, RepairCall, WorkOrder
+from .models import (
+    CarryIn,
+    FaultSymptom,
+    LoanerLoan,
+    LoanerUnit,
+    ProductUnit,
+    Quote,
+    RepairCall,
+    WorkOrder,
+    WorkOrderClosing,
+)
 
 INTAKE_ROLES = (Role.DISPATCHER, Role.MANAGER)
 REGISTER_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER)
@@ -204,8 +219,8 @@ def _panel_context(request, *, unit, data, dispatch_form=None, form=None) -> dic
         )
         region = address.region if address else None
     for key in ("new-region", "service_region"):
-        if str(data.get(key) or "").isdigit():
-            region = districts().filter(pk=data[key]).first() or region
+        if parse_id(data.get(key)) is not None:
+            region = districts().filter(pk=parse_id(data.get(key))).first() or region
     day = DispatchForm.initial_window(now)["day"]
     suggestions = selectors.dispatch_suggestions(unit=unit, region=region, day=day) if region else []
     if dispatch_form is None:
@@ -442,11 +457,13 @@ def call_detail(request, pk):
     ):
         loaners.setdefault(loaner.center_id, []).append(loaner)
     for order in orders:
+        # Completed is not a button: only a closing record (the tablet's, or the office's form) completes.
         order.allowed = [
             (s, WorkOrderStatus(s).label)
             for s in sorted(TRANSITIONS[order.status])
-            if s not in (WorkOrderStatus.DISPATCHED, WorkOrderStatus.PHONE_GUIDED)
+            if s not in (WorkOrderStatus.DISPATCHED, WorkOrderStatus.PHONE_GUIDED, WorkOrderStatus.COMPLETED)
         ]
+        order.closable = order.status in CLOSABLE_STATUSES
         order.dispatch_form = (
             DispatchForm(initial=DispatchForm.initial_window(now))
             if order.status == WorkOrderStatus.NEW
@@ -465,6 +482,7 @@ def call_detail(request, pk):
             "timeline": selectors.call_timeline(call),
             "can_dispatch": has_role(request.user, *INTAKE_ROLES),
             "is_supervisor": has_role(request.user, Role.SUPERVISOR, Role.MANAGER),
+            "is_manager": has_role(request.user, Role.MANAGER),
             "care": call_care(call=call, user=request.user),
         },
     )
@@ -557,10 +575,7 @@ def work_order_carry_in(request, pk):
         elif step in ("repair", "inspect", "return"):
             carry_in = get_object_or_404(CarryIn, work_order=order)
             if step == "repair":
-                try:
-                    minutes = int(post.get("repair_minutes") or 0)
-                except ValueError:
-                    minutes = 0
+                minutes = parse_int(post.get("repair_minutes"), default=0)
                 services.carry_in_record_repair(
                     carry_in=carry_in,
                     minutes=minutes,
@@ -576,10 +591,10 @@ def work_order_carry_in(request, pk):
                     carry_in=carry_in, returned_to=post.get("returned_to", ""), acting_user=request.user
                 )
         elif step == "lend":
-            loaner = get_object_or_404(LoanerUnit, pk=post.get("loaner"), center_id=order.center_id)
+            loaner = get_object_or_404(LoanerUnit, pk=parse_id(post.get("loaner")), center_id=order.center_id)
             services.loaner_lend(work_order=order, loaner=loaner, acting_user=request.user)
         elif step == "loaner_back":
-            loan = get_object_or_404(LoanerLoan, pk=post.get("loan"), work_order=order)
+            loan = get_object_or_404(LoanerLoan, pk=parse_id(post.get("loan")), work_order=order)
             services.loaner_return(loan=loan, acting_user=request.user)
         else:
             raise Http404
@@ -593,13 +608,11 @@ def work_order_carry_in(request, pk):
 @role_required(*REGISTER_ROLES)
 def work_order_quote(request, pk):
     """Paid service: a quote from the fee standard and parts lines; then the customer's consent."""
-    from decimal import Decimal, InvalidOperation
-
     order = _order_for(request, pk)
     post = request.POST
     try:
         if post.get("step") == "consent":
-            quote = get_object_or_404(Quote, pk=post.get("quote"), work_order=order)
+            quote = get_object_or_404(Quote, pk=parse_id(post.get("quote")), work_order=order)
             services.consent_record(
                 quote=quote,
                 given_by=post.get("given_by", ""),
@@ -616,14 +629,8 @@ def work_order_quote(request, pk):
             ):
                 if not description.strip() and not price.strip():
                     continue
-                try:
-                    amount = Decimal(price.strip() or "x")
-                except InvalidOperation:
-                    amount = None
-                try:
-                    qty = int(quantity or 0)
-                except ValueError:
-                    qty = 0
+                amount = parse_amount(price)
+                qty = parse_int(quantity, default=0)
                 lines.append(services.QuoteLineInput(kind, description, qty, amount))
             services.quote_create(
                 work_order=order, lines=lines, acting_user=request.user, note=post.get("quote_note", "")
@@ -645,3 +652,81 @@ def unit_detail(request, pk):
     )
     position = unit_warranty_position(unit=unit, as_of=timezone.localdate())
     return render(request, "repairs/unit_detail.html", {"unit": unit, **position})
+
+
+# Closings without the customer's proof ------------------------------------------------------------------
+
+PROOF_STATES = {
+    "pending": gettext_lazy("To be cleared"),
+    "cleared": gettext_lazy("Cleared"),
+    "all": gettext_lazy("All"),
+}
+
+
+@role_required(Role.SUPERVISOR, Role.MANAGER)
+def proof_exceptions(request):
+    """Work closed without the customer's signature or code: what the settlement holds until a manager clears
+    it (managers, before the month is settled), and each centre's own (supervisors, to read)."""
+    state = request.GET.get("state", "pending")
+    if state not in PROOF_STATES:
+        state = "pending"
+    closings = (
+        WorkOrderClosing.objects.for_user(request.user)
+        .exclude(proof_exception_reason="")
+        .select_related(
+            "work_order__center",
+            "work_order__technician",
+            "work_order__call",
+            "closed_by",
+            "proof_cleared_by",
+        )
+        .order_by("-closed_at", "-pk")
+    )
+    if state == "pending":
+        closings = closings.filter(proof_cleared_at__isnull=True)
+    elif state == "cleared":
+        closings = closings.filter(proof_cleared_at__isnull=False)
+    centers = ServiceCenter.objects.filter(
+        pk__in=WorkOrder.objects.for_user(request.user).values("center_id")
+    ).order_by("code")
+    center = (
+        centers.filter(pk=parse_id(request.GET.get("center"))).first() if request.GET.get("center") else None
+    )
+    if center is not None:
+        closings = closings.filter(work_order__center=center)
+    window = page_window(request, closings)
+    return render(
+        request,
+        "repairs/proof_exceptions.html",
+        {
+            **window,
+            "closings": window["rows"],
+            "state": state,
+            "states": PROOF_STATES.items(),
+            "centers": centers if has_role(request.user, Role.MANAGER) else centers.none(),
+            "center": center,
+            "can_clear": has_role(request.user, Role.MANAGER),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def proof_exception_clear(request, pk):
+    closing = get_object_or_404(WorkOrderClosing.objects.for_user(request.user), pk=pk)
+    try:
+        closing_proof_clear(
+            closing=closing, acting_user=request.user, note=request.POST.get("note", "")[:600]
+        )
+        messages.success(
+            request,
+            _("%(number)s may be paid: the settlement takes it in this month's statement.")
+            % {"number": closing.work_order.number},
+        )
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    back = reverse("repairs:proof_exceptions")
+    query = request.POST.get("back_query", "")
+    return redirect(
+        f"{back}?{query}" if query and url_has_allowed_host_and_scheme(f"{back}?{query}", None) else back
+    )

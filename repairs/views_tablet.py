@@ -17,6 +17,7 @@ from itertools import zip_longest
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aftersales.parsing import parse_id, parse_int
 from aftersales.roles import Role, role_required
 from inventory.choices import WarehouseKind
 from inventory.models import Part, StockLevel
@@ -33,6 +35,7 @@ from . import closing as closing_services
 from . import services
 from .choices import (
     BEFORE_VISIT,
+    ClosingChannel,
     FaultCodeKind,
     PaymentMethod,
     PhotoKind,
@@ -85,11 +88,7 @@ def my_orders(request):
     if view not in TABLET_VIEWS:
         view = "today"
     now = timezone.now()
-    page = (
-        int(request.GET["page"])
-        if request.GET.get("page", "").isdigit() and int(request.GET["page"]) > 0
-        else 1
-    )
+    page = parse_int(request.GET.get("page"), default=1, low=1, high=1000)
     orders, counts = tablet_orders(user=request.user, view=view, now=now, page=min(page, 1000))
     more = len(orders) > TABLET_PAGE
     technician = getattr(request.user, "technician", None)
@@ -254,11 +253,8 @@ def order_need_parts(request, pk):
         for part_id, quantity in zip_longest(ids, quantities, fillvalue=""):
             if not part_id:
                 continue
-            part = Part.objects.filter(pk=part_id if part_id.isdigit() else None, active=True).first()
-            try:
-                q = int(quantity)
-            except ValueError:
-                q = 0
+            part = Part.objects.filter(pk=parse_id(part_id), active=True).first()
+            q = parse_int(quantity, default=0)
             if part is None:
                 errors.append(_("Choose a part from the list."))
             elif not 1 <= q <= 1000:
@@ -304,18 +300,23 @@ def order_need_parts(request, pk):
 def order_carry_in(request, pk):
     """转为送修: the product goes to the workshop with a carry-in receipt; a loaner when chosen."""
     order = _order(request, pk)
+    loaner = None
+    if request.POST.get("loaner", "").strip():
+        loaner = LoanerUnit.objects.filter(
+            pk=parse_id(request.POST["loaner"]), center_id=order.center_id
+        ).first()
+        if loaner is None:
+            messages.error(request, _("Choose one of your centre's loaners from the list."))
+            return redirect("repairs:tablet_order", pk=order.pk)
     try:
-        carry_in = services.carry_in_receive(
-            work_order=order,
-            acting_user=request.user,
-            condition_note=request.POST.get("condition_note", "")[:300],
-        )
-        loaner_id = request.POST.get("loaner", "")
-        if loaner_id:
-            loaner = get_object_or_404(
-                LoanerUnit, pk=loaner_id if loaner_id.isdigit() else 0, center_id=order.center_id
+        with transaction.atomic():  # the receipt and the loan together, or neither
+            carry_in = services.carry_in_receive(
+                work_order=order,
+                acting_user=request.user,
+                condition_note=request.POST.get("condition_note", "")[:300],
             )
-            services.loaner_lend(work_order=order, loaner=loaner, acting_user=request.user)
+            if loaner is not None:
+                services.loaner_lend(work_order=order, loaner=loaner, acting_user=request.user)
         messages.success(
             request, _("Carry-in receipt %(number)s issued.") % {"number": carry_in.receipt_number}
         )
@@ -326,17 +327,28 @@ def order_carry_in(request, pk):
 
 
 @require_POST
-@role_required(*TABLET_ROLES)
+@role_required(*TABLET_ROLES, Role.DISPATCHER, Role.MANAGER)
 def order_code_resend(request, pk):
-    order = _order(request, pk)
-    if closing_services.confirmation_code_send(work_order=order):
-        messages.success(request, _("A new confirmation code was sent to the customer's mobile."))
-    else:
-        messages.error(
-            request,
-            _("No code can be sent: the caller gave no mobile number, or the order is no longer open."),
+    office = request.POST.get("office") == "1"
+    order = (
+        get_object_or_404(WorkOrder.objects.for_user(request.user), pk=pk) if office else _order(request, pk)
+    )
+    try:
+        sent = closing_services.confirmation_code_send(
+            work_order=order, acting_user=request.user, resend=True
         )
-    return redirect("repairs:tablet_close", pk=order.pk)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if sent:
+            messages.success(request, _("A new confirmation code was sent to the customer's mobile."))
+        else:
+            messages.error(
+                request,
+                _("No code can be sent: the caller gave no mobile number, or the order is no longer open."),
+            )
+    return redirect("repairs:office_close" if office else "repairs:tablet_close", pk=order.pk)
 
 
 def _signature_bytes(request) -> bytes | None:
@@ -352,7 +364,9 @@ def _signature_bytes(request) -> bytes | None:
     return None
 
 
-def _closing_input(request, order: WorkOrder) -> tuple[closing_services.ClosingInput | None, dict]:
+def _closing_input(
+    request, order: WorkOrder, *, channel: str = ClosingChannel.TABLET
+) -> tuple[closing_services.ClosingInput | None, dict]:
     post = request.POST
     errors: dict[str, list[str]] = {}
     codes = {str(c.pk): c for c in FaultCode.objects.filter(category_id=order.call.unit.model.category_id)}
@@ -365,16 +379,13 @@ def _closing_input(request, order: WorkOrder) -> tuple[closing_services.ClosingI
         post.getlist("part_reason"),
         fillvalue="",
     )
-    part_ids = [p for p in post.getlist("part") if p.isdigit()]
+    part_ids = [i for i in (parse_id(p) for p in post.getlist("part")) if i is not None]
     known = {str(p.pk): p for p in Part.objects.filter(pk__in=part_ids)}
     for part_id, quantity, serial, old_serial, reason in rows:
         if not part_id:
             continue
-        part = known.get(part_id)
-        try:
-            q = int(quantity)
-        except ValueError:
-            q = 0
+        part = known.get(str(parse_id(part_id)))
+        q = parse_int(quantity, default=0, low=0, high=100_000)
         if part is None:
             errors.setdefault("parts", []).append(_("Choose a part from your centre's stock."))
             continue
@@ -399,38 +410,72 @@ def _closing_input(request, order: WorkOrder) -> tuple[closing_services.ClosingI
         confirmation_code=post.get("confirmation_code", "")[:20],
         satisfaction=post.get("satisfaction", ""),
         travel_km=post.get("travel_km", "")[:10],
+        proof_exception_reason=post.get("proof_exception_reason", "")[:600],
+        channel=channel,
     )
     return data, errors
 
 
 @role_required(*TABLET_ROLES)
 def order_close(request, pk):
-    """完工: the closing form. A JSON answer for the tablet's script (it keeps the draft until a success),
-    a page for a plain form post."""
-    order = _order(request, pk)
+    """完工 on the tablet: the closing form. A JSON answer for the tablet's script (it keeps the draft until a
+    success), a page for a plain form post."""
+    return _closing_page(request, _order(request, pk), channel=ClosingChannel.TABLET)
+
+
+@role_required(Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER)
+def office_close(request, pk):
+    """完工登记 in the office: the same closing record for work not closed on a tablet — a carry-in repair
+    finished in the workshop and handed over at the counter, a job whose technician had no tablet. The
+    customer's proof is their signature (drawn, or the signed voucher photographed) or the code they were
+    sent; failing both, the centre's supervisor or a manager records the reason, and the work is not paid
+    until a manager clears it."""
+    order = get_object_or_404(
+        WorkOrder.objects.for_user(request.user).select_related(
+            "call__customer", "call__unit__model__category", "center", "technician"
+        ),
+        pk=pk,
+    )
+    return _closing_page(request, order, channel=ClosingChannel.OFFICE)
+
+
+def _closing_page(request, order: WorkOrder, *, channel: str):
+    office = channel == ClosingChannel.OFFICE
+    back = (
+        reverse("repairs:call_detail", args=[order.call_id]) + f"#wo-{order.pk}"
+        if office
+        else reverse("repairs:tablet_order", args=[order.pk])
+    )
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        data, errors = _closing_input(request, order)
+        data, errors = _closing_input(request, order, channel=channel)
         if not errors:
             try:
                 closing, replayed = closing_services.work_order_close(
                     work_order=order, data=data, acting_user=request.user
                 )
             except ValidationError as exc:
+                # Answered here, not raised: a wrong confirmation code stays counted (the request's
+                # transaction commits).
                 errors = dict(exc.message_dict) if hasattr(exc, "error_dict") else {"general": exc.messages}
                 if "__all__" in errors:
                     errors["general"] = errors.pop("__all__")
             else:
-                url = reverse("repairs:tablet_order", args=[order.pk])
                 if not replayed:
                     messages.success(request, _("Work order %(number)s closed.") % {"number": order.number})
                 if _wants_json(request):
-                    return JsonResponse({"ok": True, "redirect": url, "replayed": replayed})
-                return redirect(url)
+                    return JsonResponse({"ok": True, "redirect": back, "replayed": replayed})
+                return redirect(back)
         if _wants_json(request):
             return JsonResponse({"ok": False, "errors": errors}, status=400)
     elif order.status not in closing_services.CLOSABLE_STATUSES:
-        return redirect("repairs:tablet_order", pk=order.pk)
+        if office:
+            messages.error(
+                request,
+                _("Work order %(number)s is “%(status)s”: only a job in repair is closed.")
+                % {"number": order.number, "status": order.get_status_display()},
+            )
+        return redirect(back)
     codes = FaultCode.objects.filter(category_id=order.call.unit.model.category_id, active=True).order_by(
         "kind", "sort_order"
     )
@@ -440,6 +485,8 @@ def order_close(request, pk):
         {
             "order": order,
             "call": order.call,
+            "office": office,
+            "back": back,
             "faults": [c for c in codes if c.kind == FaultCodeKind.FAULT],
             "causes": [c for c in codes if c.kind == FaultCodeKind.CAUSE],
             "resolutions": Resolution.choices,
@@ -451,6 +498,8 @@ def order_close(request, pk):
             "errors": errors,
             "post": request.POST if request.method == "POST" else {},
             "photo_max_mb": settings.WORK_ORDER_PHOTO_MAX_BYTES // 1024 // 1024,
+            "may_record_exception": closing_services.may_record_proof_exception(request.user, order),
+            "code_locked": order.confirmation_failures >= closing_services.CONFIRMATION_MAX_FAILURES,
         },
         status=400 if errors else 200,
     )

@@ -40,6 +40,7 @@ from repairs.models import (
     Quote,
     RepairCall,
     WorkOrder,
+    WorkOrderClosing,
     WorkOrderEvent,
 )
 from warranty.models import ExtendedWarranty, WarrantyDecision
@@ -173,6 +174,17 @@ def _assert_three_months_of_repair_calls(now):
 
     statuses = dict(WorkOrder.objects.values_list("status").annotate(n=Count("pk")))
     assert statuses[WorkOrderStatus.CLOSED] > sum(statuses.values()) / 2
+    # Each repair completed through its closing record: signed by the customer, a few closed by the
+    # supervisor without it — some cleared by the manager, some still held out of the settlement.
+    done = WorkOrder.objects.filter(
+        status__in=[WorkOrderStatus.COMPLETED, WorkOrderStatus.CLOSED], guided_at__isnull=True
+    )
+    assert not done.filter(closing__isnull=True).exists()
+    assert done.exclude(closing__signature="").count() > done.count() * 0.9
+    exceptions = WorkOrderClosing.objects.exclude(proof_exception_reason="")
+    assert exceptions.filter(proof_cleared_at__isnull=True).exists()
+    assert exceptions.filter(proof_cleared_at__isnull=False).exists()
+    assert WorkOrderClosing.objects.filter(channel="office").exists()
     for status in (
         WorkOrderStatus.COMPLETED,
         WorkOrderStatus.IN_REPAIR,
@@ -286,6 +298,12 @@ def test_seed_demo_scale_adds_customers_with_units_calls_and_work_orders_once():
         assert order.status_changed_at <= timezone.now()
     assert orders.filter(status=WorkOrderStatus.CLOSED).count() > 350 / 2
     assert orders.values("status").distinct().count() >= 3
+    # Every completed or closed repair has its closing record (the customer's code), as the rule wants.
+    done = orders.filter(
+        status__in=[WorkOrderStatus.COMPLETED, WorkOrderStatus.CLOSED], guided_at__isnull=True
+    )
+    assert done.exists() and not done.filter(closing__isnull=True).exists()
+    assert not done.filter(closing__confirmed_by_code=False).exists()
     assert scale_calls.values("service_type").distinct().count() >= 2
     # next_number() on a day with generated calls continues after them.
     call = scale_calls.order_by("-number").first()

@@ -15,7 +15,7 @@ from network.models import FeeSchedule, Settlement, SettlementLine
 from network.settlement import settlement_compute, settlement_confirm, settlement_warnings
 from repairs.choices import ServiceType
 from repairs.choices import WorkOrderStatus as S
-from repairs.factories import WorkOrderFactory
+from repairs.factories import WorkOrderFactory, finish
 
 pytestmark = pytest.mark.django_db
 NOVEMBER = dt.date(2026, 11, 1)
@@ -116,9 +116,9 @@ def test_work_sent_back_is_held_and_paid_once_in_the_month_its_redo_is_completed
     assert lines(october) == []
     # The redo is done (care releases the hold when it completes), then closed after its callback.
     WorkOrder = type(original)
-    WorkOrder.objects.filter(pk=redo.pk).update(
+    finish(
+        redo,
         center=center,
-        status=S.CLOSED,
         completed_at=at(2026, 11, 5, 10, 0),
         closed_at=at(2026, 11, 6, 10, 0),
     )

@@ -27,7 +27,7 @@ from network.settlement import (
 )
 from repairs.choices import ServiceType
 from repairs.choices import WorkOrderStatus as S
-from repairs.factories import WorkOrderFactory
+from repairs.factories import WorkOrderFactory, finish
 
 pytestmark = pytest.mark.django_db
 NOVEMBER = dt.date(2026, 11, 1)
@@ -57,8 +57,8 @@ def closed(center, when, *, service_type=ServiceType.FREE, **fields):
 
 
 def close(order, when):
-    order.status, order.closed_at, order.completed_at = S.CLOSED, when, when
-    order.save(update_fields=["status", "closed_at", "completed_at"])
+    finish(order, closed_at=when, completed_at=when)
+    order.refresh_from_db()
     return order
 
 

@@ -6,16 +6,32 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 
+def _detail(exc: DjangoValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {
+            (field if field != "__all__" else "non_field_errors"): [str(m) for m in errs]
+            for field, errs in exc.message_dict.items()
+        }
+    return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
 @contextlib.contextmanager
 def service_errors():
     try:
         yield
     except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            detail = {
-                (field if field != "__all__" else "non_field_errors"): [str(m) for m in errs]
-                for field, errs in exc.message_dict.items()
-            }
-        else:
-            detail = {"non_field_errors": [str(m) for m in exc.messages]}
-        raise serializers.ValidationError(detail) from exc
+        raise serializers.ValidationError(_detail(exc)) from exc
+
+
+def error_body(exc: DjangoValidationError) -> dict:
+    """A service error in the API's one error shape, for a view that answers it itself instead of raising
+    (a raised error rolls the request's transaction back)."""
+    from django.utils.translation import gettext as _
+
+    from .exceptions import _flatten
+
+    return {
+        "code": "invalid",
+        "message": _("The request has invalid fields."),
+        "errors": _flatten(_detail(exc)),
+    }

@@ -1,5 +1,6 @@
 """One error shape for every 4xx: {"code": "...", "message": "...", "errors": {"field": ["..."]}}."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -33,6 +34,10 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    request = context.get("request")
+    if getattr(getattr(request, "_request", request), "atomic_writes", False):
+        # An answered error undoes what the request wrote before it (AtomicWritesMiddleware's transaction).
+        transaction.set_rollback(True)
     if isinstance(exc, exceptions.ValidationError):
         body = {
             "code": "invalid",

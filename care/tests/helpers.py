@@ -7,7 +7,7 @@ from care.calendar import CHINA
 from network.factories import ServiceCenterFactory, TechnicianFactory, UserFactory
 from repairs import services
 from repairs.choices import WorkOrderStatus as S
-from repairs.factories import WorkOrderFactory
+from repairs.factories import WorkOrderFactory, close_with_record
 
 
 def at(*args) -> dt.datetime:
@@ -51,6 +51,8 @@ def dispatched(world, *, now=MONDAY_10, start=None, hours=2, **call):
 
 
 def move(order, to, user, now, note=""):
+    if to == S.COMPLETED:  # completion is a closing record, signed by the customer
+        return close_with_record(order, user, now=now).work_order
     if to == S.PHONE_GUIDED:
         return services.work_order_guide_by_phone(
             work_order=order, acting_user=user, note=note or "指导", now=now

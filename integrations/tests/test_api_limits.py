@@ -5,7 +5,8 @@ from django.test import override_settings
 
 from integrations.models import IdempotencyRecord
 from integrations.throttling import forget
-from repairs.models import ProductUnit, RepairCall, WorkOrder
+from repairs.factories import finish
+from repairs.models import ProductUnit, RepairCall
 
 from .test_api_resources import _sale_body
 
@@ -95,7 +96,7 @@ def test_the_same_idempotency_key_with_another_body_is_refused_with_422(client, 
 
 def test_idempotency_keys_are_scoped_per_api_key(client, api_world):
     body = {"unit": api_world.unit_a.pk, "symptom_text": "x"}
-    WorkOrder.objects.filter(pk=api_world.order_a.pk).update(status="closed")
+    finish(api_world.order_a)
     a = {"HTTP_AUTHORIZATION": f"Api-Key {api_world.key_a.raw_key}", "HTTP_IDEMPOTENCY_KEY": "same"}
     b = {"HTTP_AUTHORIZATION": f"Api-Key {api_world.key_b.raw_key}", "HTTP_IDEMPOTENCY_KEY": "same"}
     assert client.post("/api/v1/repair-calls/", body, content_type="application/json", **a).status_code == 201
@@ -121,7 +122,7 @@ def test_two_simultaneous_retries_log_one_call(api_world):
     from django.db import connection
     from django.test import Client
 
-    WorkOrder.objects.filter(pk=api_world.order_a.pk).update(status="closed")
+    finish(api_world.order_a)
     before = RepairCall.objects.count()
     answers = []
     barrier = threading.Barrier(2)

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from repairs.choices import WorkOrderStatus
-from repairs.factories import ProductModelFactory
+from repairs.factories import ProductModelFactory, finish
 from repairs.models import ProductUnit, RepairCall, WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_internal_roles_cannot_register_sales(client, api_world):
 def test_a_dealer_logs_a_call_for_its_customer_with_the_owner_as_default_caller(
     client, api_world, key_client
 ):
-    WorkOrder.objects.filter(pk=api_world.order_a.pk).update(status=WorkOrderStatus.CLOSED)
+    finish(api_world.order_a)
     api = key_client(api_world.key_a.raw_key)
     response = api.post(
         "/api/v1/repair-calls/",
@@ -90,9 +90,7 @@ def test_a_user_of_two_dealers_logs_calls_for_both_in_the_browser(client, api_wo
     dealer's that sold the unit."""
     user = api_world.dealer_a_user
     api_world.dealer_b.users.add(user)
-    WorkOrder.objects.filter(pk__in=[api_world.order_a.pk, api_world.order_b.pk]).update(
-        status=WorkOrderStatus.CLOSED
-    )
+    finish(api_world.order_a, api_world.order_b)
     client.force_login(user)
     for unit, dealer in ((api_world.unit_a, api_world.dealer_a), (api_world.unit_b, api_world.dealer_b)):
         response = client.post(

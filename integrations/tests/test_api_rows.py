@@ -11,7 +11,8 @@ from rest_framework import serializers
 from aftersales.api.rows import RowListSerializer
 from repairs.api.views import WorkOrderViewSet
 from repairs.choices import WorkOrderStatus
-from repairs.models import WorkOrder, WorkOrderEvent
+from repairs.factories import finish
+from repairs.models import WorkOrderEvent
 
 from .test_query_counts import LISTS
 
@@ -33,8 +34,8 @@ def _page(client, url, who, world, **params):
 def test_every_list_answers_what_drf_answers(client, many, url, who, monkeypatch):
     # Some rows with every instant and relation filled in, and some with none.
     order = many.order_a
-    WorkOrder.objects.filter(pk=order.pk).update(
-        status=WorkOrderStatus.COMPLETED, completed_at=timezone.now(), closed_at=None, technician=None
+    finish(
+        order, status=WorkOrderStatus.COMPLETED, completed_at=timezone.now(), closed_at=None, technician=None
     )
     fast = _page(client, url, who, many)
     monkeypatch.setattr(RowListSerializer, "to_representation", serializers.ListSerializer.to_representation)

@@ -1,10 +1,13 @@
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from aftersales.api.rows import RowListSerializer
 from network.choices import RegionLevel
 from network.models import Region, ServiceCenter, Technician
 
-from ..choices import CallCustomerRequest, ServiceMode
+from ..choices import CallCustomerRequest, PaymentMethod, Resolution, Satisfaction, ServiceMode
 from ..models import ProductModel, ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
 
 
@@ -228,3 +231,84 @@ class DispatchSerializer(serializers.Serializer):
     appointment_end = serializers.DateTimeField()
     mode = serializers.ChoiceField(choices=ServiceMode.choices, required=False, default=ServiceMode.ON_SITE)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ClosingPartSerializer(serializers.Serializer):
+    part = serializers.CharField(max_length=40, help_text="part code, from the centre's stock")
+    quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    serial_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    old_serial = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="why, when the part is not listed for the product's model",
+    )
+
+
+class ClosingSerializer(serializers.Serializer):
+    """The closing record that completes a work order (完工), as the office records it."""
+
+    client_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a unique id per closing (e.g. a UUID): sending the same closing again changes nothing",
+    )
+    fault_code = serializers.CharField(max_length=20, help_text="fault code of the product's category")
+    cause = serializers.CharField(max_length=20, help_text="cause code of the product's category")
+    resolution = serializers.ChoiceField(choices=Resolution.choices)
+    resolution_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    labour_minutes = serializers.IntegerField(min_value=1, max_value=1440)
+    travel_km = serializers.IntegerField(
+        min_value=0,
+        max_value=1000,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="one way, on site",
+    )
+    parts = ClosingPartSerializer(many=True, required=False, default=list, max_length=20)
+    collected_amount = serializers.DecimalField(
+        max_digits=8, decimal_places=2, required=False, allow_null=True, default=None, min_value=Decimal("0")
+    )
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices, required=False, allow_blank=True, default=""
+    )
+    signature_png = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=3 * 1024 * 1024,
+        help_text="the customer's signature, a PNG in base64",
+    )
+    confirmation_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=20,
+        help_text="the code the customer received by SMS (5 wrong codes lock it)",
+    )
+    proof_exception_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=500,
+        help_text="neither signature nor code: why (a supervisor of the order's centre or a manager); the work "
+        "is not paid until a manager clears it",
+    )
+    satisfaction = serializers.ChoiceField(
+        choices=Satisfaction.choices, required=False, allow_blank=True, default=""
+    )
+
+    def validate_signature_png(self, value):
+        if not value:
+            return b""
+        import base64
+        import binascii
+
+        try:
+            return base64.b64decode(value.split(",", 1)[-1], validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError(_("Not a PNG image in base64.")) from None

@@ -1,6 +1,9 @@
 """Units, repair calls and work orders over the API. Reads go through for_user(); writes validate, then call
 the same services the HTML views call; `status` changes only through the transition actions."""
 
+import uuid
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
@@ -9,7 +12,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from aftersales.api.errors import service_errors
+from aftersales.api.errors import error_body, service_errors
 from aftersales.api.filtering import UserFilterBackend
 from aftersales.api.pagination import OrderedCursorPagination
 from aftersales.api.permissions import ActionRoles
@@ -19,12 +22,24 @@ from aftersales.validators import normalize_phone
 from integrations.dealers import request_dealer
 from integrations.idempotency import HEADER as IDEMPOTENCY_HEADER
 from integrations.idempotency import IdempotentCreateMixin
+from inventory.models import Part
 
+from .. import closing as closing_services
 from .. import services
-from ..choices import CallChannel, WorkOrderStatus
+from ..choices import CallChannel, ClosingChannel, FaultCodeKind, WorkOrderStatus
 from ..filters import ProductModelFilterSet, ProductUnitFilterSet, RepairCallFilterSet, WorkOrderFilterSet
-from ..models import Customer, FaultSymptom, ProductModel, ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
+from ..models import (
+    Customer,
+    FaultCode,
+    FaultSymptom,
+    ProductModel,
+    ProductUnit,
+    RepairCall,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from .serializers import (
+    ClosingSerializer,
     DispatchSerializer,
     ProductModelSerializer,
     RepairCallCreateSerializer,
@@ -225,6 +240,57 @@ class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
         return Response(RepairCallSerializer(call).data, status=status.HTTP_201_CREATED)
 
 
+def _codes(exc: DjangoValidationError) -> set[str]:
+    errors = exc.error_dict.values() if hasattr(exc, "error_dict") else [exc.error_list]
+    return {e.code for errs in errors for e in errs if e.code}
+
+
+def _closing_input(order, data) -> closing_services.ClosingInput:
+    """The API's closing as the closing service takes it: codes of the product's category and parts of the
+    catalogue, looked up; anything unknown is a field error."""
+    category_id = order.call.unit.model.category_id
+    codes = {(c.kind, c.code): c for c in FaultCode.objects.filter(category_id=category_id, active=True)}
+    errors = {}
+    fault = codes.get((FaultCodeKind.FAULT, data["fault_code"]))
+    cause = codes.get((FaultCodeKind.CAUSE, data["cause"]))
+    if fault is None:
+        errors["fault_code"] = [_("Not a fault code of this product's category.")]
+    if cause is None:
+        errors["cause"] = [_("Not a cause code of this product's category.")]
+    wanted = [p["part"] for p in data["parts"]]
+    parts = {p.code: p for p in Part.objects.filter(code__in=wanted, active=True)}
+    uses = []
+    for line in data["parts"]:
+        part = parts.get(line["part"])
+        if part is None:
+            errors.setdefault("parts", []).append(_("%(code)s: no such part.") % {"code": line["part"]})
+            continue
+        uses.append(
+            closing_services.PartUse(
+                part, line["quantity"], line["serial_number"], line["old_serial"], line["reason"]
+            )
+        )
+    if errors:
+        raise serializers.ValidationError(errors)
+    return closing_services.ClosingInput(
+        client_id=str(data["client_id"] or uuid.uuid4()),
+        fault_code=fault,
+        cause=cause,
+        resolution=data["resolution"],
+        resolution_note=data["resolution_note"],
+        labour_minutes=data["labour_minutes"],
+        parts=uses,
+        collected_amount=data["collected_amount"],
+        payment_method=data["payment_method"],
+        signature_png=data["signature_png"] or None,
+        confirmation_code=data["confirmation_code"],
+        satisfaction=data["satisfaction"],
+        travel_km=data["travel_km"],
+        proof_exception_reason=data["proof_exception_reason"],
+        channel=ClosingChannel.OFFICE,
+    )
+
+
 def _acts_as_dealer(request) -> bool:
     from aftersales.roles import user_roles
 
@@ -242,7 +308,6 @@ TRANSITION_VERBS = {
     "arrive": (WorkOrderStatus.ON_SITE, ON_SITE_STEP, "The technician arrived on site"),
     "start_repair": (WorkOrderStatus.IN_REPAIR, ON_SITE_STEP, "Start the repair"),
     "wait_for_parts": (WorkOrderStatus.WAITING_FOR_PARTS, REGISTER, "Wait for parts"),
-    "complete": (WorkOrderStatus.COMPLETED, REGISTER, "Complete the work"),
     "close": (WorkOrderStatus.CLOSED, REGISTER, "Close the work order"),
     "cancel": (WorkOrderStatus.CANCELLED, REGISTER, "Cancel the work order (note required)"),
     "guide_by_phone": (WorkOrderStatus.PHONE_GUIDED, REGISTER, "Solved by phone guidance (note required)"),
@@ -294,6 +359,7 @@ class WorkOrderViewSet(ScopedViewSet):
         "list": EVERYONE,
         "retrieve": EVERYONE,
         "dispatch_order": (Role.DISPATCHER, Role.MANAGER),
+        "complete": REGISTER,
         **{verb: roles for verb, (_status, roles, _summary) in TRANSITION_VERBS.items()},
     }
 
@@ -327,6 +393,34 @@ class WorkOrderViewSet(ScopedViewSet):
             order = services.work_order_dispatch(
                 work_order=order, acting_user=request.user, **serializer.validated_data
             )
+        return self._answer(order)
+
+    @extend_schema(
+        summary="Complete the work with its closing record (完工)",
+        description="The only way to “completed”: fault, cause, what was done, labour, parts from the centre's "
+        "stock, and the customer's proof — their signature (signature_png) or the confirmation code they were "
+        "sent (confirmation_code; after 5 wrong codes the code is locked). Without either, a supervisor of the "
+        "order's centre or a manager gives proof_exception_reason: the work is then held out of the settlement "
+        "until a manager clears it. The same client_id sent again returns the first answer.",
+        request=ClosingSerializer,
+        responses={200: WorkOrderDetailSerializer, **ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="complete")
+    def complete(self, request, pk=None):
+        order = self.get_object()
+        serializer = ClosingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            closing_input = _closing_input(order, data)
+            closing_services.work_order_close(work_order=order, data=closing_input, acting_user=request.user)
+        except DjangoValidationError as exc:
+            if closing_services.WRONG_CODE in _codes(exc):
+                # Answered, not raised: a raised error rolls the request back, and the wrong code must stay
+                # counted.
+                return Response(error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+            with service_errors():
+                raise
         return self._answer(order)
 
     def _transition(self, request, to_status):

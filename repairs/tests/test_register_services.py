@@ -20,7 +20,7 @@ from network.factories import (
 from repairs import services
 from repairs.choices import ConsentMethod, LoanerStatus, QuoteLineKind, ServiceMode, ServiceType
 from repairs.choices import WorkOrderStatus as S
-from repairs.factories import CustomerFactory, ProductUnitFactory, WorkOrderFactory
+from repairs.factories import CustomerFactory, ProductUnitFactory, WorkOrderFactory, close_with_record
 from repairs.models import (
     CarryIn,
     FaultSymptom,
@@ -101,7 +101,10 @@ def dispatch(order, center, user, technician=None, **changes):
 
 
 def move(order, to_status, user, note="", now=None):
-    """The way the register moves an order: guidance by phone has its own service, the rest the generic one."""
+    """The way the register moves an order: guidance by phone has its own service, completion is a closing
+    record (signed by the customer), the rest the generic transition."""
+    if to_status == S.COMPLETED:
+        return close_with_record(order, user, now=now).work_order
     if to_status == S.PHONE_GUIDED:
         return services.work_order_guide_by_phone(
             work_order=order, acting_user=user, note=note or "指导客户重新设置遥控器", now=now
@@ -337,9 +340,7 @@ ALLOWED = [
     (S.ON_SITE, S.IN_REPAIR),
     (S.ON_SITE, S.CANCELLED),
     (S.IN_REPAIR, S.WAITING_FOR_PARTS),
-    (S.IN_REPAIR, S.COMPLETED),
     (S.WAITING_FOR_PARTS, S.IN_REPAIR),
-    (S.WAITING_FOR_PARTS, S.COMPLETED),
     (S.COMPLETED, S.CLOSED),
     (S.PHONE_GUIDED, S.CLOSED),
 ]
@@ -353,8 +354,12 @@ TIMESTAMP = {
     S.CANCELLED: "cancelled_at",
     S.PHONE_GUIDED: "guided_at",
 }
+# Completed is reached only with a closing record (repairs.closing), never through the generic transition.
 REFUSED = [
-    (a, b) for a in S.values for b in S.values if a != b and b != S.DISPATCHED and (a, b) not in ALLOWED
+    (a, b)
+    for a in S.values
+    for b in S.values
+    if a != b and b not in (S.DISPATCHED, S.COMPLETED) and (a, b) not in ALLOWED
 ]
 
 
@@ -401,6 +406,26 @@ def test_a_refused_transition_names_both_statuses_and_changes_nothing(dispatcher
     if to_status in TIMESTAMP:
         assert getattr(order, TIMESTAMP[to_status]) is None
     assert order.call.callback_due_at is None
+
+
+@pytest.mark.parametrize("from_status", [v for v in S.values if v != S.COMPLETED])
+def test_no_status_becomes_completed_through_the_transition_only_through_a_closing_record(
+    dispatcher, from_status
+):
+    order = order_in(from_status)
+    before = order.status_changed_at
+
+    with pytest.raises(ValidationError) as info:
+        services.work_order_transition(
+            work_order=order, to_status=S.COMPLETED, acting_user=dispatcher, note="直接完工"
+        )
+
+    assert info.value.error_dict["status"][0].code == "closing_required"
+    message = errors_of(info)["status"][0]
+    assert order.number in message and "完工记录" in message
+    order.refresh_from_db()
+    assert (order.status, order.status_changed_at, order.completed_at) == (from_status, before, None)
+    assert not order.events.exists()
 
 
 def test_an_order_guided_by_phone_after_dispatch_is_closed(dispatcher, centre):

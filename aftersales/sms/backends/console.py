@@ -19,7 +19,7 @@ class SmsBackend(BaseSmsBackend):
         with self._lock:
             for message in messages:
                 self.stream.write(
-                    f"[SMS {timezone.localtime():%Y-%m-%d %H:%M:%S}] to {message.to}: {message.body}\n"
+                    f"[SMS {timezone.localtime():%Y-%m-%d %H:%M:%S}] to {message.to}: {message.redacted()}\n"
                 )
             self.stream.flush()
         return len(messages)

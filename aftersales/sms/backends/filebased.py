@@ -20,6 +20,6 @@ class SmsBackend(BaseSmsBackend):
         for message in messages:
             stamp = timezone.localtime()
             name = f"{stamp:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.json"
-            record = {"to": message.to, "body": message.body, "sent_at": stamp.isoformat()}
+            record = {"to": message.to, "body": message.redacted(), "sent_at": stamp.isoformat()}
             (self.path / name).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
         return len(messages)

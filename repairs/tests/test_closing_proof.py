@@ -1,0 +1,525 @@
+"""No order is completed — and so none is paid — without its closing record and the customer's proof.
+
+Every way into "completed" is tried here: the generic transition (service, register page, API verb), the
+API's closing, the tablet, the office form, a raw UPDATE, and the code itself read for any other place that
+sets the status. A closing without the customer's signature or code is a supervisor's exception, held out of
+the settlement until a manager clears it."""
+
+from __future__ import annotations
+
+import ast
+import base64
+import datetime as dt
+import re
+import threading
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from aftersales import sms
+from network.factories import ServiceCenterFactory, UserFactory
+from network.models import FeeSchedule, SettlementRate
+from network.settlement import settlement_compute
+from repairs import closing as closing_services
+from repairs import services
+from repairs.choices import FaultCodeKind, ServiceMode, ServiceType
+from repairs.choices import WorkOrderStatus as S
+from repairs.demo import signature_png
+from repairs.factories import WorkOrderFactory, close_with_record
+from repairs.models import ConfirmationCodeSend, FaultCode, WorkOrder, WorkOrderClosing
+
+ROOT = Path(__file__).resolve().parents[2]
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture(autouse=True)
+def media(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def world(users):
+    other = ServiceCenterFactory(code="SC-Z", name="丙网点")
+    other_supervisor = UserFactory(username="sup_z", roles=["supervisor"])
+    other.supervisors.add(other_supervisor)
+    return {**users, "tech": users["technician"].technician, "other_supervisor": other_supervisor}
+
+
+def in_repair(world, **fields):
+    fields.setdefault("call__service_type", ServiceType.FREE)
+    return WorkOrderFactory(center=world["center"], technician=world["tech"], status=S.IN_REPAIR, **fields)
+
+
+def codes(order, kind):
+    return FaultCode.objects.filter(category_id=order.call.unit.model.category_id, kind=kind).order_by("pk")
+
+
+def closing_post(order, **overrides):
+    data = {
+        "client_id": str(uuid.uuid4()),
+        "fault_code": codes(order, FaultCodeKind.FAULT).first().pk,
+        "cause": codes(order, FaultCodeKind.CAUSE).first().pk,
+        "resolution": "repaired",
+        "labour_minutes": "40",
+        "signature_data": "data:image/png;base64," + base64.b64encode(signature_png()).decode(),
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def api_closing(order, **overrides):
+    data = {
+        "fault_code": codes(order, FaultCodeKind.FAULT).first().code,
+        "cause": codes(order, FaultCodeKind.CAUSE).first().code,
+        "resolution": "repaired",
+        "labour_minutes": 40,
+    }
+    data.update(overrides)
+    return data
+
+
+def unchanged(order, status=S.IN_REPAIR):
+    order.refresh_from_db()
+    assert order.status == status and order.completed_at is None
+    assert not WorkOrderClosing.objects.filter(work_order=order).exists()
+
+
+# Every way in -------------------------------------------------------------------------------------------
+
+
+def test_the_register_page_cannot_complete_an_order_and_shows_the_closing_form_instead(client, world):
+    order = in_repair(world)
+    client.force_login(world["supervisor"])
+
+    page = client.get(reverse("repairs:call_detail", args=[order.call_id])).content.decode()
+    response = client.post(
+        reverse("repairs:work_order_transition", args=[order.pk]), {"to": "completed"}, follow=True
+    )
+
+    assert 'value="completed"' not in page
+    assert reverse("repairs:office_close", args=[order.pk]) in page
+    assert "完工记录" in response.content.decode()
+    unchanged(order)
+
+
+def test_the_api_verb_without_a_closing_answers_400_and_changes_nothing(client, world):
+    order = in_repair(world)
+    client.force_login(world["supervisor"])
+
+    response = client.post(f"/api/v1/work-orders/{order.pk}/complete/", {}, content_type="application/json")
+    close = client.post(f"/api/v1/work-orders/{order.pk}/close/", {}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert {"fault_code", "cause", "resolution", "labour_minutes"} <= set(response.json()["errors"])
+    assert close.status_code == 400
+    unchanged(order)
+
+
+def test_the_api_without_the_customers_proof_answers_400(client, world):
+    order = in_repair(world)
+    client.force_login(world["dispatcher"])
+
+    response = client.post(
+        f"/api/v1/work-orders/{order.pk}/complete/", api_closing(order), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "签名" in response.json()["errors"]["signature"][0]
+    unchanged(order)
+
+
+def test_the_api_completes_with_the_customers_code_and_the_settlement_may_pay_it(client, world):
+    order = in_repair(world)
+    order.confirmation_code_hash = make_password("246810")
+    order.save(update_fields=["confirmation_code_hash"])
+    client.force_login(world["supervisor"])
+
+    response = client.post(
+        f"/api/v1/work-orders/{order.pk}/complete/",
+        api_closing(order, confirmation_code="246810", travel_km=12),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "completed"
+    closing = WorkOrderClosing.objects.get(work_order=order)
+    assert closing.confirmed_by_code and not closing.proof_exception and closing.channel == "office"
+
+
+def test_the_api_takes_a_signature_and_the_same_client_id_twice_changes_nothing(client, world):
+    order = in_repair(world)
+    client.force_login(world["supervisor"])
+    body = api_closing(
+        order, client_id=str(uuid.uuid4()), signature_png=base64.b64encode(signature_png()).decode()
+    )
+
+    first = client.post(f"/api/v1/work-orders/{order.pk}/complete/", body, content_type="application/json")
+    again = client.post(f"/api/v1/work-orders/{order.pk}/complete/", body, content_type="application/json")
+
+    assert first.status_code == again.status_code == 200
+    assert WorkOrderClosing.objects.filter(work_order=order).count() == 1
+    assert WorkOrderClosing.objects.get(work_order=order).signature
+
+
+def test_a_raw_update_to_completed_without_a_closing_is_refused_by_the_database(world):
+    order = in_repair(world)
+
+    with pytest.raises(IntegrityError, match="without a closing record"), transaction.atomic():
+        WorkOrder.objects.filter(pk=order.pk).update(status=S.COMPLETED, completed_at=timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred check, as at commit
+
+    unchanged(order)
+
+
+def test_a_work_order_inserted_closed_without_a_closing_is_refused_by_the_database(world):
+    with pytest.raises(IntegrityError, match="without a closing record"), transaction.atomic():
+        WorkOrderFactory(center=world["center"], status=S.CLOSED, closing=False)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_closing_record_cannot_be_deleted(world):
+    closing = close_with_record(in_repair(world), world["technician"])
+
+    with (
+        pytest.raises(IntegrityError, match="cannot be deleted"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM repairs_workorderclosing WHERE id = %s", [closing.pk])
+
+    assert WorkOrderClosing.objects.filter(pk=closing.pk).exists()
+
+
+def test_the_admin_shows_work_orders_but_changes_none(client, world):
+    order = in_repair(world)
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    response = client.post(
+        reverse("admin:repairs_workorder_change", args=[order.pk]), {"status": "completed"}
+    )
+
+    assert response.status_code == 403
+    unchanged(order)
+
+
+def _project_files():
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith((".venv/", "bench/", "var/")) or "/migrations/" in rel or "/tests/" in rel:
+            continue
+        if rel.startswith("tests/") or rel.endswith(("factories.py", "conftest.py")):
+            continue
+        yield rel, ast.parse(path.read_text(encoding="utf-8"))
+
+
+SQL_SETS = re.compile(r"update\s+\w*workorder\b[^;]*?\bset\b[^;]*?\bstatus\s*=\s*'completed'", re.I | re.S)
+
+
+def _is_completed(node) -> bool:
+    if isinstance(node, ast.Attribute) and node.attr == "COMPLETED":
+        return True
+    return isinstance(node, ast.Constant) and node.value == "completed"
+
+
+def test_only_the_closing_module_ever_puts_an_order_into_completed():
+    """Every place in the project's code that sets a status, or moves one, with the value "completed" —
+    keyword arguments (status=, to_status=), assignments to .status, SQL that sets it — is listed: only
+    repairs.closing does, through the private transition (which nothing else outside services calls)."""
+    setters, movers = set(), set()
+    for rel, tree in _project_files():
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg in ("status", "to_status")
+                and _is_completed(node.value)
+            ):
+                setters.add((rel, node.arg))
+            if isinstance(node, ast.Assign) and _is_completed(node.value):
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and target.attr == "status":
+                        setters.add((rel, ".status ="))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_SETS.search(node.value):
+                setters.add((rel, "sql"))
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name == "_move":
+                    movers.add(rel)
+    assert setters == {("repairs/closing.py", "to_status")}
+    assert movers == {"repairs/services.py", "repairs/closing.py"}
+
+
+def test_no_api_transition_verb_leads_to_completed():
+    from repairs.api.views import TRANSITION_VERBS, WorkOrderViewSet
+
+    assert all(to != S.COMPLETED for to, _roles, _summary in TRANSITION_VERBS.values())
+    assert WorkOrderViewSet.complete.mapping == {"post": "complete"}
+
+
+# The proof ----------------------------------------------------------------------------------------------
+
+
+def test_a_technician_cannot_close_without_the_customers_proof_even_with_a_reason(client, world):
+    order = in_repair(world)
+    client.force_login(world["technician"])
+
+    response = client.post(
+        reverse("repairs:tablet_close", args=[order.pk]),
+        closing_post(order, signature_data=None, proof_exception_reason="客户不在家，邻居代收"),
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert response.status_code == 400
+    assert "主任" in response.json()["errors"]["proof_exception_reason"][0]
+    unchanged(order)
+
+
+def test_another_centres_supervisor_never_reaches_the_order(client, world):
+    order = in_repair(world)
+    client.force_login(world["other_supervisor"])
+
+    response = client.post(
+        reverse("repairs:office_close", args=[order.pk]),
+        closing_post(order, signature_data=None, proof_exception_reason="代为完工"),
+    )
+
+    assert response.status_code == 404
+    unchanged(order)
+
+
+def test_the_supervisors_exception_completes_the_order_but_is_held_and_listed(client, world):
+    order = in_repair(world)
+    client.force_login(world["supervisor"])
+
+    response = client.post(
+        reverse("repairs:office_close", args=[order.pk]),
+        closing_post(order, signature_data=None, proof_exception_reason="客户手机停机，纸质凭证已签字"),
+    )
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    closing = order.closing
+    assert order.status == S.COMPLETED
+    assert closing.proof_pending and closing.channel == "office" and not closing.confirmed_by_code
+    assert "客户手机停机" in order.events.last().note
+    client.force_login(world["manager"])
+    listed = client.get(reverse("repairs:proof_exceptions")).content.decode()
+    assert order.number in listed and "客户手机停机" in listed
+    client.force_login(world["other_supervisor"])
+    assert order.number not in client.get(reverse("repairs:proof_exceptions")).content.decode()
+
+
+def test_the_office_form_untouched_is_refused_field_by_field_and_saves_nothing(client, world):
+    order = in_repair(world, mode=ServiceMode.CARRY_IN)
+    client.force_login(world["dispatcher"])
+    page = client.get(reverse("repairs:office_close", args=[order.pk]))
+    assert page.status_code == 200 and "办公室" in page.content.decode()
+
+    response = client.post(
+        reverse("repairs:office_close", args=[order.pk]),
+        {"client_id": page.context["client_id"], "fault_code": "", "cause": "", "resolution": "",
+         "labour_minutes": "", "signature_data": "", "confirmation_code": ""},
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    errors = response.context["errors"]
+    assert {"fault_code", "cause", "resolution", "labour_minutes", "signature"} <= set(errors)
+    unchanged(order)
+
+
+def test_the_office_takes_a_photo_of_the_signed_voucher(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    order = in_repair(world, mode=ServiceMode.CARRY_IN)
+    client.force_login(world["dispatcher"])
+    voucher = SimpleUploadedFile("voucher.png", signature_png(), content_type="image/png")
+
+    response = client.post(
+        reverse("repairs:office_close", args=[order.pk]),
+        closing_post(order, signature_data=None, signature=voucher),
+    )
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == S.COMPLETED and order.closing.signature and order.closing.channel == "office"
+
+
+def test_only_a_manager_clears_an_exception_with_a_reason(client, world):
+    closing = close_with_record(
+        in_repair(world), world["supervisor"], signature_png=None, proof_exception_reason="客户无法签字"
+    )
+    url = reverse("repairs:proof_exception_clear", args=[closing.pk])
+    client.force_login(world["supervisor"])
+    assert client.post(url, {"note": "同意"}).status_code == 403
+    client.force_login(world["manager"])
+    client.post(url, {"note": ""})
+    closing.refresh_from_db()
+    assert closing.proof_pending
+
+    client.post(url, {"note": "已电话核实"})
+
+    closing.refresh_from_db()
+    assert not closing.proof_pending and closing.proof_cleared_by == world["manager"]
+    assert "已电话核实" in closing.work_order.events.last().note
+
+
+def _fee(order):
+    FeeSchedule.objects.create(
+        category=order.call.unit.model.category,
+        service_kind="on_site_repair",
+        center_level=order.center.level,
+        fee_amount=Decimal("80.00"),
+        valid_from=dt.date(2026, 1, 1),
+    )
+
+
+def test_the_settlement_holds_an_exception_until_cleared_and_pays_it_in_the_month_it_is_cleared(world):
+    SettlementRate.objects.update(base_subsidy_amount=Decimal("0.00"))
+    signed = in_repair(world)
+    held = in_repair(world)
+    _fee(signed)
+    october = dt.datetime(2026, 10, 12, 10, 0, tzinfo=CHINA)
+    close_with_record(signed, world["technician"], now=october)
+    close_with_record(
+        held, world["supervisor"], now=october, signature_png=None, proof_exception_reason="客户无法签字"
+    )
+    for order in (signed, held):
+        services.work_order_transition(
+            work_order=order, to_status=S.CLOSED, acting_user=world["dispatcher"], now=october
+        )
+
+    settlement = settlement_compute(
+        center=world["center"], month=dt.date(2026, 10, 1), now=dt.datetime(2026, 11, 2, tzinfo=CHINA)
+    )
+    assert {line.work_order_id for line in settlement.lines.all()} == {signed.pk}
+
+    closing_services.closing_proof_clear(
+        closing=held.closing,
+        acting_user=world["manager"],
+        note="已电话核实",
+        now=dt.datetime(2026, 11, 20, 9, 0, tzinfo=CHINA),
+    )
+    november = settlement_compute(
+        center=world["center"], month=dt.date(2026, 11, 1), now=dt.datetime(2026, 12, 2, tzinfo=CHINA)
+    )
+    assert [(line.work_order_id, line.amount) for line in november.lines.all()] == [
+        (held.pk, Decimal("80.00"))
+    ]
+
+
+# The confirmation code ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_wrong_codes_at_once_count_five_and_the_rest_are_refused(users):
+    world = {**users, "tech": users["technician"].technician}
+    order = in_repair(world)
+    order.confirmation_code_hash = make_password("135790")
+    order.save(update_fields=["confirmation_code_hash"])
+    answers, barrier = [], threading.Barrier(10)
+
+    def attempt(i):
+        try:
+            barrier.wait()
+            close_with_record(
+                WorkOrder.objects.get(pk=order.pk),
+                world["technician"],
+                signature_png=None,
+                confirmation_code=f"{i:06d}",
+            )
+        except ValidationError as exc:
+            answers.append(exc.message_dict["confirmation_code"][0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    order.refresh_from_db()
+    assert order.confirmation_failures == 5
+    assert len(answers) == 10
+    counted = sorted(a for a in answers if "还可尝试" in a)
+    assert len(counted) == 5 and len(set(counted)) == 5  # 4, 3, 2, 1, 0 tries left: each counted once
+    assert sum("不能再使用" in a for a in answers) == 5
+    with pytest.raises(ValidationError, match="不能再使用"):
+        close_with_record(order, world["technician"], signature_png=None, confirmation_code="135790")
+
+
+def test_a_new_code_does_not_reset_the_count_and_is_sent_at_most_three_times_an_hour(
+    world, django_capture_on_commit_callbacks
+):
+    order = in_repair(world)
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert closing_services.confirmation_code_send(work_order=order, now=now)  # at dispatch
+    for _attempt in range(2):
+        with pytest.raises(ValidationError, match="还可尝试"):
+            close_with_record(order, world["technician"], signature_png=None, confirmation_code="000000")
+    for minute in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert closing_services.confirmation_code_send(
+                work_order=order,
+                acting_user=world["technician"],
+                resend=True,
+                now=now + dt.timedelta(minutes=minute),
+            )
+    order.refresh_from_db()
+    assert order.confirmation_failures == 2 and len(sms.outbox) == 4
+
+    with pytest.raises(ValidationError, match="3 次"):
+        closing_services.confirmation_code_send(
+            work_order=order, acting_user=world["technician"], resend=True, now=now + dt.timedelta(minutes=30)
+        )
+    assert len(sms.outbox) == 4
+    # An hour after the first, one more may go.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert closing_services.confirmation_code_send(
+            work_order=order, acting_user=world["technician"], resend=True, now=now + dt.timedelta(minutes=61)
+        )
+    assert ConfirmationCodeSend.objects.filter(work_order=order, resend=True).count() == 4
+
+
+def test_the_tablets_resend_button_says_when_the_hourly_limit_is_reached(client, world):
+    order = in_repair(world)
+    client.force_login(world["technician"])
+    url = reverse("repairs:tablet_code_resend", args=[order.pk])
+    for _i in range(3):
+        client.post(url)
+
+    response = client.post(url, follow=True)
+
+    assert "1 小时内已发送 3 次" in response.content.decode()
+    assert ConfirmationCodeSend.objects.filter(work_order=order).count() == 3
+
+
+def test_a_wrong_code_through_the_api_stays_counted(client, world):
+    order = in_repair(world)
+    order.confirmation_code_hash = make_password("112233")
+    order.save(update_fields=["confirmation_code_hash"])
+    client.force_login(world["supervisor"])
+
+    response = client.post(
+        f"/api/v1/work-orders/{order.pk}/complete/",
+        api_closing(order, confirmation_code="999999"),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert "还可尝试 4 次" in response.json()["errors"]["confirmation_code"][0]
+    order.refresh_from_db()
+    assert order.confirmation_failures == 1
+    unchanged(order)
