@@ -154,6 +154,27 @@ def celery_worker(extra_env: dict | None = None, name: str = "pytest", *, purge:
             proc.wait()
 
 
+@contextlib.contextmanager
+def demo_seeded_once(django_db_blocker, media_root, **options):
+    """The demo seeded for a whole test module, inside a transaction rolled back at the end (each test then
+    runs in a savepoint of it)."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", stdout=io.StringIO(), **options)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="module")
 def celery_worker_process(django_db_setup, django_db_blocker):
     with celery_worker() as hostname:

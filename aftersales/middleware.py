@@ -45,3 +45,40 @@ class AtomicWritesMiddleware:
         request.atomic_writes = True
         with transaction.atomic():
             return view_func(request, *view_args, **view_kwargs)
+
+
+class RejectNulMiddleware:
+    """A NUL character (U+0000) is never part of what anyone types, and PostgreSQL cannot store it: a request
+    carrying one in a query parameter, a form field or a JSON body answers 400 at once (the API in its error
+    shape), before any view or filter reads it. Uploaded files are not looked at."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._carries_nul(request):
+            return self._refuse(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _carries_nul(request) -> bool:
+        if "\x00" in request.path:
+            return True
+        for params in (request.GET,) + ((request.POST,) if request.method == "POST" else ()):
+            for key, values in params.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return True
+        if request.content_type == "application/json":
+            body = request.body
+            return b"\x00" in body or b"\\u0000" in body.lower()
+        return False
+
+    @staticmethod
+    def _refuse(request):
+        from django.http import HttpResponseBadRequest, JsonResponse
+        from django.utils.translation import gettext as _
+
+        message = _("The request contains a NUL character, which no field accepts.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": "invalid", "message": message, "errors": {}}, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

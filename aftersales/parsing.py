@@ -7,6 +7,7 @@ number in range — never an exception, never a 500."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 MAX_ID = 2**63 - 1  # PostgreSQL's bigint
@@ -72,3 +73,29 @@ def parse_amount(value, *, default=None):
     if not _DECIMAL.fullmatch(text):
         return default
     return Decimal(text)
+
+
+# Calendar values a person may mean: sales, repairs and settlements of this network fall in these years. A
+# year like 9999 is not a date anyone meant, and its next day or month does not exist.
+FIRST_DAY = dt.date(1990, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
+
+
+def parse_day(value, default=None):
+    """A calendar day written YYYY-MM-DD between FIRST_DAY and LAST_DAY, or `default`."""
+    text = str(value or "").strip().translate(_FULL_WIDTH)
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}", text):
+        return default
+    try:
+        day = dt.date(*(int(part) for part in text.split("-")))
+    except ValueError:
+        return default
+    return day if FIRST_DAY <= day <= LAST_DAY else default
+
+
+def parse_month(value, default=None):
+    """A month written YYYY-MM (its first day) between FIRST_DAY and LAST_DAY, or `default`."""
+    text = str(value or "").strip().translate(_FULL_WIDTH)
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{1,2}", text):
+        return default
+    return parse_day(f"{text}-01", default)

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aftersales.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "aftersales.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -253,6 +254,8 @@ API_THROTTLE_RATES = {
     "burst": env("API_THROTTLE_BURST", default="120/min"),
     "sustained": env("API_THROTTLE_SUSTAINED", default="20000/day"),
 }
+# Off only where nothing but tests and fuzzing (schemathesis) call the API: API_THROTTLE_ENABLED=0.
+API_THROTTLE_ENABLED = env.bool("API_THROTTLE_ENABLED", default=True)
 # Webhooks to dealers: HTTPS only (HTTP only for local tests), a timeout per attempt, retries with
 # exponential backoff (base, 2×, 4× … seconds) up to WEBHOOK_MAX_ATTEMPTS attempts in all.
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)

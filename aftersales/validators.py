@@ -10,15 +10,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum import luhn
 
-_SEPARATORS = re.compile(r"[\s\-()（）]")
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE_RE = re.compile(r"^0\d{9,11}$")
-IMEI_RE = re.compile(r"^\d{15}$")
+_SEPARATORS = re.compile(r"[\s\-()（）－]")
+# Full-width digits and plus (a Chinese input method's) are the same characters: read as ASCII.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋", "0123456789+")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+LANDLINE_RE = re.compile(r"^0[0-9]{9,11}$")
+IMEI_RE = re.compile(r"^[0-9]{15}$")
 
 
 def normalize_phone(value: str) -> str:
-    """Digits only, without the +86 / 0086 country prefix: "138 1234 5678" → "13812345678"."""
-    digits = _SEPARATORS.sub("", str(value or ""))
+    """Digits only, without the +86 / 0086 country prefix: "138 1234 5678" → "13812345678", full-width
+    "１３８１２３４５６７８" too."""
+    digits = _SEPARATORS.sub("", str(value or "").translate(_FULL_WIDTH))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
@@ -33,7 +36,7 @@ def is_mobile(number: str) -> bool:
 def validate_phone(value: str) -> None:
     """A Chinese mobile number (11 digits, 1[3-9]…) or a landline with its area code."""
     number = normalize_phone(value)
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         raise ValidationError(
             _("Phone number may contain digits only (spaces and hyphens are allowed)."),
             code="phone_not_digits",
@@ -72,7 +75,7 @@ def format_phone(value: str) -> str:
     number = normalize_phone(value)
     if MOBILE_RE.match(number):
         return f"{number[:3]} {number[3:7]} {number[7:]}"
-    if number.startswith("0") and number.isdigit():
+    if number.startswith("0") and number.isascii() and number.isdigit():
         try:
             parsed = phonenumbers.parse(number, "CN")
             national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)

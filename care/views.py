@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.paging import page_window
+from aftersales.parsing import parse_id, parse_ids, parse_int
 from aftersales.roles import Role, has_role, role_required
 from network.models import ServiceCenter, Technician
 from repairs.models import RepairCall
@@ -46,9 +47,9 @@ def _centers(user):
 
 
 def _center_filter(request, rows, field="center"):
-    value = request.GET.get("center", "")
-    if value.isdigit():
-        return rows.filter(**{f"{field}_id": int(value)}), int(value)
+    value = parse_id(request.GET.get("center"))
+    if value is not None:
+        return rows.filter(**{f"{field}_id": value}), value
     return rows, None
 
 
@@ -144,7 +145,7 @@ def callback_attempt(request, pk):
         row = services.callback_record_attempt(
             callback=callback,
             outcome=post.get("outcome", ""),
-            satisfaction=int(satisfaction) if satisfaction.isdigit() else None,
+            satisfaction=parse_int(satisfaction, low=-100, high=100),
             solved=solved,
             words=post.get("customer_words", ""),
             acting_user=request.user,
@@ -248,8 +249,8 @@ def complaint_new(request):
     source = request.POST if request.method == "POST" else request.GET
     number = source.get("call_number", "").strip().upper()
     call = None
-    if source.get("call", "").isdigit():
-        call = RepairCall.objects.filter(pk=int(source["call"])).first()
+    if parse_id(source.get("call")) is not None:
+        call = RepairCall.objects.filter(pk=parse_id(source.get("call"))).first()
     elif number:
         call = RepairCall.objects.filter(number=number).first()
     errors: dict = {}
@@ -424,7 +425,7 @@ def notifications(request):
 @require_POST
 @role_required(*Role.values)
 def notifications_read(request):
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("id"))
     services.notifications_read(user=request.user, ids=ids or None)
     target = request.POST.get("next", "")
     if target.startswith("/") and not target.startswith("//"):

@@ -14,6 +14,7 @@ carries the idempotency key "demo:receipt:1").
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import heapq
 import io
@@ -658,9 +659,7 @@ class _History:
                     )
                     self.at(
                         issue_at - dt.timedelta(minutes=2),
-                        lambda at, o=order, p=wrong: services.part_return(
-                            work_order=o, part=p, reason=WRONG_PART_REASON, acting_user=self.worker(o), now=at
-                        ),
+                        lambda at, o=order, p=wrong: self.give_back(o, p, at),
                     )
             self.at(issue_at, lambda at, o=order, p=part: self.issue(o, p, at))
 
@@ -691,6 +690,27 @@ class _History:
     def worker(self, order):
         return order.technician.user if order.technician_id else self.supervisors[order.center_id]
 
+    @contextlib.contextmanager
+    def in_repair(self, order):
+        """The part moved while the order was being repaired; an order closed since then is replayed at the
+        status it had then, in repair (the ledger's services check today's status), and put back."""
+        status = WorkOrder.objects.filter(pk=order.pk).values_list("status", flat=True).get()
+        replay = status not in services.ISSUABLE_STATUSES
+        if replay:
+            WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrderStatus.IN_REPAIR)
+        try:
+            yield
+        finally:
+            if replay:
+                WorkOrder.objects.filter(pk=order.pk).update(status=status)
+
+    def give_back(self, order, part, at):
+        """The wrong part comes back unused, minutes after it was issued."""
+        with self.in_repair(order):
+            services.part_return(
+                work_order=order, part=part, reason=WRONG_PART_REASON, acting_user=self.worker(order), now=at
+            )
+
     def issue(self, order, part, at, *, tags: bool = True):
         """Issues one piece at `at`; `tags`: play its defective-return tag on (False: the part comes back
         unused and its tag is cancelled)."""
@@ -710,13 +730,7 @@ class _History:
             )
         serial = f"{part.code}-{self.rng.randint(10**7, 10**8 - 1)}" if part.serialized else ""
         old_serial = f"{part.code}-{self.rng.randint(10**7, 10**8 - 1)}" if part.return_required else ""
-        # The part went in while the order was being repaired; an order closed since then is replayed at
-        # the status it had then, in repair (part_issue checks today's status), and put back.
-        status = WorkOrder.objects.filter(pk=order.pk).values_list("status", flat=True).get()
-        replay = status not in services.ISSUABLE_STATUSES
-        if replay:
-            WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrderStatus.IN_REPAIR)
-        try:
+        with self.in_repair(order):
             movement = services.part_issue(
                 work_order=order,
                 part=part,
@@ -726,9 +740,6 @@ class _History:
                 old_serial=old_serial,
                 now=at,
             )
-        finally:
-            if replay:
-                WorkOrder.objects.filter(pk=order.pk).update(status=status)
         self.issued_since[order.center_id][part] += 1
         if order.call.service_type != ServiceType.FREE:
             self.paid_consumed[order.center_id] += -movement.value_amount

@@ -3,9 +3,6 @@ the rules (limits, credit, states) stay in inventory.services."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,6 +10,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.fields import MonthFilter
 from network.models import ServiceCenter
 from repairs.models import WorkOrder
 
@@ -40,34 +38,6 @@ def _centers_for(user):
 
 
 # Lists --------------------------------------------------------------------------------------------------
-
-
-class MonthField(forms.CharField):
-    """A calendar month typed as YYYY-MM (what <input type="month"> sends): the first day of it."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2025-01"})
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
-        if not match or not 1 <= int(match[2]) <= 12:
-            raise ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03."), code="invalid")
-        return dt.date(int(match[1]), int(match[2]), 1)
-
-
-class MonthFilter(django_filters.Filter):
-    field_class = MonthField
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        tz = timezone.get_current_timezone()
-        start = dt.datetime.combine(value, dt.time.min, tzinfo=tz)
-        following = (value.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        end = dt.datetime.combine(following, dt.time.min, tzinfo=tz)
-        return qs.filter(**{f"{self.field_name}__gte": start, f"{self.field_name}__lt": end})
 
 
 class PartRequestFilterSet(django_filters.FilterSet):

@@ -676,6 +676,16 @@ def part_return(
             .select_related("call")
             .get(pk=work_order.pk)
         )
+        if order.status not in ISSUABLE_STATUSES:
+            # A closed order's parts are settled (and a cancelled one's were never used): nothing comes back
+            # to it. A part found unused later goes back to stock by a count correction with its reason.
+            raise ValidationError(
+                {
+                    "status": _("Work order %(number)s is “%(status)s”: no part comes back to it any more.")
+                    % {"number": order.number, "status": order.get_status_display()}
+                },
+                code="work_order_finished",
+            )
         issues = list(
             StockMovement.objects.filter(
                 work_order=order, part=part, kind__in=[MovementKind.ISSUE, MovementKind.RETURN]

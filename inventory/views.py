@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from aftersales.paging import MAX_PAGE
+from aftersales.parsing import parse_id, parse_int
 from aftersales.roles import Role, has_role, role_required
 
 from . import selectors, services
@@ -35,17 +37,10 @@ LEDGER_PAGE_SIZE = 20
 
 
 def _paging(request, *, param: str = "page", sizes=PAGE_SIZES, default: int = DEFAULT_PAGE_SIZE):
-    try:
-        size = int(request.GET.get("page_size", default))
-    except ValueError:
-        size = default
+    size = parse_int(request.GET.get("page_size"), default=default)
     if size not in sizes:
         size = default
-    try:
-        page = max(1, int(request.GET.get(param, 1)))
-    except ValueError:
-        page = 1
-    return page, size
+    return parse_int(request.GET.get(param), default=1, low=1, high=MAX_PAGE), size
 
 
 def _queries(request, *drop: str) -> tuple[str, str]:
@@ -113,8 +108,9 @@ def _operation_initial(request) -> dict:
     initial = {}
     if request.GET.get("part"):
         initial["part"] = request.GET["part"][:40]
-    if str(request.GET.get("warehouse", "")).isdigit():
-        initial["warehouse"] = initial["source"] = int(request.GET["warehouse"])
+    warehouse = parse_id(request.GET.get("warehouse"))
+    if warehouse is not None:
+        initial["warehouse"] = initial["source"] = warehouse
     return initial
 
 
@@ -213,9 +209,7 @@ def part_ledger(request, pk):
     warehouse = None
     raw = request.GET.get("warehouse", "")
     if raw:
-        if not raw.isdigit():
-            raise Http404
-        warehouse = get_object_or_404(selectors.warehouses_for(request.user), pk=raw)
+        warehouse = get_object_or_404(selectors.warehouses_for(request.user), pk=parse_id(raw, default=0))
     page, size = _paging(request, default=LEDGER_PAGE_SIZE)
     rows = list(
         selectors.part_ledger_rows(user=request.user, part=part, warehouse=warehouse)[

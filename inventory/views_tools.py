@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.paging import MAX_PAGE
+from aftersales.parsing import parse_id, parse_int
 from aftersales.roles import Role, role_required
 
 from .imports import stock_import_csv
@@ -69,14 +71,11 @@ def reorder(request):
             .select_related("warehouse", "part")
             .order_by("warehouse__kind", "warehouse__code", "part__code")
         )
-        if selected.isdigit():
-            rows = rows.filter(warehouse_id=int(selected))
+        if parse_id(selected) is not None:
+            rows = rows.filter(warehouse_id=parse_id(selected))
         if q:
             rows = rows.filter(Q(part__code__icontains=q) | Q(part__name__icontains=q))
-    try:
-        page = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = parse_int(request.GET.get("page"), default=1, low=1, high=MAX_PAGE)
     window = list(rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     params = request.GET.copy()
     params.pop("page", None)

@@ -6,7 +6,6 @@ are written as the exact 2-place decimals (never floats), in XLSX as numbers wit
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import zipfile
@@ -20,6 +19,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from aftersales.spreadsheets import SafeWriter, cell
+
 from .models import Settlement
 from .pdf import STATEMENT_LANGUAGE, statement_context
 
@@ -30,9 +31,7 @@ def file_stem(settlement: Settlement) -> str:
     return f"settlement-{settlement.center.code}-{settlement.month:%Y-%m}"
 
 
-def _text(value: str) -> str:
-    """A text cell a spreadsheet will not run: a leading =, +, -, @ (or tab/CR) is quoted."""
-    return "'" + value if value and value[0] in "=+-@\t\r" else value
+_text = cell  # a text cell a spreadsheet will not run
 
 
 def _line_rows(settlement: Settlement):
@@ -78,7 +77,7 @@ def _headers() -> list[str]:
 
 def statement_csv(settlement: Settlement, out) -> None:
     with translation.override(STATEMENT_LANGUAGE):
-        writer = csv.writer(out)
+        writer = SafeWriter(out)
         writer.writerow([settlement.number, settlement.center.name, f"{settlement.month:%Y-%m}"])
         writer.writerow(_headers())
         for row in _line_rows(settlement):

@@ -4,7 +4,6 @@ supervisors see their own centres' statements and dispute lines of a draft; anyo
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from functools import partial
@@ -24,8 +23,9 @@ from django.views.decorators.http import require_POST
 
 from aftersales.money import amount_in_words
 from aftersales.paging import page_window
-from aftersales.parsing import parse_id
+from aftersales.parsing import parse_id, parse_month
 from aftersales.roles import Role, has_role, role_required
+from aftersales.spreadsheets import SafeWriter
 from repairs.models import WorkOrderClosing
 
 from . import exports
@@ -56,10 +56,10 @@ def _month(request) -> tuple[dt.date, str | None]:
     default = previous_month(timezone.now())
     if not raw:
         return default, None
-    try:
-        return dt.datetime.strptime(raw, "%Y-%m").date(), None
-    except ValueError:
+    month = parse_month(raw)
+    if month is None:
         return default, _("“%(value)s” is not a month: use YYYY-MM, e.g. 2026-10.") % {"value": raw[:20]}
+    return month, None
 
 
 def _settlement(request, pk) -> Settlement:
@@ -368,7 +368,7 @@ def adjustment_remove_view(request, pk):
 @require_POST
 def dispute_raise_view(request, pk):
     settlement = _settlement(request, pk)
-    line = get_object_or_404(settlement.lines, pk=request.POST.get("line") or 0)
+    line = get_object_or_404(settlement.lines, pk=parse_id(request.POST.get("line"), default=0))
     try:
         dispute = dispute_raise(
             settlement=settlement,
@@ -472,9 +472,7 @@ def _month_selection(request):
     centres, _totals = settlement_month_overview(
         user=request.user,
         month=month,
-        region=Region.objects.filter(pk=request.GET["region"]).first()
-        if request.GET.get("region", "").isdigit()
-        else None,
+        region=Region.objects.filter(pk=parse_id(request.GET.get("region"))).first(),
         level=request.GET.get("level", "") if request.GET.get("level") in CenterLevel.values else "",
         status=request.GET.get("status", "") if request.GET.get("status") in SettlementStatus.values else "",
     )
@@ -491,7 +489,7 @@ def _month_selection(request):
 def month_csv_view(request):
     month, settlements = _month_selection(request)
     return _csv_response(
-        f"settlements-{month:%Y-%m}.csv", lambda out: exports.month_csv(settlements, csv.writer(out))
+        f"settlements-{month:%Y-%m}.csv", lambda out: exports.month_csv(settlements, SafeWriter(out))
     )
 
 

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.fields import DateTimeFilter, DayFilter
 from aftersales.validators import normalize_phone
 from network.models import ServiceCenter, Technician
 
@@ -92,13 +93,13 @@ class WorkOrderFilterSet(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(
         label=_("Category"), field_name="call__unit__model__category", queryset=ProductCategory.objects.all()
     )
-    logged_from = django_filters.DateFilter(
+    logged_from = DayFilter(
         label=_("Logged from"),
         field_name="created_at",
         method="filter_from",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    logged_to = django_filters.DateFilter(
+    logged_to = DayFilter(
         label=_("Logged until"),
         field_name="created_at",
         method="filter_to",
@@ -168,8 +169,8 @@ class ProductUnitFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Serial number or IMEI (prefix)"), method="filter_q")
     model = django_filters.NumberFilter(label=_("Model"), field_name="model_id")
     category = django_filters.CharFilter(label=_("Category"), field_name="model__category__code")
-    sold_from = django_filters.DateFilter(label=_("Sold from"), field_name="sale_date", lookup_expr="gte")
-    sold_to = django_filters.DateFilter(label=_("Sold until"), field_name="sale_date", lookup_expr="lte")
+    sold_from = DayFilter(label=_("Sold from"), field_name="sale_date", lookup_expr="gte")
+    sold_to = DayFilter(label=_("Sold until"), field_name="sale_date", lookup_expr="lte")
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("created_at", "created"), ("sale_date", "sold"), ("pk", "id")),
@@ -193,12 +194,8 @@ class RepairCallFilterSet(django_filters.FilterSet):
     unit = django_filters.NumberFilter(label=_("Product unit"), field_name="unit_id")
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=CallChannel.choices)
     service_type = django_filters.ChoiceFilter(label=_("Service type"), choices=ServiceType.choices)
-    logged_from = django_filters.IsoDateTimeFilter(
-        label=_("Logged from"), field_name="logged_at", lookup_expr="gte"
-    )
-    logged_to = django_filters.IsoDateTimeFilter(
-        label=_("Logged until"), field_name="logged_at", lookup_expr="lt"
-    )
+    logged_from = DateTimeFilter(label=_("Logged from"), field_name="logged_at", lookup_expr="gte")
+    logged_to = DateTimeFilter(label=_("Logged until"), field_name="logged_at", lookup_expr="lt")
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("logged_at", "logged"), ("pk", "id")),

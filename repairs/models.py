@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.parsing import FIRST_DAY
 from aftersales.roles import Role, dealer_ids, user_roles
 from aftersales.validators import format_phone, validate_imei
 from network.models import PhoneField, Region
@@ -324,13 +325,28 @@ class ProductUnit(models.Model):
             errors["invoice_date"] = _("The invoice date cannot be earlier than the factory date.")
         if self.sale_date and self.factory_date and self.sale_date < self.factory_date:
             errors.setdefault("sale_date", _("The sale date cannot be earlier than the factory date."))
+        for name, label in (
+            ("sale_date", _("sale date")),
+            ("invoice_date", _("invoice date")),
+            ("factory_date", _("factory date")),
+        ):
+            day = getattr(self, name)
+            if day and day < FIRST_DAY:
+                errors.setdefault(
+                    name,
+                    _("The %(what)s cannot be before %(day)s.")
+                    % {"what": label, "day": FIRST_DAY.isoformat()},
+                )
         if self.invoice_date and not self.invoice_number:
             errors["invoice_number"] = _("Enter the invoice number printed on the invoice.")
         if self.model_id and self.model.category.requires_imei:
             if not self.imei:
                 errors["imei"] = _("A mobile phone is identified by its IMEI: enter the 15 digits.")
-        elif not self.serial_number:
-            errors["serial_number"] = _("Enter the serial number from the rating plate.")
+        else:
+            if self.imei:
+                errors["imei"] = _("Only mobile phones have an IMEI: leave it empty for this product.")
+            if not self.serial_number:
+                errors["serial_number"] = _("Enter the serial number from the rating plate.")
         if errors:
             raise ValidationError(errors)
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from aftersales.money import money
 from aftersales.numbering import next_number
 from aftersales.roles import Role, has_role
+from aftersales.validators import normalize_phone, validate_phone
 from network.models import ServiceCenter, Technician
 from warranty.rules import FactsError, RepairRecord
 from warranty.services import unit_facts, warranty_decision_record
@@ -175,6 +176,17 @@ def repair_call_register(
     Raises DuplicateCall when the unit has an open call the dispatcher has not confirmed past."""
     now = now or timezone.now()
     errors = {}
+    try:
+        validate_phone(caller_phone)
+    except ValidationError as exc:
+        errors["caller_phone"] = exc.messages
+    caller_phone = normalize_phone(caller_phone)
+    if not (caller_name or "").strip():
+        errors["caller_name"] = _("Enter the caller's name.")
+    elif len(caller_name.strip()) > RepairCall._meta.get_field("caller_name").max_length:
+        errors["caller_name"] = _("At most %(n)s characters.") % {
+            "n": RepairCall._meta.get_field("caller_name").max_length
+        }
     if unit.owner_id != customer.pk:
         errors["unit"] = _("The product unit belongs to another customer.")
     if symptom is not None and symptom.category_id != unit.model.category_id:
@@ -818,8 +830,6 @@ def customer_register(
     *, name: str, phone: str, region, address_detail: str, acting_user, now: dt.datetime | None = None
 ) -> Customer:
     """A new customer with a primary phone and address (the hotline's "new customer")."""
-    from aftersales.validators import normalize_phone, validate_phone
-
     from .models import CustomerAddress, CustomerPhone
 
     now = now or timezone.now()
@@ -847,20 +857,46 @@ def customer_register(
     return customer
 
 
-def unit_register(*, owner: Customer, dealer=None, **fields) -> ProductUnit:
-    """A unit the customer owns, validated as the foundation says (IMEI check digit, dates, invoice)."""
+def unit_register(*, owner: Customer, dealer=None, visible_to=None, **fields) -> ProductUnit:
+    """A unit the customer owns, validated as the foundation says (IMEI check digit, dates, invoice), of a
+    category the 三包 rules cover on its sale date. `visible_to`: the registering user when they may not see
+    every unit (a dealer) — a serial or IMEI of a unit outside their scope is then only "cannot be
+    registered", never "already registered for this model"."""
+    from warranty.models import WarrantyPolicy
+
     unit = ProductUnit(owner=owner, dealer=dealer, **fields)
     errors = {}
+    own = ProductUnit.objects.for_user(visible_to) if visible_to is not None else ProductUnit.objects.all()
+    taken = _("This serial number or IMEI cannot be registered: check it, or call the after-sales hotline.")
     if unit.imei and ProductUnit.objects.filter(imei=unit.imei).exists():
-        errors["imei"] = _("This IMEI is already registered: search for it instead of adding the unit again.")
+        errors["imei"] = (
+            _("This IMEI is already registered: search for it instead of adding the unit again.")
+            if own.filter(imei=unit.imei).exists()
+            else taken
+        )
     serial = (unit.serial_number or "").strip().upper()
     if serial and ProductUnit.objects.filter(model_id=unit.model_id, serial_number=serial).exists():
-        errors["serial_number"] = _(
-            "This serial number is already registered for this model: search for it instead of adding it again."
+        errors["serial_number"] = (
+            _(
+                "This serial number is already registered for this model: search for it instead of adding it again."
+            )
+            if own.filter(model_id=unit.model_id, serial_number=serial).exists()
+            else taken
         )
     if errors:
         raise ValidationError(errors)
     unit.full_clean()
+    category = unit.model.category
+    if not WarrantyPolicy.objects.effective_on(category.code, unit.sale_date or timezone.localdate()):
+        raise ValidationError(
+            {
+                "model": _(
+                    "No 三包 policy covers %(category)s sold on %(day)s: units of it cannot be registered "
+                    "until the policy is set up (admin: 三包 policies)."
+                )
+                % {"category": category.local_name, "day": unit.sale_date or timezone.localdate()}
+            }
+        )
     try:
         with transaction.atomic():
             unit.save()

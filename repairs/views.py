@@ -3,7 +3,6 @@ work orders and timeline, and the actions on a work order. Every write goes thro
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.contrib import messages
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 from aftersales.paging import page_window
 from aftersales.parsing import parse_amount, parse_id, parse_int
 from aftersales.roles import Role, has_role, role_required
+from aftersales.spreadsheets import SafeWriter
 from care.selectors import call_care
 from network.models import ServiceCenter
 from warranty.choices import Liable, Remedy
@@ -136,7 +136,7 @@ CSV_COLUMNS = [
 
 def _register_csv(rows):
     """The filtered register as CSV (UTF-8 with BOM, so that Excel opens the Chinese right), streamed."""
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(_Echo())
 
     def lines():
         yield "\ufeff"

@@ -26,6 +26,7 @@ class CursorPagination(pagination.CursorPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self._pk_name = queryset.model._meta.pk.attname
+        self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
 
     def _get_position_from_instance(self, instance, ordering):
@@ -36,11 +37,39 @@ class CursorPagination(pagination.CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except (
             exceptions.NotFound
         ) as exc:  # DRF answers 404 to a cursor it cannot read: it is a bad parameter
             raise serializers.ValidationError({self.cursor_query_param: [str(exc.detail)]}) from exc
+        if cursor is not None and cursor.position is not None and not self._position_fits(cursor.position):
+            # A cursor made by hand (its position not a value of the ordering field): a bad parameter too,
+            # found before the database is asked.
+            raise serializers.ValidationError({self.cursor_query_param: [_("The cursor is not valid.")]})
+        return cursor
+
+    def _position_fits(self, position: str) -> bool:
+        import datetime as dt
+
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        from aftersales.parsing import FIRST_DAY, LAST_DAY, MAX_ID
+
+        name = self.ordering[0].lstrip("-")
+        meta = self._model._meta
+        try:
+            field = meta.pk if name == "pk" else meta.get_field(name)
+            value = field.to_python(position)
+        except (DjangoValidationError, FieldDoesNotExist, ValueError, TypeError, OverflowError):
+            return False
+        if isinstance(value, int) and not isinstance(value, bool):
+            return -MAX_ID <= value <= MAX_ID
+        if isinstance(value, dt.datetime | dt.date):
+            day = value.date() if isinstance(value, dt.datetime) else value
+            return FIRST_DAY <= day <= LAST_DAY
+        if isinstance(value, str):
+            return "\x00" not in value
+        return True
 
 
 class OrderedCursorPagination(CursorPagination):

@@ -18,7 +18,7 @@ def _forget_rates(*keys):
         forget(f"key{key.api_key.pk}")
 
 
-@override_settings(API_THROTTLE_RATES={"burst": "3/min", "sustained": "1000/day"})
+@override_settings(API_THROTTLE_ENABLED=True, API_THROTTLE_RATES={"burst": "3/min", "sustained": "1000/day"})
 def test_a_key_over_its_burst_rate_gets_429_with_retry_after_and_other_keys_do_not(client, api_world):
     _forget_rates(api_world.key_a, api_world.key_b)
     a = {"HTTP_AUTHORIZATION": f"Api-Key {api_world.key_a.raw_key}"}
@@ -34,7 +34,7 @@ def test_a_key_over_its_burst_rate_gets_429_with_retry_after_and_other_keys_do_n
     _forget_rates(api_world.key_a, api_world.key_b)
 
 
-@override_settings(API_THROTTLE_RATES={"burst": "1000/min", "sustained": "2/day"})
+@override_settings(API_THROTTLE_ENABLED=True, API_THROTTLE_RATES={"burst": "1000/min", "sustained": "2/day"})
 def test_the_sustained_rate_applies_too(client, api_world):
     _forget_rates(api_world.key_a)
     a = {"HTTP_AUTHORIZATION": f"Api-Key {api_world.key_a.raw_key}"}
@@ -42,7 +42,7 @@ def test_the_sustained_rate_applies_too(client, api_world):
     _forget_rates(api_world.key_a)
 
 
-@override_settings(API_THROTTLE_RATES={"burst": "3/min", "sustained": "1000/day"})
+@override_settings(API_THROTTLE_ENABLED=True, API_THROTTLE_RATES={"burst": "3/min", "sustained": "1000/day"})
 def test_the_burst_rate_counts_the_last_minute_not_the_clock_minute(client, api_world, monkeypatch):
     """Three requests at 12:01:40 fill the minute; at 12:02:01 the window has moved on but the last 60 s
     still hold them, so a fourth is refused (a clock-minute counter would let 3 more through at once);

@@ -3,11 +3,10 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, Q
-from django.test import override_settings
 from django.utils import timezone
 
+from conftest import demo_seeded_once
 from inventory.checks import stock_discrepancies
 from inventory.choices import MovementKind, PartRequestStatus, WarehouseKind
 from inventory.models import (
@@ -49,20 +48,10 @@ def _seed_demo():
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo seeded once for the module, inside a transaction rolled back at the end (each test then
-    runs in a savepoint of it). Returns the row counts after the first run."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")),  # scrapping photos
-    ):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            _seed_demo()
-            yield _counts()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    """The demo seeded once for the module (scrapping photos under a temporary media root). Returns the row
+    counts after the first run."""
+    with demo_seeded_once(django_db_blocker, tmp_path_factory.mktemp("media"), customers=200):
+        yield _counts()
 
 
 def test_a_second_run_adds_nothing(seeded):

@@ -1,6 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.fields import DayFilter
 from network.choices import CenterLevel, SettlementStatus
 from network.models import ServiceCenter, Settlement
 
@@ -31,9 +32,9 @@ class ServiceCenterFilterSet(django_filters.FilterSet):
 class SettlementFilterSet(django_filters.FilterSet):
     center = django_filters.CharFilter(label=_("Service centre"), field_name="center__code")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=SettlementStatus.choices)
-    month = django_filters.DateFilter(label=_("Month"), field_name="month", help_text="the month's first day")
-    month_from = django_filters.DateFilter(label=_("From month"), field_name="month", lookup_expr="gte")
-    month_to = django_filters.DateFilter(label=_("Until month"), field_name="month", lookup_expr="lte")
+    month = DayFilter(label=_("Month"), field_name="month", help_text="the month's first day")
+    month_from = DayFilter(label=_("From month"), field_name="month", lookup_expr="gte")
+    month_to = DayFilter(label=_("Until month"), field_name="month", lookup_expr="lte")
     ordering = django_filters.OrderingFilter(fields=(("month", "month"), ("total_amount", "total")))
 
     class Meta:

@@ -4,10 +4,18 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from aftersales.api.rows import RowListSerializer
+from aftersales.fields import ApiDayField, ApiPhoneField
 from network.choices import RegionLevel
 from network.models import Region, ServiceCenter, Technician
 
-from ..choices import CallCustomerRequest, PaymentMethod, Resolution, Satisfaction, ServiceMode
+from ..choices import (
+    CallCustomerRequest,
+    PaymentMethod,
+    Resolution,
+    Satisfaction,
+    ServiceMode,
+    WorkOrderStatus,
+)
 from ..models import ProductModel, ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
 
 
@@ -66,7 +74,7 @@ class UnitSerializer(serializers.ModelSerializer):
 
 class NewCustomerSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
-    phone = serializers.CharField(max_length=20, help_text="mobile or landline with area code")
+    phone = ApiPhoneField(help_text="mobile or landline with area code")
     region = DistrictField()
     address = serializers.CharField(max_length=200, help_text="street address inside the district")
 
@@ -80,13 +88,13 @@ class UnitCreateSerializer(serializers.Serializer):
     imei = serializers.CharField(
         max_length=15, required=False, allow_null=True, default=None, help_text="15 digits, phones only"
     )
-    sale_date = serializers.DateField()
+    sale_date = ApiDayField()
     invoice_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    invoice_date = serializers.DateField(required=False, allow_null=True, default=None)
+    invoice_date = ApiDayField(required=False, allow_null=True, default=None)
     invoice_amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
-    factory_date = serializers.DateField(required=False, allow_null=True, default=None)
+    factory_date = ApiDayField(required=False, allow_null=True, default=None)
     warranty_card_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     customer = NewCustomerSerializer()
     dealer = serializers.CharField(
@@ -142,8 +150,8 @@ class RepairCallCreateSerializer(serializers.Serializer):
     caller_name = serializers.CharField(
         max_length=50, required=False, default="", help_text="default: the unit's owner"
     )
-    caller_phone = serializers.CharField(
-        max_length=20, required=False, default="", help_text="default: the owner's primary phone"
+    caller_phone = ApiPhoneField(
+        required=False, allow_blank=True, default="", help_text="default: the owner's primary phone"
     )
     service_region = DistrictField(required=False, allow_null=True, default=None)
     service_address = serializers.CharField(
@@ -160,7 +168,19 @@ class RepairCallCreateSerializer(serializers.Serializer):
 # Work orders ------------------------------------------------------------------------------------------
 
 
+class StatusOrNoneField(serializers.ChoiceField):
+    """A status, or null where there is none (the first event of an order comes from no status)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=WorkOrderStatus.choices, allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class WorkOrderEventSerializer(serializers.ModelSerializer):
+    from_status = StatusOrNoneField(help_text="null for the event that created the order")
+
     class Meta:
         list_serializer_class = RowListSerializer
         model = WorkOrderEvent

@@ -138,7 +138,7 @@ class UnitViewSet(IdempotentCreateMixin, ScopedViewSet):
                 address_detail=buyer["address"],
                 acting_user=request.user,
             )
-            unit = services.unit_register(owner=customer, dealer=dealer, **data)
+            unit = services.unit_register(owner=customer, dealer=dealer, visible_to=request.user, **data)
         unit = self.get_queryset().get(pk=unit.pk)
         return Response(UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 

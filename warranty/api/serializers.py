@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from aftersales.fields import ApiDayField
 from warranty.choices import Liable, Remedy
 from warranty.rules import DELAY_CAUSES, EXCLUSIONS, Facts, RepairRecord
 
@@ -17,8 +18,8 @@ COMPONENTS = [
 
 
 class RepairInputSerializer(serializers.Serializer):
-    sent_on = serializers.DateField()
-    returned_on = serializers.DateField(allow_null=True, required=False, default=None)
+    sent_on = ApiDayField()
+    returned_on = ApiDayField(allow_null=True, required=False, default=None)
     fixed = serializers.BooleanField(required=False, default=True)
     performance_fault = serializers.BooleanField(required=False, default=True)
     same_fault = serializers.BooleanField(required=False, default=False)
@@ -39,17 +40,17 @@ class WarrantyEvaluateRequestSerializer(serializers.Serializer):
         help_text="mobile_phone, air_conditioner, refrigerator, washing_machine, …"
     )
     component = serializers.ChoiceField(choices=COMPONENTS)
-    sale_date = serializers.DateField(allow_null=True, required=False, default=None)
-    invoice_date = serializers.DateField(allow_null=True, required=False, default=None)
-    factory_date = serializers.DateField(allow_null=True, required=False, default=None)
-    report_date = serializers.DateField()
+    sale_date = ApiDayField(allow_null=True, required=False, default=None)
+    invoice_date = ApiDayField(allow_null=True, required=False, default=None)
+    factory_date = ApiDayField(allow_null=True, required=False, default=None)
+    report_date = ApiDayField()
     performance_fault = serializers.BooleanField(required=False, default=True)
     repairs = RepairInputSerializer(many=True, required=False, default=list)
     exclusions = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(EXCLUSIONS)), required=False, default=list
     )
-    exchanged_on = serializers.DateField(allow_null=True, required=False, default=None)
-    extended_warranty_until = serializers.DateField(allow_null=True, required=False, default=None)
+    exchanged_on = ApiDayField(allow_null=True, required=False, default=None)
+    extended_warranty_until = ApiDayField(allow_null=True, required=False, default=None)
     price = serializers.DecimalField(
         max_digits=14,
         decimal_places=2,

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.api.schema import ErrorSerializer
+from aftersales.fields import ApiDayField
 from repairs.models import ProductUnit
 from warranty.models import ExtendedWarranty
 from warranty.rules import FactsError
@@ -62,9 +63,10 @@ class UnitWarrantyView(APIView):
         unit = get_object_or_404(
             ProductUnit.objects.for_user(request.user).select_related("model__category"), pk=pk
         )
-        as_of = serializers.DateField().run_validation(
-            request.query_params.get("date") or timezone.localdate()
-        )
+        try:
+            as_of = ApiDayField().run_validation(request.query_params.get("date") or timezone.localdate())
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"date": exc.detail}) from exc
         if unit.sale_date and as_of < unit.sale_date:
             raise serializers.ValidationError({"date": ["查询日期不能早于销售日期"]})
         try:

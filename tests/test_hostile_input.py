@@ -1,0 +1,364 @@
+"""Every page of the back office, walked with what careless users and attackers type: each query parameter
+its forms send (and the paging and id parameters every list reads) is given, one at a time, values that are
+not what it expects. Nothing may answer a server error (500) — a form error, an empty list, a 404 or 400 are
+all fine. The demo data is seeded once for the module, so every page has rows, forms and objects to show.
+
+A page added to the URL conf without a line in PAGES (or POST_ONLY / NOT_PAGES) fails here."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import demo_seeded_once
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = ["²", "abc", "-1", "1e999999", "100000000000000000000", "\x00", "9999-12-31", "9999-12", "１２"]
+# Read by most lists whether or not a form shows them.
+ALWAYS = ["page", "page_size", "id", "pk", "center", "warehouse", "region", "part", "month", "q", "status"]
+APPS = ("repairs", "network", "inventory", "care", "integrations")
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    with demo_seeded_once(django_db_blocker, tmp_path_factory.mktemp("media")):
+        yield
+
+
+def _first(model_path: str, **filters) -> int:
+    from django.apps import apps
+
+    model = apps.get_model(model_path)
+    pk = model.objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()
+    assert pk is not None, f"the demo has no {model_path} {filters}"
+    return pk
+
+
+def _supervisor_centre() -> int:
+    return _first("network.ServiceCenter", supervisors__username="supervisor")
+
+
+def _tech_order() -> int:
+    return _first("repairs.WorkOrder", technician__user__username="tech")
+
+
+# url name → (who looks, the URL's arguments from the demo data)
+PAGES = {
+    "repairs:register": ("dispatcher", dict),
+    "repairs:call_new": ("dispatcher", dict),
+    "repairs:call_detail": ("dispatcher", lambda: {"pk": _first("repairs.RepairCall")}),
+    "repairs:lookup": ("dispatcher", dict),
+    "repairs:intake_panel": ("dispatcher", dict),
+    "repairs:my_orders": ("tech", dict),
+    "repairs:tablet_order": ("tech", lambda: {"pk": _tech_order()}),
+    "repairs:tablet_need_parts": ("tech", lambda: {"pk": _tech_order()}),
+    "repairs:tablet_close": ("tech", lambda: {"pk": _tech_order()}),
+    "repairs:office_close": ("supervisor", lambda: {"pk": _tech_order()}),
+    "repairs:proof_exceptions": ("manager", dict),
+    "repairs:unit_detail": ("dispatcher", lambda: {"pk": _first("repairs.ProductUnit")}),
+    "repairs:work_order_voucher": (
+        "dispatcher",
+        lambda: {"pk": _first("repairs.WorkOrder", status="closed")},
+    ),
+    "network:dashboard": ("manager", dict),
+    "network:my_center": ("supervisor", dict),
+    "network:dealer_home": ("dealer", dict),
+    "network:settlements": ("manager", dict),
+    "network:settlements_csv": ("manager", dict),
+    "network:settlements_zip": ("manager", dict),
+    "network:settlement_detail": ("manager", lambda: {"pk": _first("network.Settlement")}),
+    "network:settlement_confirm": ("manager", lambda: {"pk": _first("network.Settlement", status="draft")}),
+    "network:settlement_csv": ("manager", lambda: {"pk": _first("network.Settlement")}),
+    "network:settlement_xlsx": ("manager", lambda: {"pk": _first("network.Settlement")}),
+    "inventory:stock": ("manager", dict),
+    "inventory:stock_operations": ("manager", dict),
+    "inventory:part_ledger": ("manager", lambda: {"pk": _first("inventory.Part")}),
+    "inventory:my_center": ("supervisor", dict),
+    "inventory:center_detail": ("manager", lambda: {"center_pk": _supervisor_centre()}),
+    "inventory:deposits": ("manager", lambda: {"center_pk": _supervisor_centre()}),
+    "inventory:requests": ("manager", dict),
+    "inventory:request_new": ("supervisor", dict),
+    "inventory:request_detail": ("manager", lambda: {"pk": _first("inventory.PartRequest")}),
+    "inventory:returns": ("manager", dict),
+    "inventory:return_detail": ("manager", lambda: {"pk": _first("inventory.DefectiveReturn")}),
+    "inventory:import": ("manager", dict),
+    "inventory:reorder": ("manager", dict),
+    "care:callbacks": ("dispatcher", dict),
+    "care:callback_detail": ("dispatcher", lambda: {"pk": _first("care.Callback")}),
+    "care:complaints": ("dispatcher", dict),
+    "care:complaint_new": ("dispatcher", dict),
+    "care:complaint_staff": ("manager", dict),
+    "care:complaint_detail": ("manager", lambda: {"pk": _first("care.Complaint")}),
+    "care:notifications": ("supervisor", dict),
+    "care:breaches": ("manager", dict),
+    "care:dashboard": ("manager", dict),
+    "integrations:api_keys": ("dealer", dict),
+}
+# Actions only (POST): walked with hostile form values in test_actions_answer_hostile_values_without_500.
+POST_ONLY = {
+    "repairs:work_order_dispatch",
+    "repairs:work_order_transition",
+    "repairs:work_order_carry_in",
+    "repairs:work_order_quote",
+    "repairs:tablet_step",
+    "repairs:tablet_contact",
+    "repairs:tablet_carry_in",
+    "repairs:tablet_code_resend",
+    "repairs:proof_exception_clear",
+    "network:settlements_compute",
+    "network:settlement_paid",
+    "network:settlement_recompute",
+    "network:adjustment_add",
+    "network:adjustment_remove",
+    "network:dispute_raise",
+    "network:dispute_resolve",
+    "inventory:deposit_action",
+    "inventory:request_approve",
+    "inventory:request_reject",
+    "inventory:request_ship",
+    "inventory:request_receive",
+    "inventory:request_cancel",
+    "inventory:return_ship",
+    "inventory:return_scrap",
+    "inventory:return_decide_scrap",
+    "inventory:return_receive",
+    "inventory:return_inspect",
+    "care:callback_attempt",
+    "care:callback_review",
+    "care:complaint_reply",
+    "care:complaint_resolve",
+    "care:notifications_read",
+    "integrations:api_key_revoke",
+}
+# Files served to those in scope (a signature, a photo, a PDF rendered from the data): no parameters.
+NOT_PAGES = {
+    "repairs:work_order_signature",
+    "repairs:work_order_photo",
+    "inventory:return_photo",
+    "network:settlement_pdf",
+}
+
+
+def _app_url_names() -> set[str]:
+    names = set()
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and namespace in APPS and pattern.name:
+                names.add(f"{namespace}:{pattern.name}")
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def test_every_page_and_action_of_the_apps_is_walked():
+    assert _app_url_names() == set(PAGES) | POST_ONLY | NOT_PAGES
+
+
+class _Fields(HTMLParser):
+    """The names a page's forms send: inputs, selects and text areas of GET forms (the filters), and of
+    POST forms (the actions)."""
+
+    def __init__(self):
+        super().__init__()
+        self.get, self.post, self._method = set(), {}, None
+        self._action = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._method = (attrs.get("method") or "get").lower()
+            self._action = attrs.get("action") or ""
+        elif tag in ("input", "select", "textarea") and attrs.get("name") and self._method:
+            name = attrs["name"]
+            if attrs.get("type") in ("submit", "file") or name == "csrfmiddlewaretoken":
+                return
+            if self._method == "get":
+                self.get.add(name)
+            else:
+                self.post.setdefault(self._action, set()).add(name)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._method = None
+
+
+@pytest.fixture
+def client():
+    """A browser's view of errors: a 500 comes back as a response (collected), not as the exception."""
+    from django.test import Client
+
+    return Client(raise_request_exception=False)
+
+
+def _login(client, username):
+    client.force_login(get_user_model().objects.get(username=username))
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_every_page_answers_hostile_query_values_without_500(demo, client, name):
+    who, kwargs = PAGES[name]
+    _login(client, who)
+    url = reverse(name, kwargs=kwargs())
+    plain = client.get(url)
+    assert plain.status_code in (200, 202, 302), (name, plain.status_code)
+    fields = _Fields()
+    if plain.get("Content-Type", "").startswith("text/html"):
+        fields.feed(plain.content.decode())
+    failures = []
+    for parameter in sorted(fields.get | set(ALWAYS)):
+        for value in HOSTILE:
+            response = client.get(url, {parameter: value})
+            if response.status_code >= 500:
+                failures.append(f"{url}?{parameter}={value!r}: {response.status_code}")
+    if failures:
+        pytest.fail("server errors:\n" + "\n".join(failures), pytrace=False)
+
+
+def _post_targets(demo_client, who, page_name, page_kwargs) -> dict[str, set[str]]:
+    """The POST forms on a page: action URL → field names."""
+    _login(demo_client, who)
+    response = demo_client.get(reverse(page_name, kwargs=page_kwargs))
+    fields = _Fields()
+    fields.feed(response.content.decode())
+    return fields.post
+
+
+# The pages whose forms are the actions, as their users see them.
+IN_REPAIR = ("in_repair", "waiting_for_parts")
+ACTION_PAGES = [
+    (
+        "dispatcher",
+        "repairs:call_detail",
+        lambda: {"pk": _first("repairs.RepairCall", work_orders__status="new")},
+    ),
+    (
+        "manager",
+        "repairs:call_detail",
+        lambda: {"pk": _first("repairs.RepairCall", work_orders__status__in=IN_REPAIR)},
+    ),
+    (
+        "manager",
+        "repairs:call_detail",
+        lambda: {
+            "pk": _first(
+                "repairs.RepairCall",
+                service_type="A",
+                work_orders__status__in=("accepted", "on_site", *IN_REPAIR),
+            )
+        },
+    ),
+    ("manager", "repairs:office_close", lambda: {"pk": _first("repairs.WorkOrder", status__in=IN_REPAIR)}),
+    (
+        "supervisor",
+        "repairs:tablet_order",
+        lambda: {
+            "pk": _first("repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted")
+        },
+    ),
+    (
+        "supervisor",
+        "repairs:tablet_need_parts",
+        lambda: {
+            "pk": _first("repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted")
+        },
+    ),
+    ("manager", "network:settlements", dict),
+    ("manager", "network:settlement_detail", lambda: {"pk": _first("network.Settlement", status="draft")}),
+    (
+        "supervisor",
+        "network:settlement_detail",
+        lambda: {
+            "pk": _first("network.Settlement", status="draft", center__supervisors__username="supervisor")
+        },
+    ),
+    ("manager", "inventory:stock_operations", dict),
+    ("manager", "inventory:deposits", lambda: {"center_pk": _supervisor_centre()}),
+    (
+        "manager",
+        "inventory:request_detail",
+        lambda: {"pk": _first("inventory.PartRequest", status="pending")},
+    ),
+    ("supervisor", "inventory:request_new", dict),
+    (
+        "manager",
+        "inventory:return_detail",
+        lambda: {"pk": _first("inventory.DefectiveReturn", status__in=("shipped", "scrap_requested"))},
+    ),
+    ("dispatcher", "care:callback_detail", lambda: {"pk": _first("care.Callback", status="pending")}),
+    ("dispatcher", "care:callback_detail", lambda: {"pk": _first("care.Callback", status="reached")}),
+    ("manager", "care:complaint_detail", lambda: {"pk": _first("care.Complaint")}),
+    ("dispatcher", "care:complaint_new", dict),
+    ("supervisor", "care:notifications", dict),
+    ("dealer", "integrations:api_keys", dict),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "page", "kwargs"), ACTION_PAGES, ids=[f"{w}-{p}" for w, p, _k in ACTION_PAGES]
+)
+def test_actions_answer_hostile_values_without_500(demo, client, who, page, kwargs):
+    """Each POST form of the page, every field given each hostile value in turn (the others as the page
+    left them empty): a message, a form error or a 4xx — never a 500."""
+    targets = _post_targets(client, who, page, kwargs())
+    assert targets, f"{page} shows no form to {who}"
+    failures = []
+    for action, names in sorted(targets.items()):
+        if not action.startswith("/"):
+            continue
+        for name in sorted(names):
+            for value in HOSTILE:
+                response = client.post(action, {name: value})
+                if response.status_code >= 500:
+                    failures.append(f"POST {action} {name}={value!r}: {response.status_code}")
+    if failures:
+        pytest.fail("server errors:\n" + "\n".join(failures), pytrace=False)
+
+
+def _api_lists() -> dict[str, list[str]]:
+    """Every GET of the committed API schema without a path parameter, with its query parameters."""
+    from pathlib import Path
+
+    import yaml
+
+    schema = yaml.safe_load((Path(__file__).resolve().parent.parent / "openapi.yaml").read_text())
+    lists = {}
+    for path, operations in schema["paths"].items():
+        get = operations.get("get")
+        if get and "{" not in path:
+            names = [p["name"] for p in get.get("parameters", []) if p.get("in") == "query"]
+            lists[path] = names or ["page"]
+    return lists
+
+
+API_LISTS = _api_lists()
+
+
+@pytest.mark.parametrize("path", sorted(API_LISTS))
+def test_api_lists_answer_hostile_filters_with_400_not_500(demo, client, path):
+    _login(client, "manager")
+    failures = []
+    for parameter in API_LISTS[path]:
+        for value in HOSTILE:
+            response = client.get(path, {parameter: value})
+            if response.status_code >= 500:
+                failures.append(f"{path}?{parameter}={value!r}: {response.status_code}")
+    if failures:
+        pytest.fail("server errors:\n" + "\n".join(failures), pytrace=False)
+
+
+def test_the_walk_finds_the_forms_it_walks():
+    """The field finder itself: a GET form's filters, a POST form's fields by action, no buttons."""
+    fields = _Fields()
+    fields.feed(
+        '<form method="get"><input name="q"><select name="center"></select><button type="submit">go</button>'
+        '</form><form method="post" action="/x/"><input type="hidden" name="csrfmiddlewaretoken">'
+        '<textarea name="note"></textarea><input type="submit" name="go"></form>'
+    )
+    assert fields.get == {"q", "center"} and fields.post == {"/x/": {"note"}}
