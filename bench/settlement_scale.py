@@ -309,6 +309,24 @@ def ensure_orders(cursor, *, month: dt.date, start: dt.datetime, end: dt.datetim
         "closed_at": "p.ts - interval '30 minutes'",
     }
     lap("closing records", _insert(cursor, "repairs_workorderclosing", closing, ref + " WHERE NOT p.guided"))
+    # Phone guidance is proven by its callback: reached, the customer says it is solved, then closed.
+    callback = {
+        "call_id": "p.call_id",
+        "work_order_id": "p.order_id",
+        "center_id": "p.center_id",
+        "reason": "'phone_guidance'",
+        "status": "'done'",
+        "due_at": "p.ts - interval '3 minutes'",
+        "attempts": "1",
+        "satisfaction": "5",
+        "solved": "true",
+        "customer_words": "''",
+        "reached_at": "p.ts - interval '2 minutes'",
+        "review": "'close'",
+        "review_note": "''",
+        "done_at": "p.ts",
+    }
+    lap("guidance callbacks", _insert(cursor, "care_callback", callback, ref + " WHERE p.guided"))
     redo = {
         **closed,
         "id": "nextval(pg_get_serial_sequence('repairs_workorder', 'id'))",

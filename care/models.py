@@ -567,6 +567,12 @@ class Callback(models.Model):
         indexes = [
             models.Index(fields=["due_at"], condition=Q(status="pending"), name="callback_pending_due"),
             models.Index(fields=["center", "status", "due_at"], name="callback_center"),
+            # The settlement's month of phone guidance proven by its callback (paid then).
+            models.Index(
+                fields=["reached_at"],
+                condition=Q(reason="phone_guidance", solved=True),
+                name="callback_guidance_solved",
+            ),
         ]
 
     def __str__(self):

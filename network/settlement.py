@@ -37,7 +37,7 @@ from .models import Adjustment, Dispute, ServiceCenter, Settlement, SettlementLi
 STATEMENT_LANGUAGE = "zh-hans"  # statements are Chinese documents, whatever the reader's UI language
 
 # The month's paid work of one centre, in one statement: the work orders the maker pays for — free (C) and
-# contract (B) work closed in the month, and work a callback sent back whose redo was completed in the month
+# contract (B) work closed in the month with the customer's proof (see the condition below), and work a callback sent back whose redo was completed in the month
 # (the original stays "completed"; it is paid then, once: the redo itself is the centre putting its own work
 # right and is never paid on its own) — each with its service fee (the fee schedule row in force on the day it
 # closed, for the centre's level), its travel fee (the distance band in force that day) and the parts the
@@ -48,10 +48,15 @@ WITH released AS (
     SELECT DISTINCT r.redo_of_id AS id FROM repairs_workorder r
     WHERE r.redo_of_id IS NOT NULL AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
 ),
--- closed without the customer's proof in an earlier month, cleared by a manager in this one
+-- the customer's proof that came in this month for work closed earlier: a closing without it cleared by a
+-- manager, or the callback after phone guidance that reached the customer, who said it is solved (care's
+-- callbacks: the guidance is the work, the customer's word on the phone its proof)
 cleared AS (
     SELECT k.work_order_id AS id FROM repairs_workorderclosing k
     WHERE k.proof_cleared_at >= %(start)s AND k.proof_cleared_at < %(end)s
+    UNION
+    SELECT cb.work_order_id FROM care_callback cb
+    WHERE cb.reason = 'phone_guidance' AND cb.solved AND cb.reached_at >= %(start)s AND cb.reached_at < %(end)s
 ),
 eligible AS MATERIALIZED (
     SELECT w.id, w.mode, w.travel_km, m.category_id, k.kind, k.day,
@@ -85,19 +90,35 @@ eligible AS MATERIALIZED (
             SELECT id FROM cleared
       )
       AND w.center_id = %(center)s
-      AND (w.status = 'closed' OR (w.status = 'completed' AND w.id IN (SELECT id FROM released)))
+      AND (
+          w.status = 'closed'
+          -- sent back and redone: the original stays "completed"; paid when its redo is completed (or, when its
+          -- proof came later, then)
+          OR (w.status = 'completed' AND (
+              w.id IN (SELECT id FROM released)
+              OR (w.id IN (SELECT id FROM cleared) AND EXISTS (
+                  SELECT 1 FROM repairs_workorder r WHERE r.redo_of_id = w.id AND r.completed_at < %(end)s
+              ))
+          ))
+      )
       AND w.redo_of_id IS NULL
       AND c.service_type IN ('B', 'C')
       AND NOT w.payment_held
-      -- the customer's proof: guided by phone (the guidance callback), or a closing record signed, confirmed by
-      -- the customer's code, or whose exception a manager cleared — an exception not yet cleared is held
-      AND (
-          w.guided_at IS NOT NULL
-          OR EXISTS (
-              SELECT 1 FROM repairs_workorderclosing k
-              WHERE k.work_order_id = w.id AND (k.proof_exception_reason = '' OR k.proof_cleared_at IS NOT NULL)
+      -- the customer's proof by the month's end — after phone guidance, the callback that reached the customer
+      -- and heard it solved; otherwise the closing record signed, confirmed by the customer's code, or whose
+      -- exception a manager cleared. Work without it is held (and paid in the month the proof comes).
+      AND CASE
+          WHEN w.guided_at IS NOT NULL THEN EXISTS (
+              SELECT 1 FROM care_callback cb
+              WHERE cb.work_order_id = w.id AND cb.reason = 'phone_guidance' AND cb.solved
+                AND cb.reached_at < %(end)s
           )
-      )
+          ELSE EXISTS (
+              SELECT 1 FROM repairs_workorderclosing k
+              WHERE k.work_order_id = w.id
+                AND (k.proof_exception_reason = '' OR k.proof_cleared_at < %(end)s)
+          )
+      END
 ),
 service AS (
     INSERT INTO network_settlementline

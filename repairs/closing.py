@@ -14,7 +14,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from aftersales import sms
 from aftersales.money import money
+from aftersales.parsing import parse_amount, parse_int
 from aftersales.roles import Role, has_role
 from inventory.models import Part
 from inventory.services import InsufficientStock, part_issue, part_request_submit
@@ -72,30 +73,7 @@ def confirmation_code_send(
         if not order.is_open or not _is_mobile(phone):
             return False
         if resend:
-            if order.confirmation_failures >= CONFIRMATION_MAX_FAILURES:
-                raise ValidationError(
-                    {
-                        "confirmation_code": _(
-                            "Too many wrong codes were typed for this work order: a new code would not be "
-                            "accepted either. Get the customer's signature, or ask the centre's supervisor."
-                        )
-                    },
-                    code="confirmation_locked",
-                )
-            recent = ConfirmationCodeSend.objects.filter(
-                work_order=order, resend=True, sent_at__gt=now - dt.timedelta(hours=1)
-            ).count()
-            if recent >= CONFIRMATION_RESENDS_PER_HOUR:
-                raise ValidationError(
-                    {
-                        "confirmation_code": _(
-                            "A new code was sent %(n)s times in the last hour: wait, or get the customer's "
-                            "signature."
-                        )
-                        % {"n": recent}
-                    },
-                    code="resend_limit",
-                )
+            _resend_allowed(order, now)
         order.confirmation_code_hash = make_password(code)
         order.confirmation_sent_at = now
         order.save(update_fields=["confirmation_code_hash", "confirmation_sent_at"])
@@ -108,6 +86,51 @@ def confirmation_code_send(
         # named as secret, so that no backend writes it to a log.
         transaction.on_commit(partial(sms.send_sms, phone, body, secrets=(code,)))
     return True
+
+
+def confirmation_code_resend_request(
+    *, work_order: WorkOrder, acting_user, now: dt.datetime | None = None
+) -> bool:
+    """The tablet's or the office's "send a new code": checked here at once (a locked code, the hourly limit)
+    so that the user is told, then made and texted by a worker after the commit (a gateway that is down is
+    retried there, and the code never leaves the worker but to the gateway). False when the caller gave no
+    mobile number or the order is no longer open."""
+    from .tasks import confirmation_code_send as send_task
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = WorkOrder.objects.select_for_update(of=("self",)).select_related("call").get(pk=work_order.pk)
+        if not order.is_open or not _is_mobile(order.call.caller_phone):
+            return False
+        _resend_allowed(order, now)
+        transaction.on_commit(partial(send_task.delay, order.pk, True, acting_user.pk))
+    return True
+
+
+def _resend_allowed(order: WorkOrder, now: dt.datetime) -> None:
+    if order.confirmation_failures >= CONFIRMATION_MAX_FAILURES:
+        raise ValidationError(
+            {
+                "confirmation_code": _(
+                    "Too many wrong codes were typed for this work order: a new code would not be "
+                    "accepted either. Get the customer's signature, or ask the centre's supervisor."
+                )
+            },
+            code="confirmation_locked",
+        )
+    recent = ConfirmationCodeSend.objects.filter(
+        work_order=order, resend=True, sent_at__gt=now - dt.timedelta(hours=1)
+    ).count()
+    if recent >= CONFIRMATION_RESENDS_PER_HOUR:
+        raise ValidationError(
+            {
+                "confirmation_code": _(
+                    "A new code was sent %(n)s times in the last hour: wait, or get the customer's signature."
+                )
+                % {"n": recent}
+            },
+            code="resend_limit",
+        )
 
 
 def _code_check(order: WorkOrder, code: str) -> None:
@@ -201,14 +224,25 @@ class ClosingInput:
 
 def _signature_drawn(data: bytes) -> bool:
     """Whether the PNG holds ink: something neither transparent nor white."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, ValueError):
-        return False
-    if image.width < 20 or image.height < 20 or image.width > 4000 or image.height > 4000:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            # The size from the header, before a pixel is decoded: a small file may claim a huge image.
+            if image.width < 20 or image.height < 20 or image.width > 4000 or image.height > 4000:
+                return False
+            image.load()
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
         return False
     rgba = image.convert("RGBA")
     alpha_box = rgba.getchannel("A").getbbox()
@@ -242,9 +276,8 @@ def _travel_km(order: WorkOrder, data: ClosingInput, add) -> int | None:
     if order.mode != ServiceMode.ON_SITE:
         add("travel_km", _("Only on-site work has a travel distance."))
         return None
-    try:
-        km = int(raw)
-    except ValueError:
+    km = parse_int(raw)
+    if km is None:
         add("travel_km", _("The distance must be a whole number of kilometres."))
         return None
     if not 0 <= km <= 1000:
@@ -272,14 +305,12 @@ def _validate(order: WorkOrder, data: ClosingInput, acting_user) -> tuple[dict, 
         add("resolution", _("Choose what was done."))
     if len(data.resolution_note) > 500:
         add("resolution_note", _("At most 500 characters."))
-    minutes = None
-    try:
-        minutes = int(str(data.labour_minutes).strip())
-    except (TypeError, ValueError):
+    minutes = parse_int(data.labour_minutes)
+    if minutes is None:
         add("labour_minutes", _("Labour must be a whole number of minutes."))
-    else:
-        if not 1 <= minutes <= 1440:
-            add("labour_minutes", _("Labour must be between 1 and 1440 minutes (one day)."))
+    elif not 1 <= minutes <= 1440:
+        add("labour_minutes", _("Labour must be between 1 and 1440 minutes (one day)."))
+        minutes = None
     _travel_km(order, data, add)
     if data.satisfaction and data.satisfaction not in Satisfaction.values:
         add("satisfaction", _("Choose one of the satisfaction answers."))
@@ -287,13 +318,11 @@ def _validate(order: WorkOrder, data: ClosingInput, acting_user) -> tuple[dict, 
     amount = Decimal("0.00")
     raw_amount = "" if data.collected_amount is None else str(data.collected_amount).strip()
     if order.call.service_type == ServiceType.PAID:
-        try:
-            amount = money(Decimal(raw_amount))
-            if not amount.is_finite():
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
+        typed = parse_amount(raw_amount)
+        if typed is None:
             add("collected_amount", _("Paid service: enter the amount collected, e.g. 180.00."))
         else:
+            amount = money(typed)
             if amount <= 0 or amount > Decimal("999999.99"):
                 add("collected_amount", _("Paid service: the amount collected must be more than 0."))
         if data.payment_method not in PaymentMethod.values:
@@ -573,6 +602,11 @@ def closing_proof_clear(*, closing: WorkOrderClosing, acting_user, note: str, no
         )
         if not row.proof_exception:
             raise ValidationError({"status": _("This closing has the customer's proof: nothing to clear.")})
+        if row.closed_by_id == acting_user.pk:
+            raise ValidationError(
+                {"status": _("You recorded this closing without proof: another manager clears it.")},
+                code="own_exception",
+            )
         if row.proof_cleared_at is not None:
             raise ValidationError(
                 {

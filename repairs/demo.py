@@ -739,7 +739,7 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
         )
         story.add(
             t + _minutes(rng, 120, 26 * 60),
-            lambda at: _to(state, WorkOrderStatus.CLOSED, dispatcher, at, "回访：按指导操作后已恢复正常"),
+            lambda at: _guidance_called_back(state, dispatcher, at),
             terminal=True,
         )
         return story.play(now)
@@ -1009,6 +1009,27 @@ def _close(state, worker, supervisor, at, *, minutes: int, carry_in: bool, part:
     )
     state["order"] = closing.work_order
     state["closing"] = closing
+
+
+def _guidance_called_back(state, dispatcher, at):
+    """The hotline's callback after the guidance reaches the customer, who says it works again; its review
+    closes the order (the customer's word is the guidance's proof: the settlement pays it then)."""
+    from care.models import Callback
+    from care.services import callback_record_attempt, callback_review
+
+    callback = Callback.objects.get(work_order=state["order"], reason="phone_guidance")
+    callback_record_attempt(
+        callback=callback,
+        outcome="reached",
+        satisfaction=5,
+        solved=True,
+        words="按指导操作后已恢复正常",
+        acting_user=dispatcher,
+        now=at,
+    )
+    callback_review(
+        callback=callback, review="close", acting_user=dispatcher, now=at + dt.timedelta(minutes=2)
+    )
 
 
 def _lend(state, actor, at):

@@ -16,6 +16,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -59,7 +60,10 @@ from .tasks import confirmation_code_send
 CALL_PREFIX = "BX"  # 报修
 WORK_ORDER_PREFIX = "PG"  # 派工
 CARRY_IN_PREFIX = "SJ"  # 送检
-PHONE_GUIDANCE_CALLBACK = dt.timedelta(hours=2)  # seed 002 §一.2–3
+PHONE_GUIDANCE_CALLBACK = dt.timedelta(hours=2)  # phone guidance: the customer is called back 2 hours later
+QUOTE_MAX_QUANTITY = 10_000
+QUOTE_MAX_AMOUNT = Decimal("999999.99")  # a quote (and each of its lines) in yuan
+REPAIR_CARD_MAX_MINUTES = 30 * 24 * 60  # a carry-in repair's actual time: at most the 30 days it may take
 
 
 class DuplicateCall(ValidationError):
@@ -646,8 +650,13 @@ def carry_in_receive(
 def carry_in_record_repair(*, carry_in: CarryIn, minutes: int, parts: str, acting_user, now=None) -> CarryIn:
     """The repair card (修护卡): actual repair time and the parts replaced."""
     now = now or timezone.now()
-    if minutes is None or minutes <= 0:
-        raise ValidationError({"repair_minutes": _("Enter the actual repair time in minutes.")})
+    if minutes is None or not 1 <= minutes <= REPAIR_CARD_MAX_MINUTES:
+        raise ValidationError(
+            {
+                "repair_minutes": _("Enter the actual repair time in minutes (1 to %(most)s).")
+                % {"most": REPAIR_CARD_MAX_MINUTES}
+            }
+        )
     with transaction.atomic():
         row = CarryIn.objects.select_for_update().get(pk=carry_in.pk)
         if row.returned_at:
@@ -757,17 +766,29 @@ def quote_create(
             errors[f"lines[{index}].kind"] = _("Unknown line kind.")
         if not line.description.strip():
             errors[f"lines[{index}].description"] = _("Describe the line.")
-        if line.quantity is None or line.quantity <= 0:
-            errors[f"lines[{index}].quantity"] = _("The quantity must be at least 1.")
+        if line.quantity is None or not 1 <= line.quantity <= QUOTE_MAX_QUANTITY:
+            errors[f"lines[{index}].quantity"] = _("The quantity must be from 1 to %(most)s.") % {
+                "most": QUOTE_MAX_QUANTITY
+            }
         if (
             not isinstance(line.unit_amount, Decimal)
             or not line.unit_amount.is_finite()
             or line.unit_amount < 0
         ):
             errors[f"lines[{index}].unit_amount"] = _("Enter a price of 0 or more, in yuan.")
+        elif line.unit_amount > QUOTE_MAX_AMOUNT or (
+            line.quantity
+            and 0 < line.quantity <= QUOTE_MAX_QUANTITY
+            and line.unit_amount * line.quantity > QUOTE_MAX_AMOUNT
+        ):
+            errors[f"lines[{index}].unit_amount"] = _("A quote line is at most %(most)s yuan.") % {
+                "most": f"{QUOTE_MAX_AMOUNT:,}"
+            }
         elif line.unit_amount != line.unit_amount.quantize(Decimal("0.01")):
             # Prices are in fen: a quote reads unit price × quantity = amount, exactly.
             errors[f"lines[{index}].unit_amount"] = _("A price has at most two decimal places (fen).")
+    if not errors and sum(money(line.unit_amount * line.quantity) for line in lines) > QUOTE_MAX_AMOUNT:
+        errors["lines"] = _("A quote is at most %(most)s yuan.") % {"most": f"{QUOTE_MAX_AMOUNT:,}"}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -905,5 +926,14 @@ def unit_register(*, owner: Customer, dealer=None, visible_to=None, **fields) ->
         field = "imei" if "product_unit_imei_unique" in str(exc) else "serial_number"
         if field == "serial_number" and "product_unit_serial_unique" not in str(exc):
             raise
+        if (
+            visible_to is not None
+            and not own.filter(
+                pk__in=ProductUnit.objects.filter(
+                    Q(imei=unit.imei) if field == "imei" else Q(model_id=unit.model_id, serial_number=serial)
+                ).values("pk")
+            ).exists()
+        ):
+            raise ValidationError({field: taken}) from exc
         raise ValidationError({field: _("This unit was registered a moment ago: search for it.")}) from exc
     return unit

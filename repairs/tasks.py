@@ -9,10 +9,23 @@ from celery import shared_task
     retry_backoff=30,
     max_retries=5,
 )
-def confirmation_code_send(work_order_id: int) -> bool:
-    """Texts the customer of a dispatched work order the code that confirms the visit."""
+def confirmation_code_send(
+    work_order_id: int, resend: bool = False, acting_user_id: int | None = None
+) -> bool:
+    """Texts the customer of a dispatched work order the code that confirms the visit (made here, in the
+    worker: the code never travels through the broker). `resend`: asked for again from the tablet or the
+    office (limited per hour; a request over the limit in the meantime sends nothing)."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+
     from .closing import confirmation_code_send as send
     from .models import WorkOrder
 
     order = WorkOrder.objects.filter(pk=work_order_id).first()
-    return False if order is None else send(work_order=order)
+    if order is None:
+        return False
+    user = get_user_model().objects.filter(pk=acting_user_id).first() if acting_user_id else None
+    try:
+        return send(work_order=order, acting_user=user, resend=resend)
+    except ValidationError:
+        return False

@@ -186,7 +186,7 @@ def intake_panel(request):
         unit = (
             ProductUnit.objects.for_user(request.user)
             .select_related("model__category", "owner")
-            .filter(pk=data.get("unit"))
+            .filter(pk=parse_id(data.get("unit"), default=0))
             .first()
         )
         if unit is None:
@@ -575,7 +575,7 @@ def work_order_carry_in(request, pk):
         elif step in ("repair", "inspect", "return"):
             carry_in = get_object_or_404(CarryIn, work_order=order)
             if step == "repair":
-                minutes = parse_int(post.get("repair_minutes"), default=0)
+                minutes = parse_int(post.get("repair_minutes"), default=0, low=0, high=10**6)
                 services.carry_in_record_repair(
                     carry_in=carry_in,
                     minutes=minutes,
@@ -630,7 +630,7 @@ def work_order_quote(request, pk):
                 if not description.strip() and not price.strip():
                     continue
                 amount = parse_amount(price)
-                qty = parse_int(quantity, default=0)
+                qty = parse_int(quantity, default=0, low=0, high=10**6)
                 lines.append(services.QuoteLineInput(kind, description, qty, amount))
             services.quote_create(
                 work_order=order, lines=lines, acting_user=request.user, note=post.get("quote_note", "")
@@ -686,9 +686,7 @@ def proof_exceptions(request):
         closings = closings.filter(proof_cleared_at__isnull=True)
     elif state == "cleared":
         closings = closings.filter(proof_cleared_at__isnull=False)
-    centers = ServiceCenter.objects.filter(
-        pk__in=WorkOrder.objects.for_user(request.user).values("center_id")
-    ).order_by("code")
+    centers = ServiceCenter.objects.for_user(request.user).order_by("code")
     center = (
         centers.filter(pk=parse_id(request.GET.get("center"))).first() if request.GET.get("center") else None
     )

@@ -334,15 +334,13 @@ def order_code_resend(request, pk):
         get_object_or_404(WorkOrder.objects.for_user(request.user), pk=pk) if office else _order(request, pk)
     )
     try:
-        sent = closing_services.confirmation_code_send(
-            work_order=order, acting_user=request.user, resend=True
-        )
+        sent = closing_services.confirmation_code_resend_request(work_order=order, acting_user=request.user)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
         if sent:
-            messages.success(request, _("A new confirmation code was sent to the customer's mobile."))
+            messages.success(request, _("A new confirmation code is on its way to the customer's mobile."))
         else:
             messages.error(
                 request,
@@ -499,7 +497,10 @@ def _closing_page(request, order: WorkOrder, *, channel: str):
             "post": request.POST if request.method == "POST" else {},
             "photo_max_mb": settings.WORK_ORDER_PHOTO_MAX_BYTES // 1024 // 1024,
             "may_record_exception": closing_services.may_record_proof_exception(request.user, order),
-            "code_locked": order.confirmation_failures >= closing_services.CONFIRMATION_MAX_FAILURES,
+            # Read now: a wrong code just typed may have locked it.
+            "code_locked": WorkOrder.objects.filter(
+                pk=order.pk, confirmation_failures__gte=closing_services.CONFIRMATION_MAX_FAILURES
+            ).exists(),
         },
         status=400 if errors else 200,
     )

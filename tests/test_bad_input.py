@@ -89,15 +89,20 @@ def test_a_writing_request_that_fails_half_way_leaves_nothing_saved(users):
     assert not ServiceCenter.objects.filter(code="HALF-1").exists()
 
 
-def test_a_read_runs_without_a_transaction_of_its_own(users):
-    seen = {}
+def test_a_read_is_left_to_the_view_and_a_write_runs_in_a_savepoint_of_its_own(users):
+    depth = {}
 
     def view(request):
-        seen["atomic"] = connection.in_atomic_block
+        depth[request.method] = len(connection.savepoint_ids)
         return HttpResponse()
 
     middleware = AtomicWritesMiddleware(lambda request: HttpResponse())
-    assert middleware.process_view(RequestFactory().get("/x/"), view, (), {}) is None
+    base = len(connection.savepoint_ids)
+
+    assert middleware.process_view(RequestFactory().get("/x/"), view, (), {}) is None  # Django calls the view
+    response = middleware.process_view(RequestFactory().post("/x/"), view, (), {})
+
+    assert response.status_code == 200 and depth == {"POST": base + 1}
 
 
 def test_taking_a_product_in_with_an_unknown_loaner_saves_no_receipt(client, users):

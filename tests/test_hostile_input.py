@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import demo_seeded_once
@@ -19,7 +20,10 @@ pytestmark = pytest.mark.django_db
 
 HOSTILE = ["²", "abc", "-1", "1e999999", "100000000000000000000", "\x00", "9999-12-31", "9999-12", "１２"]
 # Read by most lists whether or not a form shows them.
-ALWAYS = ["page", "page_size", "id", "pk", "center", "warehouse", "region", "part", "month", "q", "status"]
+ALWAYS = [
+    *("page", "page_size", "id", "pk", "q", "status", "month", "kind", "state", "view"),
+    *("center", "warehouse", "region", "part", "unit", "call", "line", "loaner", "technician"),
+]
 APPS = ("repairs", "network", "inventory", "care", "integrations")
 
 
@@ -159,31 +163,64 @@ def test_every_page_and_action_of_the_apps_is_walked():
 
 
 class _Fields(HTMLParser):
-    """The names a page's forms send: inputs, selects and text areas of GET forms (the filters), and of
-    POST forms (the actions)."""
+    """The forms of a page: the names GET forms send (the filters), and each POST form's fields with what a
+    browser sends for them untouched (an input's value, a checked box, a select's chosen or first option, a
+    text area's text)."""
 
     def __init__(self):
         super().__init__()
-        self.get, self.post, self._method = set(), {}, None
-        self._action = None
+        self.get: set[str] = set()
+        self.forms: list[tuple[str, list[list]]] = []  # (action, [[name, value], …]) of POST forms
+        self._method = None
+        self._select = None  # [name, value] of the select being read
+        self._textarea = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
             self._method = (attrs.get("method") or "get").lower()
-            self._action = attrs.get("action") or ""
-        elif tag in ("input", "select", "textarea") and attrs.get("name") and self._method:
-            name = attrs["name"]
-            if attrs.get("type") in ("submit", "file") or name == "csrfmiddlewaretoken":
-                return
-            if self._method == "get":
-                self.get.add(name)
-            else:
-                self.post.setdefault(self._action, set()).add(name)
+            if self._method == "post":
+                self.forms.append((attrs.get("action") or "", []))
+            return
+        if not self._method:
+            return
+        name = attrs.get("name")
+        if tag == "option" and self._select is not None:
+            if self._select[1] is None or "selected" in attrs:
+                self._select[1] = attrs.get("value", "")
+            return
+        if tag not in ("input", "select", "textarea") or not name:
+            return
+        kind = attrs.get("type", "text")
+        if kind in ("submit", "file", "button") or name == "csrfmiddlewaretoken":
+            return
+        if self._method == "get":
+            self.get.add(name)
+            return
+        fields = self.forms[-1][1]
+        if tag == "select":
+            self._select = [name, None]
+            fields.append(self._select)
+        elif tag == "textarea":
+            self._textarea = [name, ""]
+            fields.append(self._textarea)
+        elif kind not in ("checkbox", "radio"):
+            fields.append([name, attrs.get("value", "")])
+        elif "checked" in attrs:
+            fields.append([name, attrs.get("value", "on")])
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
 
     def handle_endtag(self, tag):
         if tag == "form":
             self._method = None
+        elif tag == "select" and self._select is not None:
+            self._select[1] = self._select[1] or ""
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
 
 
 @pytest.fixture
@@ -218,13 +255,34 @@ def test_every_page_answers_hostile_query_values_without_500(demo, client, name)
         pytest.fail("server errors:\n" + "\n".join(failures), pytrace=False)
 
 
-def _post_targets(demo_client, who, page_name, page_kwargs) -> dict[str, set[str]]:
-    """The POST forms on a page: action URL → field names."""
-    _login(demo_client, who)
-    response = demo_client.get(reverse(page_name, kwargs=page_kwargs))
+def _post_forms(client, who, page_name, page_kwargs) -> list[tuple[str, list[list]]]:
+    """The POST forms on the page as its user sees it: (action URL, fields with their defaults)."""
+    _login(client, who)
+    url = reverse(page_name, kwargs=page_kwargs)
     fields = _Fields()
-    fields.feed(response.content.decode())
-    return fields.post
+    fields.feed(client.get(url).content.decode())
+    return [(action or url, form) for action, form in fields.forms]
+
+
+def _as_posted(form: list[list], name: str | None = None, value: str | None = None) -> dict[str, list[str]]:
+    data: dict[str, list[str]] = {}
+    for field, default in form:
+        data.setdefault(field, []).append(value if field == name else default)
+    return data
+
+
+def _commit_time_error() -> str | None:
+    """What the commit would refuse (deferred checks: a work order completed without its closing…), asked
+    now inside the test's transaction, which never commits."""
+    from django.db import IntegrityError, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    except IntegrityError as exc:
+        return str(exc).splitlines()[0]
+    return None
 
 
 # The pages whose forms are the actions, as their users see them.
@@ -301,19 +359,25 @@ ACTION_PAGES = [
     ("who", "page_name", "kwargs"), ACTION_PAGES, ids=[f"{w}-{p}" for w, p, _k in ACTION_PAGES]
 )
 def test_actions_answer_hostile_values_without_500(demo, client, who, page_name, kwargs):
-    """Each POST form of the page, every field given each hostile value in turn (the others as the page
-    left them empty): a message, a form error or a 4xx — never a 500."""
-    targets = _post_targets(client, who, page_name, kwargs())
-    assert targets, f"{page_name} shows no form to {who}"
+    """Each POST form of the page as the browser sends it untouched, then with every field given each
+    hostile value in turn (the others left as the page filled them): a message, a form error or a 4xx —
+    never a 500, and nothing that the commit would refuse."""
+    forms = _post_forms(client, who, page_name, kwargs())
+    assert forms, f"{page_name} shows no form to {who}"
     failures = []
-    for action, names in sorted(targets.items()):
-        if not action.startswith("/"):
-            continue
-        for name in sorted(names):
-            for value in HOSTILE:
-                response = client.post(action, {name: value})
-                if response.status_code >= 500:
-                    failures.append(f"POST {action} {name}={value!r}: {response.status_code}")
+    for action, form in forms:
+        attempts = [(None, None)] + [
+            (name, value) for name in sorted({f for f, _d in form}) for value in HOSTILE
+        ]
+        for name, value in attempts:
+            response = client.post(action, _as_posted(form, name, value))
+            what = "untouched" if name is None else f"{name}={value!r}"
+            if response.status_code >= 500:
+                failures.append(f"POST {action} {what}: {response.status_code}")
+            refused = _commit_time_error()
+            if refused:
+                failures.append(f"POST {action} {what}: the commit would fail: {refused}")
+                break
     if failures:
         pytest.fail("server errors:\n" + "\n".join(failures), pytrace=False)
 
@@ -350,12 +414,21 @@ def test_api_lists_answer_hostile_filters_with_400_not_500(demo, client, path):
         pytest.fail("server errors:\n" + "\n".join(failures), pytrace=False)
 
 
-def test_the_walk_finds_the_forms_it_walks():
-    """The field finder itself: a GET form's filters, a POST form's fields by action, no buttons."""
+def test_the_walk_finds_the_forms_it_walks_and_sends_them_as_a_browser_would():
+    """The field finder itself: a GET form's filters; a POST form's fields with what the browser sends
+    untouched — an input's value, a checked box only, a select's chosen (else first) option, a text area's
+    text — and no buttons."""
     fields = _Fields()
     fields.feed(
         '<form method="get"><input name="q"><select name="center"></select><button type="submit">go</button>'
-        '</form><form method="post" action="/x/"><input type="hidden" name="csrfmiddlewaretoken">'
-        '<textarea name="note"></textarea><input type="submit" name="go"></form>'
+        '</form><form method="post" action="/x/"><input type="hidden" name="csrfmiddlewaretoken" value="t">'
+        '<input name="n" value="1"><input type="checkbox" name="off"><input type="checkbox" name="on" checked>'
+        '<select name="s"><option value="a">A</option><option value="b" selected>B</option></select>'
+        '<select name="first"><option value="x">X</option><option value="y">Y</option></select>'
+        '<textarea name="note">hi</textarea><input type="submit" name="go"></form>'
     )
-    assert fields.get == {"q", "center"} and fields.post == {"/x/": {"note"}}
+    assert fields.get == {"q", "center"}
+    ((action, form),) = fields.forms
+    assert action == "/x/"
+    assert _as_posted(form) == {"n": ["1"], "on": ["on"], "s": ["b"], "first": ["x"], "note": ["hi"]}
+    assert _as_posted(form, "n", "²")["n"] == ["²"]

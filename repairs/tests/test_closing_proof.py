@@ -32,7 +32,7 @@ from repairs import services
 from repairs.choices import FaultCodeKind, ServiceMode, ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.demo import signature_png
-from repairs.factories import WorkOrderFactory, close_with_record
+from repairs.factories import WorkOrderFactory, close_with_record, finish
 from repairs.models import ConfirmationCodeSend, FaultCode, WorkOrder, WorkOrderClosing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -233,9 +233,11 @@ def _is_completed(node) -> bool:
 
 
 def test_only_the_closing_module_ever_puts_an_order_into_completed():
-    """Every place in the project's code that sets a status, or moves one, with the value "completed" —
-    keyword arguments (status=, to_status=), assignments to .status, SQL that sets it — is listed: only
-    repairs.closing does, through the private transition (which nothing else outside services calls)."""
+    """The code read for every place that names "completed" as the status it sets — keyword arguments
+    (status=, to_status=), assignments to .status, SQL UPDATEs of the work order — and every call of the
+    private transition: only repairs.closing does either. (A status set from a variable — the inventory
+    demo's replay puts back the status an order had — is held by the database triggers tested above, which
+    refuse any way in without a closing.)"""
     setters, movers = set(), set()
     for rel, tree in _project_files():
         for node in ast.walk(tree):
@@ -493,17 +495,81 @@ def test_a_new_code_does_not_reset_the_count_and_is_sent_at_most_three_times_an_
     assert ConfirmationCodeSend.objects.filter(work_order=order, resend=True).count() == 4
 
 
-def test_the_tablets_resend_button_says_when_the_hourly_limit_is_reached(client, world):
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run in the test's process (a worker's work, without the worker)."""
+    from aftersales.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_the_tablets_resend_button_sends_through_a_worker_and_says_when_the_hourly_limit_is_reached(
+    client, world, eager_tasks, django_capture_on_commit_callbacks
+):
     order = in_repair(world)
     client.force_login(world["technician"])
     url = reverse("repairs:tablet_code_resend", args=[order.pk])
     for _i in range(3):
-        client.post(url)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url)
+    assert len(sms.outbox) == 3 and all(order.number in m.body for m in sms.outbox)
 
-    response = client.post(url, follow=True)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(url, follow=True)
 
     assert "1 小时内已发送 3 次" in response.content.decode()
-    assert ConfirmationCodeSend.objects.filter(work_order=order).count() == 3
+    assert not callbacks and len(sms.outbox) == 3
+    assert ConfirmationCodeSend.objects.filter(work_order=order, resend=True).count() == 3
+
+
+def test_a_gateway_that_is_down_is_retried_by_the_sending_task():
+    from aftersales.sms.backends.http import SmsGatewayError
+    from repairs.tasks import confirmation_code_send
+
+    assert issubclass(SmsGatewayError, tuple(confirmation_code_send.autoretry_for))
+
+
+def test_a_manager_does_not_clear_the_exception_they_recorded(world):
+    closing = close_with_record(
+        in_repair(world), world["manager"], signature_png=None, proof_exception_reason="客户不在家，邻居代收"
+    )
+
+    with pytest.raises(ValidationError, match="另一位服务经理"):
+        closing_services.closing_proof_clear(closing=closing, acting_user=world["manager"], note="同意")
+
+    other = UserFactory(username="mgr_2", roles=["manager"])
+    closing_services.closing_proof_clear(closing=closing, acting_user=other, note="已核实")
+    closing.refresh_from_db()
+    assert closing.proof_cleared_by == other
+
+
+def test_a_signature_claiming_a_huge_image_is_refused_without_decoding_it(client, world):
+    import io
+    import struct
+    import zlib
+
+    # A valid PNG header for 15000 × 15000 pixels with almost no data: decoding it would take gigabytes.
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = io.BytesIO()
+    png.write(b"\x89PNG\r\n\x1a\n")
+    png.write(chunk(b"IHDR", struct.pack(">IIBBBBB", 15000, 15000, 8, 2, 0, 0, 0)))
+    png.write(chunk(b"IDAT", zlib.compress(b"\x00" * 1000)))
+    png.write(chunk(b"IEND", b""))
+    order = in_repair(world)
+    client.force_login(world["supervisor"])
+
+    response = client.post(
+        f"/api/v1/work-orders/{order.pk}/complete/",
+        api_closing(order, signature_png=base64.b64encode(png.getvalue()).decode()),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400 and "signature" in response.json()["errors"]
+    unchanged(order)
 
 
 def test_a_wrong_code_through_the_api_stays_counted(client, world):
@@ -523,3 +589,135 @@ def test_a_wrong_code_through_the_api_stays_counted(client, world):
     order.refresh_from_db()
     assert order.confirmation_failures == 1
     unchanged(order)
+
+
+def _fee_for(order, kind):
+    FeeSchedule.objects.get_or_create(
+        category=order.call.unit.model.category,
+        service_kind=kind,
+        center_level=order.center.level,
+        valid_from=dt.date(2026, 1, 1),
+        defaults={"fee_amount": Decimal("25.00")},
+    )
+
+
+def test_phone_guidance_is_paid_once_its_callback_hears_it_solved(world):
+    from care.models import Callback
+    from care.services import callback_record_attempt
+
+    SettlementRate.objects.update(base_subsidy_amount=Decimal("0.00"))
+    heard, unheard = (
+        WorkOrderFactory(center=world["center"], status=S.ACCEPTED, call__service_type=ServiceType.FREE)
+        for _i in range(2)
+    )
+    _fee_for(heard, "phone_guidance")
+    october = dt.datetime(2026, 10, 9, 10, 0, tzinfo=CHINA)
+    for order in (heard, unheard):
+        services.work_order_guide_by_phone(
+            work_order=order, acting_user=world["supervisor"], note="指导客户复位", now=october
+        )
+        # The centre's supervisor closes it at once, without the hotline's callback.
+        services.work_order_transition(
+            work_order=order, to_status=S.CLOSED, acting_user=world["supervisor"], now=october
+        )
+    callback_record_attempt(
+        callback=Callback.objects.get(work_order=heard),
+        outcome="reached",
+        satisfaction=5,
+        solved=True,
+        acting_user=world["dispatcher"],
+        now=october + dt.timedelta(hours=2),
+    )
+
+    settled = settlement_compute(
+        center=world["center"], month=dt.date(2026, 10, 1), now=dt.datetime(2026, 11, 2, tzinfo=CHINA)
+    )
+    assert [line.work_order_id for line in settled.lines.all()] == [heard.pk]
+
+    # The other customer is reached in November and says it is solved: paid in November.
+    callback_record_attempt(
+        callback=Callback.objects.get(work_order=unheard),
+        outcome="reached",
+        satisfaction=4,
+        solved=True,
+        acting_user=world["dispatcher"],
+        now=dt.datetime(2026, 11, 3, 10, 0, tzinfo=CHINA),
+    )
+    november = settlement_compute(
+        center=world["center"], month=dt.date(2026, 11, 1), now=dt.datetime(2026, 12, 2, tzinfo=CHINA)
+    )
+    assert [line.work_order_id for line in november.lines.all()] == [unheard.pk]
+
+
+def test_work_redone_and_cleared_later_is_paid_in_the_month_it_is_cleared(world):
+    SettlementRate.objects.update(base_subsidy_amount=Decimal("0.00"))
+    original = in_repair(world)
+    _fee(original)
+    october = dt.datetime(2026, 10, 12, 10, 0, tzinfo=CHINA)
+    close_with_record(
+        original, world["supervisor"], now=october, signature_png=None, proof_exception_reason="客户无法签字"
+    )
+    redo = services.work_order_redo(
+        work_order=original,
+        acting_user=world["dispatcher"],
+        note="未修好",
+        now=october + dt.timedelta(days=2),
+    )
+    finish(
+        redo, status=S.COMPLETED, center=world["center"], completed_at=dt.datetime(2026, 11, 5, tzinfo=CHINA)
+    )
+    WorkOrder.objects.filter(pk=original.pk).update(
+        payment_held=False
+    )  # as care does when the redo completes
+
+    def month(first, now):
+        return settlement_compute(center=world["center"], month=first, now=now)
+
+    assert not month(dt.date(2026, 11, 1), dt.datetime(2026, 12, 1, 1, tzinfo=CHINA)).lines.exists()
+    closing_services.closing_proof_clear(
+        closing=original.closing,
+        acting_user=world["manager"],
+        note="已核实",
+        now=dt.datetime(2026, 12, 10, 9, 0, tzinfo=CHINA),
+    )
+    december = month(dt.date(2026, 12, 1), dt.datetime(2027, 1, 2, tzinfo=CHINA))
+    assert [(line.work_order_id, line.amount) for line in december.lines.all()] == [
+        (original.pk, Decimal("80.00"))
+    ]
+    # November's draft, recomputed after the clearing, still does not take it: it is December's.
+    assert not month(dt.date(2026, 11, 1), dt.datetime(2026, 12, 11, tzinfo=CHINA)).lines.exists()
+
+
+def test_orders_completed_before_closing_records_are_held_as_exceptions(world):
+    """What the migration that introduced closing records does for work completed before: an exception
+    closing for the unpaid (listed, held until cleared), nothing for the work already on a statement."""
+    import importlib
+
+    from network.models import Settlement, SettlementLine
+
+    backfill = importlib.import_module("repairs.migrations.0015_backfill_closing_exceptions").BACKFILL
+    unpaid, paid = (in_repair(world) for _i in range(2))
+    with connection.cursor() as cursor:  # as before the rule: completed without a closing
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "ALTER TABLE repairs_workorder DISABLE TRIGGER work_order_completed_has_closing_update"
+        )
+        WorkOrder.objects.filter(pk__in=[unpaid.pk, paid.pk]).update(
+            status=S.CLOSED, completed_at=timezone.now()
+        )
+        cursor.execute("ALTER TABLE repairs_workorder ENABLE TRIGGER work_order_completed_has_closing_update")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    settlement = Settlement.objects.create(
+        center=world["center"], month=dt.date(2026, 9, 1), center_level="a", computed_at=timezone.now()
+    )
+    SettlementLine.objects.create(
+        settlement=settlement, work_order=paid, kind="service_fee", service_kind="on_site_repair",
+        closed_on=dt.date(2026, 9, 3), amount=Decimal("50.00"),
+    )  # fmt: skip
+
+    with connection.cursor() as cursor:
+        cursor.execute(backfill)
+
+    closing = WorkOrderClosing.objects.get(work_order=unpaid)
+    assert closing.proof_pending and "系统补记" in closing.proof_exception_reason
+    assert not WorkOrderClosing.objects.filter(work_order=paid).exists()

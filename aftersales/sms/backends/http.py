@@ -7,8 +7,9 @@ from django.conf import settings
 from .base import BaseSmsBackend
 
 
-class SmsGatewayError(Exception):
-    """The gateway refused a message or could not be reached: the caller (a Celery task) may retry."""
+class SmsGatewayError(OSError):
+    """The gateway refused a message or could not be reached: an OSError, so the sending Celery task retries
+    it like any network error."""
 
 
 class SmsBackend(BaseSmsBackend):
