@@ -19,7 +19,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from aftersales.spreadsheets import SafeWriter, cell
+from aftersales.spreadsheets import SafeWriter
+from aftersales.spreadsheets import row as safe_row
 
 from .models import Settlement
 from .pdf import STATEMENT_LANGUAGE, statement_context
@@ -29,9 +30,6 @@ EXPORT_DIR_NAME = "exports"
 
 def file_stem(settlement: Settlement) -> str:
     return f"settlement-{settlement.center.code}-{settlement.month:%Y-%m}"
-
-
-_text = cell  # a text cell a spreadsheet will not run
 
 
 def _line_rows(settlement: Settlement):
@@ -46,18 +44,18 @@ def _line_rows(settlement: Settlement):
             f"{call.unit.model.category.name} {call.unit.model.model_number}",
             line.get_kind_display(),
             line.get_service_kind_display(),
-            _text(line.note),
+            line.note,
             line.amount,
         ]
     for adjustment in context["adjustments"]:
         yield [
             "",
-            _text(adjustment.reference),
+            adjustment.reference,
             "",
             "",
             adjustment.get_kind_display(),
             "",
-            _text(adjustment.reason),
+            adjustment.reason,
             adjustment.amount,
         ]
 
@@ -99,8 +97,8 @@ def statement_xlsx(settlement: Settlement) -> bytes:
         sheet.append(_headers())
         for cell in sheet[2]:
             cell.font = Font(bold=True)
-        for row in _line_rows(settlement):
-            sheet.append(row)
+        for values in _line_rows(settlement):
+            sheet.append(safe_row(values))  # no text cell runs as a formula
         sheet.append(["", "", "", "", "", "", _("Total"), settlement.total_amount])
         sheet[sheet.max_row][7].font = Font(bold=True)
         for row in sheet.iter_rows(min_row=3, min_col=8, max_col=8):
