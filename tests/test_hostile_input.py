@@ -324,6 +324,7 @@ ACTION_PAGES = [
             "pk": _first("repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted")
         },
     ),
+    ("manager", "repairs:proof_exceptions", dict),
     ("manager", "network:settlements", dict),
     ("manager", "network:settlement_detail", lambda: {"pk": _first("network.Settlement", status="draft")}),
     (
