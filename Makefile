@@ -9,17 +9,18 @@ export PY
 
 .PHONY: run test setup setup-test venv services db messages static seed lint check-migrations pytest bench clean
 
+# Quiet: what a person needs (the address, the logins, the demo API key) and errors, nothing else.
 run: setup static seed
-	DEBUG=$${DEBUG:-1} scripts/run.sh
+	@DEBUG=$${DEBUG:-1} scripts/run.sh
 
 test: setup-test lint check-migrations pytest
 
 setup: venv
-	scripts/ensure_system.sh run
-	scripts/ensure_services.sh
-	$(PY) manage.py ensure_database
-	$(PY) manage.py migrate --noinput
-	$(MAKE) --no-print-directory messages
+	@scripts/ensure_system.sh run
+	@scripts/ensure_services.sh
+	@$(PY) manage.py ensure_database
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(MAKE) --no-print-directory messages
 
 setup-test: venv
 	scripts/ensure_system.sh test
@@ -35,13 +36,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 messages:
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
+	@$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
 
 static:
-	$(PY) manage.py collectstatic --noinput -v0
+	@$(PY) manage.py collectstatic --noinput -v0
 
+# Idempotent; a first run takes a few minutes. Sends no message (the demo's history notifies nobody).
 seed:
-	$(PY) manage.py seed_demo
+	@echo "Demo data: making sure it is there (a first run takes a few minutes)…"
+	@$(PY) manage.py seed_demo -v 0
 
 lint:
 	$(VENV)/bin/ruff check .

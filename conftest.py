@@ -26,6 +26,17 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
+def english(settings):
+    """The site in English for one test — its default language for pages, and the services' messages —
+    for tests that read the English wording of a message (the Chinese is checked by the i18n tests)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def user_factory(db):
     return UserFactory
 

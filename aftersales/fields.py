@@ -21,8 +21,20 @@ def _out_of_range() -> str:
     return OUT_OF_RANGE % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
 
 
+class DateInput(forms.DateInput):
+    """<input type="date">: its value must be YYYY-MM-DD whatever the language's date format (zh-hans
+    renders 2026/12/04, which a date input rejects and shows as empty)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
+
+
 class DayField(forms.DateField):
     """A form's day (YYYY-MM-DD), between FIRST_DAY and LAST_DAY."""
+
+    widget = DateInput
 
     def validate(self, value):
         super().validate(value)
@@ -47,6 +59,18 @@ class MonthField(forms.CharField):
 
 class DayFilter(django_filters.DateFilter):
     field_class = DayField
+
+
+class AnyOfField(forms.MultipleChoiceField):
+    """Several choices, where an empty value means "all": a list's single <select> whose first option is
+    全部 sends `status=`, which is no filter rather than an invalid choice."""
+
+    def to_python(self, value):
+        return [v for v in super().to_python(value) if v not in self.empty_values]
+
+
+class AnyOfFilter(django_filters.MultipleChoiceFilter):
+    field_class = AnyOfField
 
 
 class DateTimeInRangeField(django_filters.fields.IsoDateTimeField):

@@ -8,7 +8,14 @@ import redis
 from django.conf import settings
 from django.db import connections
 
-BEAT_KEY = "aftersales:beat:last_tick"
+
+def beat_key() -> str:
+    """Beat's last tick, under this installation's CACHE_KEY_PREFIX: another installation's beat on the same
+    Redis does not make this one's look alive."""
+    return f"{settings.CACHE_KEY_PREFIX}:beat:last_tick"
+
+
+BEAT_KEY = beat_key()  # as configured at start
 
 
 def _redis_client():
@@ -49,13 +56,13 @@ def check_celery(timeout: float | None = None) -> dict:
 
 
 def beat_heartbeat_record(now: float | None = None) -> None:
-    _redis_client().set(BEAT_KEY, str(now if now is not None else time.time()), ex=3600)
+    _redis_client().set(beat_key(), str(now if now is not None else time.time()), ex=3600)
 
 
 def check_beat() -> dict:
     """Informational: seconds since beat last ran its heartbeat, None when never seen."""
     try:
-        raw = _redis_client().get(BEAT_KEY)
+        raw = _redis_client().get(beat_key())
     except Exception as exc:  # noqa: BLE001
         return {"last_tick_seconds_ago": None, "error": type(exc).__name__}
     if raw is None:

@@ -14,6 +14,20 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# A negative amount is written with the minus sign (U+2212) before the yuan sign, −¥35.00, on screen and in
+# print: a hyphen after the sign (¥-35.00) reads as a dash, and accountants' parentheses are not how the
+# centres read a statement. Spreadsheets keep numbers and their own format.
+MINUS_SIGN = "\u2212"
+
+
+def yuan(value, *, symbol: bool = True) -> str:
+    """An amount as people read money: ¥19,853.36, −¥35.00; with symbol=False for a column headed in yuan
+    (19,853.36, −35.00). Quantised to fen first (四舍五入); refuses floats, as money() does."""
+    amount = money(value)
+    sign = MINUS_SIGN if amount < 0 else ""
+    return f"{sign}{'¥' if symbol else ''}{abs(amount):,.2f}"
+
+
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _UNITS = ("仟", "佰", "拾", "")
 _SECTIONS = ("", "万", "亿", "万亿")

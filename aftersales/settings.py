@@ -1,6 +1,6 @@
 """Settings, read from the environment with defaults that work on the project's machines.
 
-Environment: DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS,
+Environment: DATABASE_URL, REDIS_URL, CACHE_KEY_PREFIX, SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS,
 SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE, LOG_LEVEL.
 """
 
@@ -98,11 +98,16 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Every key this installation writes to Redis starts with this prefix: the cache, the API's rate-limit
+# counters, beat's heartbeat, Celery's queues and results. Two installations sharing one Redis database
+# then never read each other's counters or take each other's tasks. Defaults to the database's name;
+# set CACHE_KEY_PREFIX when two installations use databases of the same name on different servers.
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default=DATABASES["default"]["NAME"] or "aftersales")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "aftersales",
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
     }
 }
 
@@ -133,6 +138,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Chinese first, English second. Month and day boundaries are Chinese ones.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# A list's filter left empty shows every row: say so, instead of django-filter's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
@@ -177,7 +184,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # With acks_late, a task whose worker died is handed out again once this many seconds have passed since it
 # was delivered (Redis has no other way to tell). The tasks are short and idempotent, so 15 minutes.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+    # Queues, their bookkeeping and the workers' control channel under this installation's prefix.
+    "global_keyprefix": f"{CACHE_KEY_PREFIX}:",
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{CACHE_KEY_PREFIX}:"}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
@@ -212,8 +224,27 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "售后服务 After-sales API",
+    # Chinese first, the English after it (Swagger UI and Redoc show both; the pages say lang="zh-Hans").
+    "TITLE": "售后服务接口 · After-sales API",
     "DESCRIPTION": (
+        "经销商系统与内部工具使用：产品档案、三包、叫修、派工单。（English below.）\n\n"
+        "**认证。** 经销商系统发送 `Authorization: Api-Key <密钥>`（一个密钥只代表它所属的经销商）；"
+        "内部用户使用登录会话。未带凭据：401。\n\n"
+        '**错误。** 所有 4xx 应答均为 `{"code", "message", "errors": {字段: [消息]}}`；'
+        "消息为中文，请求带 `Accept-Language: en` 时为英文。他方的对象应答 404。\n\n"
+        "**限流。** 每个密钥（会话则每个用户）有突发与持续两档速率；超出任一档：429，"
+        "并带 `Retry-After`（秒）。\n\n"
+        "**幂等。** POST /units/ 与 /repair-calls/ 接受 `Idempotency-Key` 请求头：相同键、相同请求体的重试"
+        "返回首次的应答（`Idempotent-Replayed: true`）；相同键、不同请求体应答 422；首次请求仍在处理时"
+        "应答 409。键保留 24 小时。\n\n"
+        "**Webhook 通知。** 经销商登记一个 HTTPS 地址（POST /webhooks/；签名密钥只显示一次）。"
+        "其售出产品的 repair_call.created、work_order.created 与 work_order.status_changed 事件以 JSON "
+        "POST 发送，并带 `X-Aftersales-Signature: t=<Unix 秒>,v1=<十六进制>`，其中 v1 = "
+        "HMAC-SHA256(密钥, `<t>.<原始请求体>`)。请以恒定时间比较校验签名，并拒绝过旧的 t。非 2xx 应答按"
+        "指数退避重试；GET /webhook-deliveries/ 列出每次投递的尝试次数、最后状态码与应答摘录；"
+        "POST /webhook-deliveries/{id}/replay/ 重新发送该事件。\n\n"
+        "---\n\n"
+        '<div lang="en">\n\n'
         "Dealers and internal tools: product units, 三包 warranty, repair calls, work orders.\n\n"
         "**Authentication.** Dealers' systems send `Authorization: Api-Key <key>` (a key acts for its dealer "
         "only); internal users use their session. Without credentials: 401.\n\n"
@@ -230,13 +261,17 @@ SPECTACULAR_SETTINGS = {
         "HMAC-SHA256(secret, `<t>.<raw body>`). Verify it in constant time and refuse an old t. Non-2xx "
         "answers are retried with exponential backoff; GET /webhook-deliveries/ lists each delivery's "
         "attempts, last status code and response excerpt; POST /webhook-deliveries/{id}/replay/ sends the "
-        "event again."
+        "event again.\n\n"
+        "</div>"
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No deep links: Swagger UI draws each operation's path as a link inside the button that opens it, a
+    # control inside a control that keyboards and screen readers cannot use (WCAG 4.1.2).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
@@ -298,11 +333,21 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # django-axes logs four lines at INFO for every login; repeated failures and lockouts are warnings.
-    "loggers": {"axes": {"level": env("AXES_LOG_LEVEL", default="WARNING")}},
+    "loggers": {
+        # django-axes logs four lines at INFO for every login; repeated failures and lockouts are warnings.
+        "axes": {"level": env("AXES_LOG_LEVEL", default="WARNING")},
+        # WeasyPrint reports each step of every PDF at INFO ("Step 2 - Fetching and parsing CSS", on every
+        # manage.py command once the templates' CSS is loaded) and fontTools each font it subsets: only
+        # their warnings and errors are worth reading.
+        "weasyprint": {"level": env("WEASYPRINT_LOG_LEVEL", default="WARNING")},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # How long /healthz waits for a Celery worker to answer a ping, in seconds.
 HEALTH_CELERY_TIMEOUT = env.float("HEALTH_CELERY_TIMEOUT", default=1.0)
 
 UI_NAME = _("After-sales service")
+
+# The paying company's legal name as the statements print it (月度结算单: 付款单位); set it in production.
+PAYER_LEGAL_NAME = env("PAYER_LEGAL_NAME", default="示例电器股份有限公司")

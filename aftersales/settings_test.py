@@ -16,6 +16,11 @@ if _xdist.startswith("gw") and _xdist[2:].isdigit():
     _db = int(_db) if _db.isdigit() else 0
     os.environ["REDIS_URL"] = f"{_base}/{(_db - int(_xdist[2:])) % 16}"
 
+# The prefix of every Redis key (settings.CACHE_KEY_PREFIX) is the test database's name, set here for the test
+# process and the Celery workers it starts alike (their DATABASE_URL names the test database, this one's the
+# development database, so the default would differ).
+os.environ.setdefault("CACHE_KEY_PREFIX", os.environ.get("TEST_DATABASE_NAME", "test_aftersales"))
+
 from .settings import *  # noqa: E402,F403
 from .settings import STORAGES  # noqa: E402
 
@@ -40,6 +45,7 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "te
 # A test that kills a worker mid-task gets its message handed out again within seconds, not minutes.
 if os.environ.get("TEST_VISIBILITY_TIMEOUT"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {  # noqa: F405
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405  (the installation's key prefix)
         "visibility_timeout": int(os.environ["TEST_VISIBILITY_TIMEOUT"]),
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,

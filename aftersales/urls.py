@@ -8,8 +8,17 @@ from .api.views import MeView, api_not_found
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # The pages declare their language and carry our colour fixes (templates/api/), otherwise drf-spectacular's.
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
     path("me/", MeView.as_view(), name="me"),
     path("", include("warranty.api.urls")),
     path("", include("repairs.api.urls")),

@@ -188,7 +188,13 @@ def _bench_policies():
     """Two inactive policies in calendar time (never chosen for a new dispatch; referenced by the rows)."""
     from care.models import SlaPolicy
 
-    common = {"active": False, "working_time": False, "pause_statuses": ["waiting_for_parts"]}
+    common = {
+        "active": False,
+        "accept_clock": "always",
+        "first_contact_clock": "always",
+        "completion_clock": "always",
+        "pause_statuses": ["waiting_for_parts"],
+    }
     normal, _created = SlaPolicy.objects.get_or_create(
         name="bench: 24-hour hotline",
         defaults={
@@ -246,7 +252,7 @@ ORDER_COLUMNS = [
     "id", "number", "call_id", "center_id", "technician_id", "mode", "appointment_start", "appointment_end",
     "status", "status_changed_at", "created_at", "dispatched_at", "dispatched_by_id", "accepted_at",
     "en_route_at", "arrived_at", "repair_started_at", "first_contact_at", "note", "confirmation_code_hash",
-    "confirmation_failures", "payment_held",
+    "confirmation_failures", "payment_held", "diagnosis_note",
 ]  # fmt: skip
 DEADLINE_COLUMNS = [
     "id", "stage", "work_order_id", "policy_id", "center_id", "technician_id", "started_at", "due_at",
@@ -548,7 +554,7 @@ def generate(*, gap: int, units: int) -> dict:
                         post=post,
                         tech=tech,
                     )
-                    order_rows.append(row)
+                    order_rows.append((*row, ""))  # no diagnosis recorded
                     orders_meta.append((call_pk, order_pk, post.center, tech, dispatched))
                 _copy("repairs_repaircall", CALL_COLUMNS, call_rows)
                 _copy("repairs_workorder", ORDER_COLUMNS, order_rows)

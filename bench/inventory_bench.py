@@ -531,7 +531,9 @@ def bench_orders(per_center: int, center_count: int) -> dict:
                 technician=None,
                 appointment_start=start,
                 appointment_end=start + dt.timedelta(hours=2),
-                acting_user=dispatcher,
+                acting_user=manager,
+                override_reason="基准测试：任意网点",  # the bench spreads orders over every centre
+                notify_customer=False,
             )
             order = work_order_transition(
                 work_order=order, to_status=WorkOrderStatus.ACCEPTED, acting_user=manager

@@ -20,6 +20,13 @@ COMPLAINT_STAGES = (Stage.COMPLAINT_REPLY, Stage.COMPLAINT_RESOLVE)
 COMPLIANCE_STAGES = (Stage.FIRST_CONTACT, Stage.ON_SITE, Stage.COMPLETION)
 
 
+class Clock(models.TextChoices):
+    """Which clock a deadline runs on: the centre's working calendar, or every hour of every day."""
+
+    WORKING = "working", _("The centre's working hours")
+    ALWAYS = "always", _("Around the clock (24 hours a day)")
+
+
 class StopReason(models.TextChoices):
     MET = "met", _("Met")
     CANCELLED = "cancelled", _("No longer applies")
@@ -62,12 +69,29 @@ class CallbackReview(models.TextChoices):
 
 
 class ComplaintCategory(models.TextChoices):
+    """What a complaint is about: the staff member's own conduct (CONDUCT_CATEGORIES, what the three steps
+    count), or the product, the repair's result, the wait for parts, something else."""
+
     ATTITUDE = "attitude", _("Service attitude")
     LATE = "late", _("Late or missed appointment")
+    BROKEN_PROMISE = "promise", _("Broken promise")
+    CHARGES = "charges", _("Improper charging")
+    PRODUCT = "product", _("Product quality")
     QUALITY = "quality", _("Repair quality")
-    CHARGES = "charges", _("Charges")
     PARTS = "parts", _("Parts or waiting time")
     OTHER = "other", _("Other")
+
+
+# Staff complaints (the maker's service standard for staff, its three steps): the three steps count upheld complaints about the staff member's own
+# conduct — attitude, lateness, a broken promise, improper charging — not about the product.
+CONDUCT_CATEGORIES = frozenset(
+    {
+        ComplaintCategory.ATTITUDE,
+        ComplaintCategory.LATE,
+        ComplaintCategory.BROKEN_PROMISE,
+        ComplaintCategory.CHARGES,
+    }
+)
 
 
 class ComplaintStatus(models.TextChoices):

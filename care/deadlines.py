@@ -16,7 +16,7 @@ from django.db.models import Q
 from network.models import Region
 
 from .calendar import WorkingHours, add_working_time, subtract_working_time, working_seconds_between
-from .choices import Stage, StopReason
+from .choices import Clock, Stage, StopReason
 from .defaults import defaults_sync
 from .models import Deadline, SlaPolicy, WorkCalendar
 
@@ -78,8 +78,9 @@ def _first(*instants):
 
 
 def _wanted(order, policy: SlaPolicy, hours: WorkingHours | None, existing: set[str]) -> dict[str, dict]:
-    """What each stage of this order should be: when its clock started, when it is due, and when (if at
-    all) it was met or stopped applying. Stages the order has not reached are left out."""
+    """What each stage of this order should be: when its clock started, when it is due, on which clock
+    (`hours`: the centre's working hours, None around the clock), and when (if at all) it was met or
+    stopped applying. Stages the order has not reached are left out."""
     from repairs.choices import ServiceMode, WorkOrderStatus
 
     start = order.dispatched_at
@@ -90,13 +91,18 @@ def _wanted(order, policy: SlaPolicy, hours: WorkingHours | None, existing: set[
     off = order.cancelled_at if order.status == WorkOrderStatus.CANCELLED else None
     stages: dict[str, dict] = {}
 
-    def put(stage, due, met, *, started=start, working=True, cancelled=None):
+    def clock(stage) -> WorkingHours | None:
+        """The stage's clock: the policy says which (working hours or around the clock) for the stages
+        counted in minutes; the visit and the carry-in's days run in calendar time."""
+        return hours if policy.clock_for(stage) == Clock.WORKING else None
+
+    def put(stage, due, met, *, started=start, cancelled=None):
         stages[stage] = {
             "started_at": started,
             "due_at": due,
             "met": met,
             "cancelled": None if met else _first(cancelled, off),
-            "working_time": working,
+            "hours": clock(stage),
         }
 
     later = (
@@ -106,10 +112,14 @@ def _wanted(order, policy: SlaPolicy, hours: WorkingHours | None, existing: set[
         order.completed_at,
         order.guided_at,
     )
-    put(Stage.ACCEPT, _due(start, policy.accept_minutes, hours), _first(order.accepted_at, *later))
+    put(
+        Stage.ACCEPT,
+        _due(start, policy.accept_minutes, clock(Stage.ACCEPT)),
+        _first(order.accepted_at, *later),
+    )
     put(
         Stage.FIRST_CONTACT,
-        _due(start, policy.first_contact_minutes, hours),
+        _due(start, policy.first_contact_minutes, clock(Stage.FIRST_CONTACT)),
         _first(order.first_contact_at, *later, received),
     )
     if order.appointment_start and (
@@ -119,20 +129,24 @@ def _wanted(order, policy: SlaPolicy, hours: WorkingHours | None, existing: set[
         # started (or finished) without "arrived" being tapped had the technician there by then.
         no_visit = _first(order.guided_at, received if order.mode == ServiceMode.CARRY_IN else None)
         on_site = order.mode == ServiceMode.ON_SITE
+        # A move on the service side keeps the centre answering for the earlier appointment
+        # (accountable_start); one the customer asked for lets the promise follow the new window.
         put(
             Stage.ON_SITE,
-            order.appointment_start + dt.timedelta(minutes=policy.on_site_grace_minutes),
+            (order.accountable_start or order.appointment_start)
+            + dt.timedelta(minutes=policy.on_site_grace_minutes),
             _first(
                 order.arrived_at,
                 order.repair_started_at if on_site else None,
                 order.completed_at if on_site else None,
             ),
-            working=False,
             cancelled=no_visit,
         )
+    # The time the customer's own moves of the appointment added waits on the completion clock too.
     put(
         Stage.COMPLETION,
-        _due(start, policy.completion_minutes, hours),
+        _due(start, policy.completion_minutes, clock(Stage.COMPLETION))
+        + dt.timedelta(seconds=order.customer_wait_seconds or 0),
         _first(order.completed_at, order.guided_at),
     )
     if carry_in is not None:
@@ -141,7 +155,6 @@ def _wanted(order, policy: SlaPolicy, hours: WorkingHours | None, existing: set[
             received + dt.timedelta(days=policy.carry_in_days),
             _first(order.completed_at, carry_in.returned_at),
             started=received,
-            working=False,
         )
     return stages
 
@@ -154,7 +167,9 @@ def work_order_deadlines_sync(*, order, now: dt.datetime) -> None:
     if not existing and order.dispatched_at is None:
         return
     policy = next(iter(existing.values())).policy if existing else policy_for(order.call)
-    hours = hours_for(order.center_id) if policy.working_time else None
+    # The centre's calendar, when a stage to come or one stored runs on working hours.
+    working = Clock.WORKING in {policy.accept_clock, policy.first_contact_clock, policy.completion_clock}
+    hours = hours_for(order.center_id) if working or any(d.working_time for d in existing.values()) else None
     wanted = _wanted(order, policy, hours, set(existing))
     paused = order.status in set(policy.pause_statuses)
     creates, updates = [], []
@@ -169,8 +184,8 @@ def work_order_deadlines_sync(*, order, now: dt.datetime) -> None:
                 technician_id=order.technician_id,
                 started_at=want["started_at"],
                 due_at=want["due_at"],
-                warn_at=_warn_at(want["due_at"], policy, hours if want["working_time"] else None),
-                working_time=want["working_time"] and hours is not None,
+                warn_at=_warn_at(want["due_at"], policy, want["hours"]),
+                working_time=want["hours"] is not None,
             )
             creates.append(row)
         elif row.stopped_at is not None:
@@ -183,6 +198,13 @@ def work_order_deadlines_sync(*, order, now: dt.datetime) -> None:
                 row.warn_at = _warn_at(row.due_at, policy, None)
                 if row.breached_at is None:
                     row.warned_at = None  # warn again before the new time
+            elif stage == Stage.COMPLETION and row.paused_at is None and row.due_at < want["due_at"]:
+                # The customer moved the appointment: the deadline waits as long. Only ever later, so that
+                # the time a pause added (its due instant set when the clock went on) is never taken back.
+                row.due_at = want["due_at"]
+                row.warn_at = _warn_at(row.due_at, policy, hours if row.working_time else None)
+                if row.breached_at is None:
+                    row.warned_at = None
         if want.get("met") is not None:
             row.stopped_at, row.stop_reason = want["met"], StopReason.MET
         elif want.get("cancelled") is not None:

@@ -19,10 +19,12 @@ from repairs.choices import Priority, ServiceType, WorkOrderStatus
 
 from .calendar import WorkingHours
 from .choices import (
+    CONDUCT_CATEGORIES,
     CallbackOutcome,
     CallbackReason,
     CallbackReview,
     CallbackStatus,
+    Clock,
     ComplaintCategory,
     ComplaintStatus,
     EscalationLevel,
@@ -126,18 +128,29 @@ class SlaPolicy(models.Model):
         help_text=_("a province, city or district; blank: everywhere"),
     )
     active = models.BooleanField(_("active"), default=True)
-    working_time = models.BooleanField(
-        _("count in the centre's working time"),
-        default=True,
-        help_text=_("off: calendar time, 24 hours a day"),
-    )
+    # Each deadline counted in minutes says which clock it runs on. The others run around the clock by
+    # nature: the visit is due at the appointment, the carry-in's 30 days and the complaint's 24 hours and
+    # 30 days are calendar time.
     accept_minutes = models.PositiveIntegerField(_("accept within (minutes)"), default=120)
+    accept_clock = models.CharField(
+        _("accept: clock"), max_length=10, choices=Clock.choices, default=Clock.WORKING
+    )
     first_contact_minutes = models.PositiveIntegerField(_("first contact within (minutes)"), default=240)
+    first_contact_clock = models.CharField(
+        _("first contact: clock"),
+        max_length=10,
+        choices=Clock.choices,
+        default=Clock.ALWAYS,
+        help_text=_("The hotline serves 24 hours a day: its answer within 4 hours runs around the clock."),
+    )
     on_site_grace_minutes = models.PositiveIntegerField(
         _("on site: minutes after the appointment starts"), default=15
     )
     completion_minutes = models.PositiveIntegerField(
         _("complete within (minutes)"), default=2 * 8 * 60, help_text=_("two working days of 8 hours")
+    )
+    completion_clock = models.CharField(
+        _("completion: clock"), max_length=10, choices=Clock.choices, default=Clock.WORKING
     )
     pause_statuses = ArrayField(
         models.CharField(max_length=20, choices=WorkOrderStatus.choices),
@@ -171,10 +184,26 @@ class SlaPolicy(models.Model):
                 condition=Q(accept_minutes__gt=0, first_contact_minutes__gt=0, completion_minutes__gt=0),
                 name="sla_policy_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    accept_clock__in=Clock.values,
+                    first_contact_clock__in=Clock.values,
+                    completion_clock__in=Clock.values,
+                ),
+                name="sla_policy_clocks_valid",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def clock_for(self, stage: str) -> str:
+        """The clock a stage's deadline runs on (calendar time for the stages without a choice)."""
+        return {
+            Stage.ACCEPT: self.accept_clock,
+            Stage.FIRST_CONTACT: self.first_contact_clock,
+            Stage.COMPLETION: self.completion_clock,
+        }.get(stage, Clock.ALWAYS)
 
     def clean(self):
         bad = [s for s in self.pause_statuses or [] if s not in WorkOrderStatus.values]
@@ -352,6 +381,13 @@ class Deadline(models.Model):
     @property
     def subject(self):
         return self.work_order if self.work_order_id else self.complaint
+
+    @property
+    def clock(self) -> str:
+        return Clock.WORKING if self.working_time else Clock.ALWAYS
+
+    def get_clock_display(self) -> str:
+        return Clock(self.clock).label
 
     @property
     def met_on_time(self) -> bool | None:
@@ -609,8 +645,9 @@ class CallbackAttempt(models.Model):
 
 class Complaint(models.Model):
     """投诉: linked to the call, work order, centre and staff member; replied within 24 hours and resolved
-    within 30 days (the policy's deadlines); an upheld complaint counts towards the staff member's three
-    steps (warning, penalty, dismissal) and the centre's settlement penalties."""
+    within 30 days (the policy's deadlines); an upheld complaint counts towards the centre's settlement
+    penalties and, when it is about the staff member's own conduct, towards their three steps (warning,
+    penalty, dismissal)."""
 
     number = models.CharField(_("complaint number"), max_length=20, unique=True)
     call = models.ForeignKey(
@@ -694,3 +731,8 @@ class Complaint(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def about_conduct(self) -> bool:
+        """About the staff member's own conduct: an upheld one counts towards their three steps."""
+        return self.category in CONDUCT_CATEGORIES

@@ -1,7 +1,10 @@
 """Reads other apps use: what customer care knows about one repair call."""
 
+from django.db.models import Count, F, Max, Q
+
 from aftersales.roles import Role, has_role
 
+from .choices import CONDUCT_CATEGORIES, ComplaintCategory, DisciplineStep
 from .models import Callback, Complaint, Deadline
 
 
@@ -72,3 +75,43 @@ def carry_in_delays(*, order_ids: list[int]) -> dict[int, str]:
         ).values_list("work_order_id", flat=True)
     )
     return {pk: "parts_supply" if pk in waited else "repairer" for pk in late}
+
+
+def complaint_category_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The categories as the complaint forms group them: the staff member's conduct first."""
+    from django.utils.translation import gettext as _
+
+    conduct = [(v, label) for v, label in ComplaintCategory.choices if v in CONDUCT_CATEGORIES]
+    rest = [(v, label) for v, label in ComplaintCategory.choices if v not in CONDUCT_CATEGORIES]
+    return [
+        (_("The staff member's conduct (counts towards the three steps)"), conduct),
+        (_("The product, the repair or the wait"), rest),
+    ]
+
+
+def discipline_step(upheld: int) -> DisciplineStep | None:
+    """Seed 000, 标准 15: the first upheld complaint a warning, the second a penalty, the third dismissal."""
+    if upheld <= 0:
+        return None
+    return DisciplineStep(min(upheld, DisciplineStep.DISMISSAL))
+
+
+def staff_three_steps(*, user) -> list[dict]:
+    """Who is at which of the three steps: per staff member, the upheld complaints about their own conduct
+    (CONDUCT_CATEGORIES), which decide the step, and beside them the upheld ones about the product, the
+    repair or the wait, which do not count."""
+    conduct = Q(category__in=CONDUCT_CATEGORIES)
+    rows = list(
+        Complaint.objects.for_user(user)
+        .filter(upheld=True, technician__isnull=False)
+        .values("technician", "technician__name", "technician__employee_no", "technician__center__name")
+        .annotate(
+            conduct=Count("pk", filter=conduct),
+            other=Count("pk", filter=~conduct),
+            last=Max("resolved_at", filter=conduct),
+        )
+        .order_by("-conduct", F("last").desc(nulls_last=True), "-other", "technician__name")
+    )
+    for row in rows:
+        row["step"] = discipline_step(row["conduct"])
+    return rows

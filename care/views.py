@@ -11,7 +11,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -26,20 +26,22 @@ from repairs.models import RepairCall
 
 from . import services
 from .choices import (
+    CONDUCT_CATEGORIES,
     CallbackOutcome,
     CallbackReview,
     CallbackStatus,
     ComplaintCategory,
     ComplaintStatus,
-    DisciplineStep,
     Stage,
 )
 from .models import Callback, Complaint, Deadline, Notification
+from .selectors import complaint_category_groups, staff_three_steps
 
 CARE_ROLES = (Role.DISPATCHER, Role.MANAGER, Role.SUPERVISOR)
 ACTING_ROLES = (Role.DISPATCHER, Role.MANAGER)
 OVERDUE_AFTER = dt.timedelta(hours=24)  # a callback still not made a day after it was due
 CALLBACK_VIEWS = ("due", "overdue", "upcoming", "review", "done")
+CONDUCT = "conduct"  # the complaints list's filter value for every conduct category at once
 
 
 def _centers(user):
@@ -212,6 +214,13 @@ def complaints(request):
     category = request.GET.get("category", "")
     if category in ComplaintCategory.values:
         rows = rows.filter(category=category)
+    elif category == CONDUCT:
+        rows = rows.filter(category__in=CONDUCT_CATEGORIES)
+    else:
+        category = ""
+    technician = parse_id(request.GET.get("technician"))
+    if technician is not None:
+        rows = rows.filter(technician_id=technician)
     resolved_from = _date_param(request, "resolved_from")
     if resolved_from:
         rows = rows.filter(
@@ -225,7 +234,9 @@ def complaints(request):
             "status": status,
             "statuses": ComplaintStatus.choices,
             "category": category,
-            "categories": ComplaintCategory.choices,
+            "category_groups": complaint_category_groups(),
+            "conduct": CONDUCT,
+            "technician": technician,
             "upheld": request.GET.get("upheld") == "1",
             "resolved_from": resolved_from,
             "now": timezone.now(),
@@ -300,7 +311,7 @@ def complaint_new(request):
             "call_number": call.number if call else number,
             "orders": orders,
             "technicians": technicians,
-            "categories": ComplaintCategory.choices,
+            "category_groups": complaint_category_groups(),
             "post": request.POST if request.method == "POST" else {},
             "errors": errors,
         },
@@ -376,28 +387,10 @@ def complaint_resolve(request, pk):
     return redirect("care:complaint_detail", pk=complaint.pk)
 
 
-def discipline_step(upheld: int) -> DisciplineStep | None:
-    """Seed 000, 标准 15: the first upheld complaint a warning, the second a penalty, the third dismissal."""
-    if upheld <= 0:
-        return None
-    return DisciplineStep(min(upheld, DisciplineStep.DISMISSAL))
-
-
 @role_required(Role.MANAGER, Role.SUPERVISOR)
 def complaint_staff(request):
-    """Who is at which of the three steps: upheld complaints per staff member."""
-    complaints_in_scope = Complaint.objects.for_user(request.user).filter(
-        upheld=True, technician__isnull=False
-    )
-    rows = list(
-        complaints_in_scope.values(
-            "technician", "technician__name", "technician__employee_no", "technician__center__name"
-        )
-        .annotate(upheld=Count("pk"), last=Max("resolved_at"))
-        .order_by("-upheld", "-last")
-    )
-    for row in rows:
-        row["step"] = discipline_step(row["upheld"])
+    """Who is at which of the three steps: upheld complaints about each staff member's own conduct."""
+    rows = staff_three_steps(user=request.user)
     since = timezone.now() - dt.timedelta(days=90)
     satisfaction = list(
         Callback.objects.for_user(request.user)

@@ -1,5 +1,6 @@
-"""The manager's dashboard: care/dashboard.py's figures, drawn as server-rendered SVG bars and small
-tables, every number a link to the list behind it where that list can be filtered to it."""
+"""The manager's dashboard: care/dashboard.py's figures, drawn as server-rendered bar charts and small
+tables, every number a link to the list behind it where that list can be filtered to it. A chart is a
+named list (label, bar, number), not an image: its links stay reachable by keyboard and screen reader."""
 
 from __future__ import annotations
 
@@ -15,9 +16,8 @@ from repairs.choices import OPEN_STATUSES, WorkOrderStatus
 
 from .dashboard import manager_dashboard
 
-# Bars are drawn in a 0–100 wide box: labels left of LABEL_END, bars from BAR_START, values after them.
-LABEL_END, BAR_START, BAR_SPAN = 35, 37, 50
-ROW = 26  # px per bar
+# The longest bar takes this share (%) of the space right of the labels, leaving room for its number.
+BAR_SPAN = 75
 
 
 def _n(value) -> str:
@@ -31,23 +31,16 @@ def _url(name: str, **params) -> str:
 
 
 def bar_chart(items: list[dict], *, maximum: float | None = None) -> dict:
-    """Geometry of a horizontal bar chart. Each item: label, value (a number or None), text (shown after
-    the bar), href (optional). Widths are percentages of the box, so the SVG scales with its card."""
+    """A horizontal bar chart. Each item: label, value (a number or None), text (shown after the bar),
+    href (optional). Widths are percentages of the space beside the labels, so the chart scales with its
+    card."""
     values = [i["value"] for i in items if i["value"] is not None]
     top = maximum if maximum is not None else max(values, default=0)
-    bars = []
-    for n, item in enumerate(items):
-        width = round(BAR_SPAN * item["value"] / top, 2) if top and item["value"] else 0
-        bars.append(
-            {
-                **item,
-                "y": n * ROW,
-                "text_y": n * ROW + ROW // 2 + 4,
-                "width": width,
-                "value_x": round(BAR_START + width + 1, 2),
-            }
-        )
-    return {"bars": bars, "height": max(len(bars) * ROW, ROW), "label_end": LABEL_END, "bar_start": BAR_START}
+    bars = [
+        {**item, "width": round(BAR_SPAN * item["value"] / top, 2) if top and item["value"] else 0}
+        for item in items
+    ]
+    return {"bars": bars}
 
 
 @role_required(Role.MANAGER)

@@ -9,7 +9,8 @@ from .services import api_key_hash, dealer_principal
 DEMO_API_KEY = "ask_demo0000_demo-dealer-key-for-the-local-demo-only-2026"
 
 
-def seed_integrations(*, network, write=print) -> None:
+def seed_integrations(*, network, write=None) -> None:
+    """The demo key (once); `write` then gets the line print_demo_key writes."""
     if not network.dealers:
         return
     dealer = network.dealers[0]
@@ -22,4 +23,14 @@ def seed_integrations(*, network, write=print) -> None:
             key_hash=api_key_hash(DEMO_API_KEY),
             created_at=timezone.now(),
         )
-    write(f"Demo API key of dealer {dealer.code}: Authorization: Api-Key {DEMO_API_KEY}")
+    if write is not None:
+        print_demo_key(write)
+
+
+def print_demo_key(write=print) -> None:
+    """The demo key and its dealer, when this database has it (and it is not revoked)."""
+    key = ApiKey.objects.usable().filter(key_hash=api_key_hash(DEMO_API_KEY)).select_related("dealer").first()
+    if key is not None:
+        write(
+            f"Demo API key of dealer {key.dealer.code} {key.dealer.name}: Authorization: Api-Key {DEMO_API_KEY}"
+        )

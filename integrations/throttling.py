@@ -1,6 +1,9 @@
 """Rate limits per API key (a burst and a sustained rate, settings.API_THROTTLE_RATES); a signed-in user is
 limited per user, an anonymous caller per address. A refused request answers 429 with Retry-After.
 
+Counters are Redis keys `<CACHE_KEY_PREFIX>:ratelimit:<scope>:<caller>:<window>`: the installation's prefix
+keeps two installations on one Redis apart (their key ids start at 1 alike).
+
 Counted in Redis as sliding windows (the current window's counter plus the previous one's, weighted by how
 much of it still lies in the last `duration` seconds): both rates in one round trip of INCR/GET, the same
 cost whatever the rate. (DRF's SimpleRateThrottle keeps every request's timestamp of the window in one
@@ -19,8 +22,12 @@ from .models import ApiKey
 
 SCOPES = ("burst", "sustained")
 _now = time.time  # the clock (a test moves it)
-KEY_PREFIX = "aftersales:ratelimit"
 _client = None
+
+
+def key_prefix() -> str:
+    """This installation's counters: read at each use, so that a test may stand for another installation."""
+    return f"{settings.CACHE_KEY_PREFIX}:ratelimit"
 
 
 def redis_client():
@@ -41,9 +48,15 @@ def parse_rate(rate: str) -> tuple[int, int]:
 def forget(ident: str) -> None:
     """Clears the counters of one caller (`key<id>`, `user<id>`, `ip<address>`)."""
     client = redis_client()
-    keys = list(client.scan_iter(f"{KEY_PREFIX}:*:{ident}:*"))
+    pattern = f"{_glob_escape(key_prefix())}:*:{_glob_escape(ident)}:*"
+    keys = list(client.scan_iter(pattern))
     if keys:
         client.delete(*keys)
+
+
+def _glob_escape(text: str) -> str:
+    """A prefix or address taken literally in a SCAN pattern (a database name may hold `[` or `*`)."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 class KeyRateThrottle(BaseThrottle):
@@ -59,15 +72,16 @@ class KeyRateThrottle(BaseThrottle):
         if not rates:
             return True
         ident = self._ident(request)
+        prefix = key_prefix()
         now = _now()
         pipe = redis_client().pipeline(transaction=False)
         windows = []
         for scope, limit, duration in rates:
             window = int(now // duration)
-            current = f"{KEY_PREFIX}:{scope}:{ident}:{window}"
+            current = f"{prefix}:{scope}:{ident}:{window}"
             pipe.incr(current)
             pipe.expire(current, 2 * duration + 1)
-            pipe.get(f"{KEY_PREFIX}:{scope}:{ident}:{window - 1}")
+            pipe.get(f"{prefix}:{scope}:{ident}:{window - 1}")
             windows.append((current, limit, duration, window))
         answers = pipe.execute()
         refused = []

@@ -357,6 +357,45 @@ class _History:
         while self.queue:
             when, _n, step = heapq.heappop(self.queue)
             step(when)
+        self.tags_in_transit()
+
+    def tags_in_transit(self) -> None:
+        """Whatever the hour the demo is seeded, a tag is on its way to the defective store, one has arrived
+        there and one awaits the manager's scrapping decision (the random fates above may leave some state
+        empty when few tags are new)."""
+        wanted = [
+            DefectiveReturnStatus.SHIPPED,
+            DefectiveReturnStatus.RECEIVED,
+            DefectiveReturnStatus.SCRAP_REQUESTED,
+        ]
+        present = set(DefectiveReturn.objects.filter(status__in=wanted).values_list("status", flat=True))
+        missing = [s for s in wanted if s not in present]
+        open_tags = DefectiveReturn.objects.filter(
+            status=DefectiveReturnStatus.OPEN, created_at__lt=self.now
+        ).order_by("-due_on", "pk")[: len(missing)]  # the newest first: the overdue ones stay overdue
+        for status, tag in zip(missing, open_tags, strict=False):
+            supervisor = self.supervisors.get(tag.center_id, self.manager)
+            third = (self.now - tag.created_at) / 3
+            if status == DefectiveReturnStatus.SCRAP_REQUESTED:
+                services.defective_return_request_scrap(
+                    tag=tag,
+                    reason=self.rng.choice(SCRAP_REASONS),
+                    photos=[_jpeg(self.rng)],
+                    acting_user=supervisor,
+                    now=tag.created_at + third,
+                )
+                continue
+            services.defective_return_ship(
+                tag=tag,
+                courier=self.rng.choice(COURIERS),
+                tracking_number=f"SF{self.rng.randint(10**11, 10**12 - 1)}",
+                acting_user=supervisor,
+                now=tag.created_at + third,
+            )
+            if status == DefectiveReturnStatus.RECEIVED:
+                services.defective_return_receive(
+                    tag=tag, acting_user=self.manager, now=tag.created_at + 2 * third
+                )
 
     def plan(self) -> None:
         start = self.start

@@ -31,6 +31,10 @@ def add_service_errors(form: forms.Form, error: ValidationError, *, rename: dict
 
 
 class WarehouseChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", _("Choose a warehouse"))
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj):
         return f"{obj.code} {obj.name}"
 

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Dealer, FeeSchedule, Region, ServiceCenter, SettlementRate, Technician, TravelFee
+from .models import (
+    AdminTimeEntry,
+    Dealer,
+    FeeSchedule,
+    Region,
+    ServiceCenter,
+    SettlementRate,
+    Technician,
+    TravelFee,
+)
 
 
 @admin.register(Region)
@@ -60,3 +69,31 @@ class SettlementRateAdmin(admin.ModelAdmin):
         "breach_penalty_amount",
         "complaint_penalty_amount",
     ]
+
+
+@admin.register(AdminTimeEntry)
+class AdminTimeEntryAdmin(admin.ModelAdmin):
+    """Read-only: entries are recorded and cancelled on the tablet and the supervisor's pages (append-only)."""
+
+    list_display = [
+        "work_date",
+        "technician",
+        "kind",
+        "minutes",
+        "recorded_by",
+        "recorded_at",
+        "cancelled_at",
+    ]
+    list_filter = ["kind", "technician__center"]
+    date_hierarchy = "work_date"
+    search_fields = ["technician__name", "technician__employee_no", "note"]
+    list_select_related = ["technician", "recorded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -41,6 +41,8 @@ class SettlementLineKind(models.TextChoices):
     PARTS_COST = "parts_cost", _("Parts reimbursed at cost")
     # Parts consumed on paid (A) work: the centre sold them to the customer, so it pays their cost.
     PARTS_CHARGED = "parts_charged", _("Parts used on paid work (charged)")
+    # A visit where nobody was at home: the trip is paid once, by its distance band, to the centre that made it.
+    WASTED_VISIT = "wasted_visit", _("Travel fee of a visit nobody was at home")
 
 
 class DisputeStatus(models.TextChoices):
@@ -57,3 +59,14 @@ class AdjustmentKind(models.TextChoices):
     DEFECTIVE_NOT_RETURNED = "defective_not_returned", _("Defective part not returned")
     DEPOSIT = "deposit", _("Deposit movement")
     CORRECTION = "correction", _("Correction of an earlier month")
+
+
+class AdminWorkKind(models.TextChoices):
+    """What administrative work (D, 一般行政工作) of the maker's service standard is: internal work tied to
+    service and done without a customer's call."""
+
+    WORK_CHECK = "work_check", _("Checking finished work")
+    PARTS = "parts", _("Parts management")
+    EQUIPMENT = "equipment", _("Equipment and tool maintenance")
+    TRAINING = "training", _("On-the-job training")
+    OTHER = "other", _("Other administrative work")

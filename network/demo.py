@@ -122,11 +122,22 @@ REGIONS = [
     ),
 ]
 
-# (code, name, level, city code, districts covered (codes), agreement years ago, active)
+# (code, name, level, city code, districts covered (codes), agreement years ago, active). Every district a
+# demo customer lives in is covered by an active centre for every category: 杭州西湖 took over 萧山 when the
+# 萧山 station's agreement ended, 苏州姑苏 serves 无锡 (no station there yet), 深圳福田 the appliances of
+# 宝安 and 龙岗 beside the phone repair point there.
 CENTERS = [
     ("GD-GZ-01", "广州天河服务中心", CenterLevel.DIAMOND, "440100", ["440106", "440111", "440105"], 4, True),
     ("GD-GZ-02", "广州越秀家电维修站", CenterLevel.A, "440100", ["440104", "440103", "440113"], 2, True),
-    ("GD-SZ-01", "深圳福田服务中心", CenterLevel.GOLD, "440300", ["440304", "440303", "440305"], 3, True),
+    (
+        "GD-SZ-01",
+        "深圳福田服务中心",
+        CenterLevel.GOLD,
+        "440300",
+        ["440304", "440303", "440305", "440306", "440307"],
+        3,
+        True,
+    ),
     ("GD-SZ-02", "深圳宝安快修网点", CenterLevel.GENERAL, "440300", ["440306", "440307"], 1, True),
     ("GD-FS-01", "佛山顺德服务站", CenterLevel.A, "440600", ["440606", "440605", "440604"], 2, True),
     (
@@ -134,7 +145,7 @@ CENTERS = [
         "杭州西湖服务中心",
         CenterLevel.DIAMOND,
         "330100",
-        ["330106", "330102", "330105", "330108"],
+        ["330106", "330102", "330105", "330108", "330109"],
         5,
         True,
     ),
@@ -155,7 +166,7 @@ CENTERS = [
         "苏州姑苏服务站",
         CenterLevel.A,
         "320500",
-        ["320508", "320505", "320506", "320507"],
+        ["320508", "320505", "320506", "320507", "320211", "320213", "320214"],
         2,
         True,
     ),
@@ -170,10 +181,13 @@ CENTERS = [
     ),
 ]
 
-# Service hours (seeds 003/004): most centres 08:00–20:00; the phone repair points (手机快修) keep shop hours,
-# and all their technicians are certified for mobile phones.
+# Service hours: most centres 08:00–20:00; the phone repair points (手机快修) keep shop hours, and all their
+# technicians are certified for mobile phones.
 HOURS = (dt.time(8, 0), dt.time(20, 0))
 PHONE_CENTERS = {"GD-SZ-02": (dt.time(9, 0), dt.time(18, 0)), "SC-CD-01": (dt.time(9, 0), dt.time(18, 0))}
+# The product categories an agreement authorises, where it is not every category: the 宝安 repair point
+# takes phones only; the 萧山 station (agreement ended) did phones and washing machines.
+AGREED_CATEGORIES = {"GD-SZ-02": ("mobile_phone",), "ZJ-HZ-02": ("mobile_phone", "washing_machine")}
 
 # (code, name, district code, contact)
 DEALERS = [
@@ -248,7 +262,10 @@ def seed_network(*, rng: random.Random, today: dt.date) -> NetworkDemo:
             },
         )
         center.coverage.set([demo.districts[d] for d in covered])
+        agreed = [c for c in categories if c.code in AGREED_CATEGORIES.get(code, (c.code,))]
+        center.categories.set(agreed)
         demo.centers.append(center)
+        certifications = []
         # 1–4 technicians a centre, 30 in all; a diamond centre repairs everything.
         count = {CenterLevel.DIAMOND: 4, CenterLevel.GOLD: 3, CenterLevel.A: 2, CenterLevel.GENERAL: 2}[level]
         if not active:
@@ -276,6 +293,14 @@ def seed_network(*, rng: random.Random, today: dt.date) -> NetworkDemo:
                 certified = sorted(
                     {*certified, *(c for c in categories if c.requires_imei)}, key=lambda c: c.pk
                 )
+            # Certified within the agreement only.
+            certifications.append((technician, [c for c in certified if c in agreed]))
+        # Each category of the agreement has a certified technician: one missing goes to whoever holds
+        # the fewest certificates.
+        for category in agreed:
+            if not any(category in certified for _tech, certified in certifications):
+                min(certifications, key=lambda tc: len(tc[1]))[1].append(category)
+        for technician, certified in certifications:
             technician.categories.set(certified)
     for code, name, district in DEALERS:
         dealer, _ = Dealer.objects.update_or_create(
@@ -536,3 +561,106 @@ def _settlement_follow_up(*, now, manager, month, before) -> None:
             amount="20.00",
             acting_user=manager,
         )
+
+
+# Administrative work (D) of the service standard, as the centres' technicians record it: (kind, minutes it
+# usually takes, notes they write).
+ADMIN_WORK = [
+    (
+        "work_check",
+        (20, 30, 45, 60),
+        ("复查昨日完工的空调安装（3 单）", "抽查本周上门维修单的旧件与记录", "复检送修机修护卡", ""),
+    ),
+    ("parts", (30, 45, 60, 90), ("备件盘点，核对系统库存", "整理旧件、贴返还标签", "领料入库、上架", "")),
+    ("equipment", (20, 30, 45), ("保养真空泵、校验压力表", "检查维修工具箱，补齐耗材", "电动工具维护、充电")),
+    (
+        "training",
+        (30, 60, 90, 120),
+        ("新机型培训（变频空调故障代码）", "安全作业培训（高空作业）", "带教新员工上门流程"),
+    ),
+    ("other", (15, 30, 60), ("网点周例会", "服务凭证整理归档")),
+]
+ADMIN_WORK_WEIGHTS = (35, 25, 20, 15, 5)
+ADMIN_DAYS = 92  # the last three months
+
+
+def seed_admin_time(*, now) -> int:
+    """Administrative time (D) over the last three months, relative to the day it runs: on about a third of
+    each technician's working days (Monday to Saturday) an entry of checks, parts, tools, training or the
+    centre's meeting, mostly recorded by the technician, now and then by their supervisor; today's for the
+    home centre's technicians, so the supervisor's board shows D this month from the first day; and one
+    mistake of the home centre's first technician cancelled and recorded again. Each technician's day is
+    decided by a generator of its own, and a day that has entries is left alone: a second run on the same
+    day creates nothing, a run on a later day adds the days since."""
+    from .models import AdminTimeEntry
+    from .services import admin_time_cancel, admin_time_record
+
+    today = timezone.localdate(now)
+    first_day = today - dt.timedelta(days=ADMIN_DAYS)
+    technicians = list(
+        Technician.objects.filter(active=True, center__agreement_start__lte=today)
+        .select_related("center", "user")
+        .order_by("employee_no")
+    )
+    home = ServiceCenter.objects.order_by("code").values_list("pk", flat=True).first()
+    supervisors = {}
+    for center_id, user_id in ServiceCenter.supervisors.through.objects.order_by("pk").values_list(
+        "servicecenter_id", "user_id"
+    ):
+        supervisors.setdefault(center_id, user_id)
+    taken = set(
+        AdminTimeEntry.objects.filter(work_date__gte=first_day).values_list("technician_id", "work_date")
+    )
+    rows = []
+    for technician in technicians:
+        last_day = min(today, technician.center.agreement_end or today)
+        day = max(first_day, technician.center.agreement_start)
+        while day <= last_day:
+            rng = random.Random(f"admin-time:{technician.employee_no}:{day:%Y-%m-%d}")
+            wanted = day == today and technician.center_id == home or (day < today and rng.random() < 0.33)
+            if wanted and (day.weekday() < 6 or day == today) and (technician.pk, day) not in taken:
+                kind, durations, notes = rng.choices(ADMIN_WORK, weights=ADMIN_WORK_WEIGHTS)[0]
+                by = supervisors.get(technician.center_id) if rng.random() < 0.2 else None
+                evening = timezone.make_aware(dt.datetime.combine(day, dt.time(17, rng.randrange(0, 60))))
+                rows.append(
+                    AdminTimeEntry(
+                        technician=technician,
+                        work_date=day,
+                        kind=kind,
+                        minutes=rng.choice(durations),
+                        note=rng.choice(notes),
+                        recorded_by_id=by or technician.user_id,
+                        recorded_at=min(evening, now),
+                    )
+                )
+            day += dt.timedelta(days=1)
+    AdminTimeEntry.objects.bulk_create(rows)
+    made = len(rows)
+    # A mistake put right: 120 minutes typed for a one-hour stocktake, cancelled and recorded again.
+    first = next((t for t in technicians if t.center_id == home), None)
+    if (
+        first is not None
+        and not AdminTimeEntry.objects.filter(technician=first, cancelled_at__isnull=False).exists()
+    ):
+        day = today - dt.timedelta(days=3)
+        wrong = admin_time_record(
+            technician=first,
+            work_date=day,
+            kind="parts",
+            minutes=120,
+            note="季度备件盘点",
+            acting_user=first.user,
+            now=now,
+        )
+        admin_time_cancel(entry=wrong, reason="多录了 1 小时，重新录入", acting_user=first.user, now=now)
+        admin_time_record(
+            technician=first,
+            work_date=day,
+            kind="parts",
+            minutes=60,
+            note="季度备件盘点",
+            acting_user=first.user,
+            now=now,
+        )
+        made += 2
+    return made

@@ -2,7 +2,7 @@
 a month's statement PDFs as one zip, built by a worker into var/exports and served when it is current.
 
 CSV is UTF-8 with a byte-order mark so that Excel on a Chinese Windows opens it without mojibake; amounts
-are written as the exact 2-place decimals (never floats), in XLSX as numbers with a 0.00 format."""
+are written as the exact 2-place decimals (never floats), in XLSX as numbers shown grouped (#,##0.00)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def _line_rows(settlement: Settlement):
     for adjustment in context["adjustments"]:
         yield [
             "",
-            adjustment.reference,
+            adjustment.reference_display,
             "",
             "",
             adjustment.get_kind_display(),
@@ -104,7 +104,7 @@ def statement_xlsx(settlement: Settlement) -> bytes:
         for row in sheet.iter_rows(min_row=3, min_col=8, max_col=8):
             for cell in row:
                 if isinstance(cell.value, Decimal):
-                    cell.number_format = "0.00"
+                    cell.number_format = "#,##0.00"  # grouped on screen, a number in the cell
         for column, width in zip("ABCDEFGH", (12, 22, 18, 22, 20, 14, 30, 12), strict=True):
             sheet.column_dimensions[column].width = width
         buffer = io.BytesIO()

@@ -85,3 +85,12 @@ class DealerFactory(factory.django.DjangoModelFactory):
     region = factory.SubFactory(DistrictFactory)
     contact_name = "王经理"
     contact_phone = "13900139000"
+
+
+def authorise(technician, category, *districts) -> None:
+    """The technician is certified for the category, and the technician's centre's agreement covers the
+    category and the districts: dispatch there is within the agreement."""
+    technician.categories.add(category)
+    technician.center.categories.add(category)
+    if districts:
+        technician.center.coverage.add(*districts)

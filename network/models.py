@@ -11,6 +11,7 @@ from aftersales.validators import format_phone, normalize_phone, validate_phone
 
 from .choices import (
     AdjustmentKind,
+    AdminWorkKind,
     CenterLevel,
     DisputeStatus,
     RegionLevel,
@@ -123,6 +124,14 @@ class ServiceCenter(models.Model):
     )
     coverage = models.ManyToManyField(
         Region, verbose_name=_("coverage districts"), related_name="covering_centers", blank=True
+    )
+    # The agreement names the districts served and the product categories the centre is authorised for;
+    # dispatch outside them needs a supervisor's recorded override.
+    categories = models.ManyToManyField(
+        "repairs.ProductCategory",
+        verbose_name=_("authorised product categories"),
+        related_name="authorised_centers",
+        blank=True,
     )
     address = models.CharField(_("address"), max_length=200)
     phone = PhoneField(_("phone"))
@@ -380,8 +389,11 @@ class Settlement(models.Model):
 
     @property
     def number(self) -> str:
-        """The statement's reference, e.g. JS-SC001-202610 (what corrections and the parts credit cite)."""
-        return f"JS-{self.center.code}-{self.month:%Y%m}"
+        """The statement's reference, its centre's code and its month: JS-NJ-01-202610 (what corrections
+        and the parts credit cite). Not stored: one statement per centre and month makes it unique. It was
+        first printed with "JS-" (结算) before the code, which ran into the province's own letters
+        (JS-JS-NJ-01-…); corrections still understand that form (network.settlement)."""
+        return f"{self.center.code}-{self.month:%Y%m}"
 
 
 class SettlementLine(models.Model):
@@ -416,13 +428,36 @@ class SettlementLine(models.Model):
     amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
     # What changed the computed amount (an accepted dispute), or what the line is made of (parts).
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # The visit where nobody was at home that a wasted-visit line pays (each such visit once).
+    not_home_visit = models.ForeignKey(
+        "repairs.NotHomeVisit",
+        verbose_name=_("visit nobody was at home"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("settlement line")
         verbose_name_plural = _("settlement lines")
         ordering = ["closed_on", "work_order_id"]
         constraints = [
-            models.UniqueConstraint(fields=["work_order", "kind"], name="settlement_line_paid_once"),
+            models.UniqueConstraint(
+                fields=["work_order", "kind"],
+                condition=Q(not_home_visit__isnull=True),
+                name="settlement_line_paid_once",
+            ),
+            models.UniqueConstraint(
+                fields=["not_home_visit"],
+                condition=Q(not_home_visit__isnull=False),
+                name="settlement_line_wasted_visit_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="wasted_visit", not_home_visit__isnull=False)
+                | (~Q(kind="wasted_visit") & Q(not_home_visit__isnull=True)),
+                name="settlement_line_wasted_visit_has_visit",
+            ),
         ]
 
     def __str__(self):
@@ -452,6 +487,17 @@ class Adjustment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · ¥{self.amount}"
+
+    @property
+    def reference_display(self) -> str:
+        """The reference as a person reads it: a late-deadline penalty names its stage (its reference is
+        the stage's code, e.g. completion → 完工)."""
+        if self.kind == AdjustmentKind.SLA_PENALTY:
+            from care.choices import Stage
+
+            if self.reference in Stage.values:
+                return str(Stage(self.reference).label)
+        return self.reference
 
 
 class SettlementRate(models.Model):
@@ -559,3 +605,91 @@ class Dispute(models.Model):
 
     def __str__(self):
         return f"{self.settlement} · {self.work_order_id} · {self.get_status_display()}"
+
+
+# The longest working day China's Labour Law allows: 8 hours (art. 36) and at most 3 hours' overtime a day
+# (art. 41). One technician's administrative time of one day never exceeds it, alone or added up.
+ADMIN_DAY_MAX_MINUTES = 11 * 60
+
+
+class AdminTimeEntryQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A technician their own entries, a supervisor their centres' technicians', a manager all."""
+        roles = user_roles(user)
+        if Role.MANAGER in roles:
+            return self
+        scope = Q(pk__in=[])
+        if Role.SUPERVISOR in roles:
+            scope |= Q(technician__in=Technician.objects.filter(center__supervisors=user).values("pk"))
+        if Role.TECHNICIAN in roles:
+            scope |= Q(technician__user=user)
+        return self.filter(scope)
+
+    def active(self):
+        return self.filter(cancelled_at__isnull=True)
+
+
+class AdminTimeEntry(models.Model):
+    """Administrative work (D) of the maker's service standard — checks of finished work, parts management,
+    equipment and tool maintenance, short on-the-job training — recorded as time by or for a technician,
+    without a customer's call.
+
+    Append-only: an entry is never edited. A mistake is cancelled, with who, when and why, and the right
+    time recorded as a new entry; the database refuses any other change and any deletion (migration 0014),
+    so a month's figures once read can always be traced to the entries behind them."""
+
+    technician = models.ForeignKey(
+        Technician,
+        verbose_name=_("technician"),
+        on_delete=models.PROTECT,
+        related_name="admin_time_entries",
+    )
+    work_date = models.DateField(_("date worked"))
+    kind = models.CharField(_("kind of work"), max_length=20, choices=AdminWorkKind.choices)
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(_("why it was cancelled"), max_length=200, blank=True)
+
+    objects = AdminTimeEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("administrative time entry")
+        verbose_name_plural = _("administrative time entries")
+        ordering = ["-work_date", "-recorded_at", "-pk"]
+        indexes = [
+            # A technician's day (the day's total under the lock) and month (the time split).
+            models.Index(fields=["technician", "work_date"], name="admin_time_technician_day"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AdminWorkKind.values), name="admin_time_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1, minutes__lte=ADMIN_DAY_MAX_MINUTES),
+                name="admin_time_minutes_range",
+            ),
+            # A cancellation says who, when and why — all three, or none.
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True, cancelled_by__isnull=True, cancel_reason="")
+                | (Q(cancelled_at__isnull=False, cancelled_by__isnull=False) & ~Q(cancel_reason="")),
+                name="admin_time_cancellation_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.technician} · {self.work_date} · {self.get_kind_display()} · {self.minutes}"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None

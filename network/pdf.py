@@ -1,6 +1,8 @@
 """The settlement statement (月度结算单) as PDF, rendered by WeasyPrint in Chinese whatever the reader's UI
-language: the centre, the month, a summary, every paid work order (the table's header repeats on every
-page), the adjustments, the total in figures and in capital numerals, and the signature and stamp boxes."""
+language: the paying company by its legal name, the centre and its full address, the month, a summary, every
+paid work order (the table's header repeats on every page), the adjustments, the total in figures and in
+capital numerals, and the signature and stamp boxes — kept on the total's page. A draft carries a 草稿
+watermark on every page: only a confirmed statement is one to sign and pay."""
 
 from __future__ import annotations
 
@@ -13,11 +15,34 @@ from django.utils import timezone, translation
 
 from aftersales.money import amount_in_words
 
-from .choices import SettlementLineKind
-from .models import Settlement
+from .choices import SettlementLineKind, SettlementStatus
+from .models import ServiceCenter, Settlement
 from .settlement import STATEMENT_LANGUAGE
 
 MAKER = "售后服务总部"
+# Names in a region chain that are no part of a postal address: the "city" level of a municipality
+# (北京市 › 市辖区 › 东城区) in GB/T 2260.
+_NOT_IN_ADDRESS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
+def postal_address(center: ServiceCenter) -> str:
+    """The centre's address as a letter carries it: province, city and district from its region, then the
+    street address (江苏省南京市鼓楼区中山北路 101 号); what the street address already starts with (a
+    city, a district) is not repeated."""
+    names = []
+    node = center.region
+    while node is not None:
+        names.append(node.name)
+        node = node.parent
+    parts: list[str] = []
+    for name in reversed(names):
+        if name not in _NOT_IN_ADDRESS and (not parts or parts[-1] != name):
+            parts.append(name)
+    street = center.address.strip()
+    for start in range(len(parts)):
+        if street.startswith("".join(parts[start:])):
+            return "".join(parts[:start]) + street
+    return "".join(parts) + street
 
 
 def statement_context(settlement: Settlement, *, now=None) -> dict:
@@ -40,6 +65,9 @@ def statement_context(settlement: Settlement, *, now=None) -> dict:
         "adjustments": list(settlement.adjustments.order_by("kind", "pk")),
         "total_in_words": amount_in_words(settlement.total_amount),
         "maker": MAKER,
+        "payer": settings.PAYER_LEGAL_NAME,
+        "center_address": postal_address(settlement.center),
+        "is_draft": settlement.status == SettlementStatus.DRAFT,
         "printed_at": timezone.localtime(now or timezone.now()),
     }
 

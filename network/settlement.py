@@ -28,7 +28,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aftersales.money import ZERO, money
+from aftersales.money import ZERO, money, yuan
 from aftersales.roles import Role, has_role
 
 from .choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
@@ -154,6 +154,38 @@ travel AS (
     ) t ON t.fee_amount > 0  -- the band near the centre pays nothing: no line
     WHERE e.mode = 'on_site' AND e.travel_km IS NOT NULL AND e.kind <> 'phone_guidance'
       AND NOT 'travel_fee' = ANY(e.paid)
+    RETURNING 1
+),
+-- visits of the month where nobody was at home, made by this centre: the trip is paid once per visit, by the
+-- distance band in force that day (a visit without its distance, or in the band that pays nothing, has none)
+wasted AS (
+    INSERT INTO network_settlementline
+        (settlement_id, work_order_id, kind, service_kind, closed_on, travel_fee_id, amount, note,
+         not_home_visit_id)
+    SELECT %(settlement)s, v.work_order_id, 'wasted_visit',
+           CASE WHEN c.customer_request = 'installation' THEN 'installation'
+                WHEN c.customer_request = 'inspection' THEN 'inspection'
+                ELSE 'on_site_repair' END,
+           v.day, t.id, t.fee_amount, v.travel_km || ' km', v.id
+    FROM (
+        SELECT v.id, v.work_order_id, v.travel_km, (v.at AT TIME ZONE 'Asia/Shanghai')::date AS day
+        FROM repairs_nothomevisit v
+        WHERE v.center_id = %(center)s AND v.at >= %(start)s AND v.at < %(end)s AND v.travel_km IS NOT NULL
+    ) v
+    JOIN repairs_workorder w ON w.id = v.work_order_id
+    JOIN repairs_repaircall c ON c.id = w.call_id
+    JOIN LATERAL (
+        SELECT t.id, t.fee_amount
+        FROM network_travelfee t
+        WHERE t.center_level = %(level)s
+          AND t.valid_from = (
+              SELECT max(f.valid_from) FROM network_travelfee f
+              WHERE f.center_level = %(level)s AND f.valid_from <= v.day
+          )
+          AND t.km_from <= v.travel_km AND (t.km_to IS NULL OR t.km_to > v.travel_km)
+        LIMIT 1
+    ) t ON t.fee_amount > 0
+    WHERE NOT EXISTS (SELECT 1 FROM network_settlementline l WHERE l.not_home_visit_id = v.id)
     RETURNING 1
 ),
 parts AS (
@@ -468,7 +500,7 @@ def settlement_warnings(settlement: Settlement, *, now: dt.datetime | None = Non
         ).select_related("work_order")
     ]
     if settlement.total_amount < 0:
-        warnings.append(_("The total is negative (%(total)s).") % {"total": settlement.total_amount})
+        warnings.append(_("The total is negative (%(total)s).") % {"total": yuan(settlement.total_amount)})
     return warnings
 
 
@@ -567,13 +599,19 @@ def adjustment_add(
     except (InvalidOperation, ValueError):
         errors["amount"] = [_("Enter an amount in yuan other than 0, e.g. -120.50 or 300.00.")]
     if kind == AdjustmentKind.CORRECTION and "reference" not in errors:
+        earlier = _corrects(settlement, reference) if reference else None
         if not reference:
-            errors["reference"] = [_("A correction refers to the earlier settlement, e.g. JS-SC001-202609.")]
-        elif not _corrects(settlement, reference):
+            errors["reference"] = [
+                _("A correction refers to the earlier settlement, e.g. %(example)s.")
+                % {"example": reference_example(settlement)}
+            ]
+        elif earlier is None:
             errors["reference"] = [
                 _("%(reference)s is not a confirmed earlier statement of %(center)s.")
                 % {"reference": reference, "center": settlement.center.name}
             ]
+        else:
+            reference = earlier.number  # as the statement reads now, whichever form was typed
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -585,22 +623,37 @@ def adjustment_add(
     return adjustment
 
 
-def _corrects(settlement: Settlement, reference: str) -> bool:
-    """Whether `reference` (JS-<centre code>-<YYYYMM>) is a confirmed or paid earlier statement of the same
-    centre: what a correction may refer to."""
-    prefix = f"JS-{settlement.center.code}-"
-    if not reference.startswith(prefix):
-        return False
-    try:
-        month = dt.datetime.strptime(reference.removeprefix(prefix), "%Y%m").date()
-    except ValueError:
-        return False
-    return Settlement.objects.filter(
-        center_id=settlement.center_id,
-        month=month,
-        month__lt=settlement.month,
-        status__in=[SettlementStatus.CONFIRMED, SettlementStatus.PAID],
-    ).exists()
+def reference_example(settlement: Settlement) -> str:
+    """The number of the centre's statement of the month before: what a correction typically cites."""
+    before = (settlement.month - dt.timedelta(days=1)).replace(day=1)
+    return Settlement(center=settlement.center, month=before).number
+
+
+def _corrects(settlement: Settlement, reference: str) -> Settlement | None:
+    """The confirmed or paid earlier statement of the same centre that `reference` names — what a correction
+    may refer to — or None. Its number (<centre code>-<YYYYMM>), or the form first printed on statements,
+    with "JS-" before the code."""
+    code = settlement.center.code.upper()
+    reference = reference.upper()
+    for prefix in (f"{code}-", f"JS-{code}-"):
+        if reference.startswith(prefix):
+            try:
+                month = dt.datetime.strptime(reference.removeprefix(prefix), "%Y%m").date()
+            except ValueError:
+                continue
+            earlier = (
+                Settlement.objects.filter(
+                    center_id=settlement.center_id,
+                    month=month,
+                    month__lt=settlement.month,
+                    status__in=[SettlementStatus.CONFIRMED, SettlementStatus.PAID],
+                )
+                .select_related("center")
+                .first()
+            )
+            if earlier is not None:
+                return earlier
+    return None
 
 
 def adjustment_remove(*, adjustment: Adjustment, acting_user) -> None:
@@ -618,12 +671,11 @@ def adjustment_remove(*, adjustment: Adjustment, acting_user) -> None:
 def dispute_raise(
     *, settlement: Settlement, line: SettlementLine, reason: str, claimed_amount=None, acting_user, now=None
 ) -> Dispute:
-    """A centre's objection to one line of its draft (its supervisor's, or a manager's on its behalf)."""
+    """A centre's objection to one line of its draft, by its supervisor. The centre's side raises a dispute
+    and the manager decides it (dispute_resolve): a manager does not raise one, not even on a centre's behalf,
+    or he would be deciding his own objection."""
     now = now or timezone.now()
-    if not (
-        has_role(acting_user, Role.MANAGER)
-        or settlement.center.supervisors.filter(pk=acting_user.pk).exists()
-    ):
+    if not settlement.center.supervisors.filter(pk=acting_user.pk).exists():
         raise PermissionDenied(_("Only the centre's supervisor may dispute its statement."))
     errors: dict[str, list[str]] = {}
     reason = (reason or "").strip()

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import views, views_settlement
+from . import views, views_settlement, views_time
 
 app_name = "network"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("my-center/", views.my_center, name="my_center"),
     path("dealer/", views.dealer_home, name="dealer_home"),
+    path("time/", views_time.technician_time, name="technician_time"),
+    path("time/export.csv", views_time.technician_time_csv, name="technician_time_csv"),
+    path("time/technicians/<int:pk>/", views_time.technician_time_detail, name="technician_time_detail"),
+    path("time/admin/new/", views_time.admin_time_new, name="admin_time_new"),
+    path("time/admin/<int:pk>/cancel/", views_time.admin_time_cancel_view, name="admin_time_cancel"),
     path("settlements/", views_settlement.settlement_list, name="settlements"),
     path("settlements/compute/", views_settlement.settlement_compute_view, name="settlements_compute"),
     path("settlements/export.csv", views_settlement.month_csv_view, name="settlements_csv"),

@@ -2,10 +2,12 @@ from django.http import Http404
 from django.shortcuts import render
 
 from aftersales.roles import Role, role_required
+from repairs.models import ProductUnit, WorkOrder
 
 from .choices import CenterLevel
 from .models import Dealer, ServiceCenter
 from .selectors import network_overview
+from .timesheet import time_splits
 
 
 @role_required(Role.MANAGER)
@@ -15,14 +17,127 @@ def dashboard(request):
     return render(request, "network/dashboard.html", {**overview, "levels": levels})
 
 
+SUPERVISOR_LIST = 50  # rows in each of the supervisor's lists per centre; the counts above them are of all
+
+
 @role_required(Role.SUPERVISOR)
 def my_center(request):
-    centers = (
+    """The supervisor's home: each centre they run, its technicians' load (open orders, today's visits) and
+    their time this month by service type (A/B/C from their closed work orders, D administrative), today's
+    visits, the open orders past their appointment, and the callbacks due by the end of the day. A fixed
+    number of queries however many centres, technicians and orders: each list and each count is one query
+    over all the supervisor's centres (the lists cut per centre by a window), shared out here."""
+    # Read from the apps above the network's (work orders, callbacks): this page composes them.
+    import datetime as dt
+
+    from django.db.models import Count, F, Window
+    from django.db.models.functions import RowNumber
+    from django.utils import timezone
+
+    from care.choices import CallbackStatus
+    from care.models import Callback
+    from repairs.choices import OPEN_STATUSES, WorkOrderStatus
+    from repairs.field import supervisor_board
+    from repairs.models import WorkOrder
+
+    def first_per_center(rows, *order):
+        ranked = rows.annotate(
+            rank=Window(RowNumber(), partition_by=F("center_id"), order_by=[F(o) for o in order])
+        )
+        return list(ranked.filter(rank__lte=SUPERVISOR_LIST).order_by(*order))
+
+    def per(rows, key):
+        return dict(rows.order_by().values_list(key).annotate(n=Count("pk")).values_list(key, "n"))
+
+    now = timezone.now()
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    day_end = day_start + dt.timedelta(days=1)
+    centers = list(
         ServiceCenter.objects.filter(supervisors=request.user)
-        .select_related("region", "region__parent")
+        .select_related("region__parent__parent")  # the address's full name: district, city, province
         .prefetch_related("technicians__categories", "coverage")
+        .order_by("code")
     )
-    return render(request, "network/my_center.html", {"centers": centers})
+    ids = [c.pk for c in centers]
+    orders = WorkOrder.objects.filter(center_id__in=ids)
+    today = orders.filter(appointment_start__gte=day_start, appointment_start__lt=day_end).exclude(
+        status__in=[WorkOrderStatus.CANCELLED, WorkOrderStatus.PHONE_GUIDED]
+    )
+    due = Callback.objects.filter(center_id__in=ids, status=CallbackStatus.PENDING, due_at__lt=day_end)
+    shown = ("call__customer", "call__unit__model__category", "technician")
+    visits = first_per_center(today.select_related(*shown), "appointment_start", "pk")
+    overdue = first_per_center(orders.overdue(now).select_related(*shown), "appointment_end", "pk")
+    callbacks = first_per_center(
+        due.select_related("call__customer", "work_order", "technician"), "due_at", "pk"
+    )
+    open_orders = orders.filter(status__in=OPEN_STATUSES)
+    open_by_technician = per(open_orders.filter(technician__isnull=False), "technician_id")
+    today_by_technician = per(today.filter(technician__isnull=False), "technician_id")
+    unassigned = per(open_orders.filter(technician__isnull=True), "center_id")
+    visit_counts, overdue_counts = per(today, "center_id"), per(orders.overdue(now), "center_id")
+    callback_counts = per(due, "center_id")
+    # The field's exceptions: orders to be rescheduled after nobody was at home, or moved twice already.
+    field = supervisor_board(center_ids=ids, size=SUPERVISOR_LIST)
+    # Each technician's time of this month by service type, A/B/C/D (two queries for them all).
+    month_splits = {
+        split.technician.pk: split
+        for split in time_splits(
+            technicians=[t for c in centers for t in c.technicians.all()], month=timezone.localdate(now)
+        )
+    }
+    desks = []
+    for center in centers:
+        technicians = sorted(center.technicians.all(), key=lambda t: (not t.active, t.employee_no))
+        for technician in technicians:
+            technician.open_count = open_by_technician.get(technician.pk, 0)
+            technician.today_count = today_by_technician.get(technician.pk, 0)
+            technician.month_time = month_splits[technician.pk]
+        desks.append(
+            {
+                "center": center,
+                "technicians": technicians,
+                "visits": [o for o in visits if o.center_id == center.pk],
+                "visit_count": visit_counts.get(center.pk, 0),
+                "overdue": [o for o in overdue if o.center_id == center.pk],
+                "overdue_count": overdue_counts.get(center.pk, 0),
+                "callbacks": [c for c in callbacks if c.center_id == center.pk],
+                "callback_count": callback_counts.get(center.pk, 0),
+                "unassigned": unassigned.get(center.pk, 0),
+                "field": field[center.pk],
+            }
+        )
+    return render(
+        request,
+        "network/my_center.html",
+        {"desks": desks, "now": now, "list_size": SUPERVISOR_LIST, "month": timezone.localdate(now)},
+    )
+
+
+DEALER_RECENT = 10  # rows in each of the dealer's lists; the counts above them are of all rows
+
+
+def _dealer_desk(user, dealer) -> dict:
+    """One dealer's page: its calls (through their work orders, which carry the selling dealer and are
+    indexed by it, newest first), the calls still open, and its registered units. Each read is scoped by
+    the user as well as by the dealer, so a dealer's page never shows another dealer's rows."""
+    orders = (
+        WorkOrder.objects.for_user(user)
+        .filter(unit_dealer=dealer)
+        .select_related("call__unit__model__category", "call__symptom", "center")
+        .order_by("-created_at", "-id")
+    )
+    units = ProductUnit.objects.for_user(user).filter(dealer=dealer)
+    open_orders = orders.open()
+    return {
+        "dealer": dealer,
+        "recent_orders": orders[:DEALER_RECENT],
+        "open_orders": open_orders[:DEALER_RECENT],
+        "open_count": open_orders.values("call_id").distinct().count(),
+        "unit_count": units.count(),
+        "recent_units": units.select_related("model__category", "owner").order_by("-created_at", "-pk")[
+            :DEALER_RECENT
+        ],
+    }
 
 
 @role_required(Role.DEALER)
@@ -30,4 +145,5 @@ def dealer_home(request):
     dealers = Dealer.objects.for_user(request.user).select_related("region", "region__parent")
     if not dealers:
         raise Http404
-    return render(request, "network/dealer_home.html", {"dealers": dealers})
+    desks = [_dealer_desk(request.user, dealer) for dealer in dealers]
+    return render(request, "network/dealer_home.html", {"desks": desks, "shown": DEALER_RECENT})

@@ -10,7 +10,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpResponse
@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftersales.money import amount_in_words
+from aftersales.money import amount_in_words, yuan
 from aftersales.paging import page_window
 from aftersales.parsing import parse_id, parse_month
 from aftersales.roles import Role, has_role, role_required
@@ -41,6 +41,7 @@ from .settlement import (
     dispute_resolve,
     month_bounds,
     previous_month,
+    reference_example,
     settlement_compute,
     settlement_confirm,
     settlement_mark_paid,
@@ -124,6 +125,8 @@ def settlement_list(request):
         "statuses": [*SettlementStatus.choices, ("none", _("Not computed"))],
         "status": status,
         "export_query": export.urlencode(),
+        # "Compute one centre": the codes of the centres listed, as suggestions for the code field.
+        "centre_choices": list(centres.values_list("code", "name")) if is_manager else [],
         # Held out of every statement until a manager clears it: the manager's list before the month is settled.
         "proof_pending": WorkOrderClosing.objects.for_user(request.user).proof_pending().count(),
     }
@@ -161,7 +164,7 @@ def settlement_compute_view(request):
                     "center": centre.name,
                     "month": f"{month:%Y-%m}",
                     "n": settlement.lines.count(),
-                    "total": settlement.total_amount,
+                    "total": yuan(settlement.total_amount, symbol=False),
                 },
             )
         return redirect(_month_url(month))
@@ -210,8 +213,10 @@ def settlement_detail(request, pk):
     open_lines = {(d.work_order_id, d.line_kind) for d in disputes if d.status == DisputeStatus.OPEN}
     for line in window["rows"]:
         line.dispute_open = (line.work_order_id, line.kind) in open_lines
-    may_dispute = settlement.status == SettlementStatus.DRAFT and (
-        is_manager or settlement.center.supervisors.filter(pk=request.user.pk).exists()
+    # The centre's side raises disputes, the manager decides them (network.settlement.dispute_raise).
+    may_dispute = (
+        settlement.status == SettlementStatus.DRAFT
+        and settlement.center.supervisors.filter(pk=request.user.pk).exists()
     )
     context = {
         **window,
@@ -231,9 +236,12 @@ def settlement_detail(request, pk):
         "held": _held(settlement),
         "is_manager": is_manager,
         "may_dispute": may_dispute,
+        # The manager sees which lines are disputed (and decides below); the supervisor disputes a line.
+        "dispute_column": may_dispute or bool(open_lines),
         "is_draft": settlement.status == SettlementStatus.DRAFT,
         "total_in_words": amount_in_words(settlement.total_amount),
         "manual_kinds": [(k, AdjustmentKind(k).label) for k in MANUAL_ADJUSTMENT_KINDS],
+        "reference_example": reference_example(settlement),
         "line_kinds": [
             (value, SettlementLineKind(value).label)
             for value in sorted(set(settlement.lines.order_by().values_list("kind", flat=True)))
@@ -280,7 +288,7 @@ def settlement_confirm_view(request, pk):
         messages.success(
             request,
             _("Settlement %(number)s confirmed: %(total)s yuan. It can no longer change.")
-            % {"number": confirmed.number, "total": confirmed.total_amount},
+            % {"number": confirmed.number, "total": yuan(confirmed.total_amount, symbol=False)},
         )
         return redirect("network:settlement_detail", pk=pk)
     return render(
@@ -379,8 +387,6 @@ def dispute_raise_view(request, pk):
         )
     except ValidationError as exc:
         _error_messages(request, exc)
-    except PermissionDenied:
-        raise Http404 from None
     else:
         messages.success(
             request,
@@ -418,6 +424,41 @@ def dispute_resolve_view(request, pk):
     return redirect(reverse("network:settlement_detail", args=[dispute.settlement_id]) + "#disputes")
 
 
+# A file a worker builds (a long statement's PDF, a month's zip): the first request asks for it and answers a
+# waiting page, which reloads itself with ?wait=1. Once the file is there, that reload answers a page saying it
+# is ready, which starts the download and offers its link — the browser stays on a page that says so, instead
+# of one still saying "being rendered" under a finished download. A request without ?wait (a link, the
+# finished page's own) gets the file itself.
+WAIT = "wait"
+
+
+def _url_with(request, **params) -> str:
+    query = request.GET.copy()
+    for key, value in params.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return f"{request.path}?{query.urlencode()}" if query else request.path
+
+
+def _built_file(request, *, path, respond, ask, context):
+    if path.exists():  # its name carries the statements' fingerprint: it is current
+        if request.GET.get(WAIT):
+            download = _url_with(request, **{WAIT: None})
+            return render(
+                request, "network/settlement_zip_wait.html", {**context, "ready": True, "download": download}
+            )
+        return respond(path)
+    ask()
+    return render(
+        request,
+        "network/settlement_zip_wait.html",
+        {**context, "ready": False, "refresh": _url_with(request, **{WAIT: "1"})},
+        status=202,
+    )
+
+
 @role_required(*ROLES)
 def settlement_pdf_view(request, pk):
     """The statement PDF: rendered here when short; a long one (hundreds of lines take seconds and memory)
@@ -429,20 +470,17 @@ def settlement_pdf_view(request, pk):
         response = HttpResponse(statement_pdf(settlement), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{filename}"'
         return response
-    path = exports.pdf_path(settlement)
-    if path.exists():  # its name carries the statement's fingerprint: it is current
-        return FileResponse(path.open("rb"), content_type="application/pdf", filename=filename)
-    exports.pdf_request(settlement)
-    return render(
+    return _built_file(
         request,
-        "network/settlement_zip_wait.html",
-        {
+        path=exports.pdf_path(settlement),
+        respond=lambda path: FileResponse(path.open("rb"), content_type="application/pdf", filename=filename),
+        ask=lambda: exports.pdf_request(settlement),
+        context={
             "month": settlement.month,
             "count": 1,
             "lines": lines,
             "back": reverse("network:settlement_detail", args=[pk]),
         },
-        status=202,
     )
 
 
@@ -511,13 +549,12 @@ def month_zip_view(request):
     if not ids:
         messages.error(request, _("No settlements of %(month)s to export.") % {"month": f"{month:%Y-%m}"})
         return redirect(_month_url(month))
-    path = exports.zip_path(month, ids)
-    if path.exists():  # its name carries the statements' fingerprint: it is current
-        return FileResponse(path.open("rb"), as_attachment=True, filename=f"settlements-{month:%Y-%m}.zip")
-    exports.zip_request(month, ids)
-    return render(
+    return _built_file(
         request,
-        "network/settlement_zip_wait.html",
-        {"month": month, "count": len(ids), "back": _month_url(month)},
-        status=202,
+        path=exports.zip_path(month, ids),
+        respond=lambda path: FileResponse(
+            path.open("rb"), as_attachment=True, filename=f"settlements-{month:%Y-%m}.zip"
+        ),
+        ask=lambda: exports.zip_request(month, ids),
+        context={"month": month, "count": len(ids), "back": _month_url(month)},
     )

@@ -5,12 +5,14 @@ from .models import (
     Customer,
     CustomerAddress,
     CustomerPhone,
+    DispatchOverride,
     FaultSymptom,
     LabourRate,
     LoanerUnit,
     ProductCategory,
     ProductModel,
     ProductUnit,
+    Receivable,
     RepairCall,
     WorkOrder,
     WorkOrderEvent,
@@ -124,3 +126,34 @@ class WorkOrderAdmin(ReadOnlyAdmin):
     list_select_related = ["center", "technician"]
     inlines = [WorkOrderEventInline]
     show_full_result_count = False
+
+
+@admin.register(DispatchOverride)
+class DispatchOverrideAdmin(ReadOnlyAdmin):
+    """The audit of dispatches outside a centre's agreement: who allowed which, and why."""
+
+    list_display = ["at", "work_order", "center", "outside", "reason", "by"]
+    list_filter = ["center"]
+    search_fields = ["=work_order__number"]
+    list_select_related = ["work_order", "center", "by"]
+    date_hierarchy = "at"
+
+
+@admin.register(Receivable)
+class ReceivableAdmin(ReadOnlyAdmin):
+    """What customers of paid orders owe the centres: written with the closing, marked paid on the centre's
+    receivables page (repairs.paid), never edited here."""
+
+    list_display = [
+        "work_order",
+        "center",
+        "amount",
+        "created_at",
+        "paid_at",
+        "payment_method",
+        "payment_reference",
+    ]
+    list_filter = ["center"]
+    search_fields = ["=work_order__number", "=payment_reference"]
+    list_select_related = ["work_order", "center"]
+    date_hierarchy = "created_at"

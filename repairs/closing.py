@@ -14,7 +14,6 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -26,21 +25,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales import sms
-from aftersales.money import money
-from aftersales.parsing import parse_amount, parse_int
+from aftersales.parsing import parse_int
 from aftersales.roles import Role, has_role
 from inventory.models import Part
 from inventory.services import InsufficientStock, part_issue, part_request_submit
 
+from . import paid
 from .choices import (
     ClosingChannel,
     FaultCodeKind,
-    PaymentMethod,
     PhotoKind,
     Resolution,
     Satisfaction,
     ServiceMode,
-    ServiceType,
     WorkOrderStatus,
 )
 from .models import ConfirmationCodeSend, FaultCode, WorkOrder, WorkOrderClosing, WorkOrderPhoto
@@ -212,6 +209,11 @@ class ClosingInput:
     photos: Sequence[PhotoUpload] = ()
     collected_amount: object = None
     payment_method: str = ""
+    # Paid service: a WeChat or Alipay payment's transaction number; what is not collected on the spot is paid
+    # later (the customer asked for the invoice) and kept as a receivable, with a note on the arrangement.
+    payment_reference: str = ""
+    pay_later: bool = False
+    receivable_note: str = ""
     signature_png: bytes | None = None
     confirmation_code: str = ""
     satisfaction: str = ""
@@ -286,7 +288,7 @@ def _travel_km(order: WorkOrder, data: ClosingInput, add) -> int | None:
     return km
 
 
-def _validate(order: WorkOrder, data: ClosingInput, acting_user) -> tuple[dict, int | None, Decimal]:
+def _validate(order: WorkOrder, data: ClosingInput, acting_user) -> tuple[dict, int | None, paid.Payment]:
     errors: dict[str, list[str]] = {}
 
     def add(field, message):
@@ -315,20 +317,32 @@ def _validate(order: WorkOrder, data: ClosingInput, acting_user) -> tuple[dict, 
     if data.satisfaction and data.satisfaction not in Satisfaction.values:
         add("satisfaction", _("Choose one of the satisfaction answers."))
 
-    amount = Decimal("0.00")
-    raw_amount = "" if data.collected_amount is None else str(data.collected_amount).strip()
-    if order.call.service_type == ServiceType.PAID:
-        typed = parse_amount(raw_amount)
-        if typed is None:
-            add("collected_amount", _("Paid service: enter the amount collected, e.g. 180.00."))
-        else:
-            amount = money(typed)
-            if amount <= 0 or amount > Decimal("999999.99"):
-                add("collected_amount", _("Paid service: the amount collected must be more than 0."))
-        if data.payment_method not in PaymentMethod.values:
-            add("payment_method", _("Choose how the customer paid."))
-    elif raw_amount not in ("", "0", "0.0", "0.00"):
-        add("collected_amount", _("Nothing is collected on a job that is not paid service (A)."))
+    if data.resolution == Resolution.DECLINED:
+        for field, messages in paid.decline_errors(order, parts=len(data.parts)).items():
+            for message in messages:
+                add(field, message)
+    elif (
+        data.resolution in Resolution.values
+        and paid.is_paid(order)
+        and order.quotes.exists()
+        and not paid.consented_quotes(order)
+    ):
+        add(
+            "resolution",
+            _(
+                "The customer agreed to no quote: close the order as declined by the customer, or quote again."
+            ),
+        )
+    payment = paid.payment_check(
+        order=order,
+        resolution=data.resolution,
+        collected_amount=data.collected_amount,
+        payment_method=data.payment_method,
+        payment_reference=data.payment_reference,
+        pay_later=bool(data.pay_later),
+        note=data.receivable_note,
+        add=add,
+    )
 
     if len(data.parts) > MAX_PART_LINES:
         add("parts", _("At most %(n)s part lines.") % {"n": MAX_PART_LINES})
@@ -387,7 +401,7 @@ def _validate(order: WorkOrder, data: ClosingInput, acting_user) -> tuple[dict, 
             )
     if data.channel not in ClosingChannel.values:
         add("channel", _("Unknown closing channel."))
-    return errors, minutes, amount
+    return errors, minutes, payment
 
 
 def may_record_proof_exception(user, order: WorkOrder) -> bool:
@@ -430,7 +444,10 @@ def work_order_close(
             existing = WorkOrderClosing.objects.filter(client_id=client_id).first()
             if existing is not None:  # the same submission, committed while we waited for the lock
                 return _replay(existing, work_order)
-            if order.status not in CLOSABLE_STATUSES:
+            declined = data.resolution == Resolution.DECLINED
+            if order.status not in (paid.DECLINABLE_STATUSES if declined else CLOSABLE_STATUSES) or (
+                declined and order.status == WorkOrderStatus.ACCEPTED and not hasattr(order, "carry_in")
+            ):
                 raise ValidationError(
                     {
                         "status": _("Work order %(number)s is “%(status)s”: it cannot be closed now.")
@@ -438,7 +455,7 @@ def work_order_close(
                     },
                     code="not_closable",
                 )
-            errors, minutes, amount = _validate(order, data, acting_user)
+            errors, minutes, payment = _validate(order, data, acting_user)
             if errors:
                 raise ValidationError(errors)
             km = _travel_km(order, data, lambda *_a: None)
@@ -484,6 +501,11 @@ def work_order_close(
             ) % {"fault": data.fault_code}
             if exception:
                 where += " · " + _("without the customer's proof: %(reason)s") % {"reason": exception}
+            money_words = paid.payment_summary(payment, data.resolution)
+            if money_words:
+                where += " · " + money_words
+            if declined:
+                paid.quotes_decline_open(order=order, acting_user=acting_user, now=now)
             # The one way into "completed": with the closing record written below, in this transaction.
             _move(
                 work_order=order,
@@ -500,8 +522,10 @@ def work_order_close(
                 resolution=data.resolution,
                 resolution_note=data.resolution_note.strip(),
                 labour_minutes=minutes,
-                collected_amount=amount,
-                payment_method=data.payment_method if amount > 0 else "",
+                collected_amount=payment.collected,
+                payment_method=payment.method,
+                payment_reference=payment.reference,
+                outstanding_amount=payment.outstanding,
                 confirmed_by_code=by_code,
                 proof_exception_reason=exception,
                 channel=data.channel,
@@ -513,6 +537,7 @@ def work_order_close(
                 closing.signature.save("signature.png", ContentFile(data.signature_png), save=False)
                 saved_files.append(closing.signature)
             closing.save()
+            paid.receivable_record(order=order, payment=payment, acting_user=acting_user, now=now)
             for photo in data.photos:
                 row = WorkOrderPhoto(
                     work_order=order, kind=photo.kind, uploaded_by=acting_user, uploaded_at=now
@@ -568,6 +593,58 @@ def work_order_need_parts(
                 now=now,
             )
     return request
+
+
+DIAGNOSABLE_STATUSES = frozenset(
+    {WorkOrderStatus.ON_SITE, WorkOrderStatus.IN_REPAIR, WorkOrderStatus.WAITING_FOR_PARTS}
+)
+
+
+def work_order_diagnose(
+    *,
+    work_order: WorkOrder,
+    fault_code: FaultCode | None,
+    cause: FaultCode | None,
+    note: str,
+    acting_user,
+    now: dt.datetime | None = None,
+) -> WorkOrder:
+    """检测: what the technician found at the product — the fault (required), its cause when known, a note —
+    kept on the order and written in its trail. Once on site, and until the order is closed: a second
+    diagnosis replaces the first (the trail keeps both). The closing form starts from it."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    with transaction.atomic():
+        order = _lock(work_order)
+        if order.status not in DIAGNOSABLE_STATUSES:
+            raise ValidationError(
+                {
+                    "status": _("Work order %(number)s is “%(status)s”: the fault is recorded once on site.")
+                    % {"number": order.number, "status": order.get_status_display()}
+                }
+            )
+        errors: dict[str, list[str]] = {}
+        category_id = order.call.unit.model.category_id
+        if fault_code is None:
+            errors["diagnosis_fault"] = [_("Choose the fault you found.")]
+        elif fault_code.kind != FaultCodeKind.FAULT or fault_code.category_id != category_id:
+            errors["diagnosis_fault"] = [_("That fault code is not one of this product's.")]
+        if cause is not None and (cause.kind != FaultCodeKind.CAUSE or cause.category_id != category_id):
+            errors["diagnosis_cause"] = [_("That cause is not one of this product's.")]
+        if len(note) > 500:
+            errors["diagnosis_note"] = [_("At most 500 characters.")]
+        if errors:
+            raise ValidationError(errors)
+        order.diagnosis_fault, order.diagnosis_cause = fault_code, cause
+        order.diagnosis_note, order.diagnosed_at = note, now
+        order.save(update_fields=["diagnosis_fault", "diagnosis_cause", "diagnosis_note", "diagnosed_at"])
+        found = _("Found: %(fault)s") % {"fault": fault_code}
+        if cause is not None:
+            found += _("; cause: %(cause)s") % {"cause": cause.local_name}
+        if note:
+            found += f"; {note}"
+        work_order_note(work_order=order, acting_user=acting_user, note=found, now=now)
+    return order
 
 
 def technician_may_act(user, order: WorkOrder) -> bool:

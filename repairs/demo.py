@@ -18,6 +18,7 @@ from aftersales.validators import imei_with_check_digit
 from network.models import Region, Technician
 from warranty.models import ExtendedWarranty
 
+from . import demo_paid
 from .choices import (
     CallChannel,
     CallCustomerRequest,
@@ -30,6 +31,7 @@ from .choices import (
     ServiceType,
     WorkOrderStatus,
 )
+from .demo_field import field_units_reserve, seed_field_units
 from .models import (
     Component,
     Customer,
@@ -44,7 +46,7 @@ from .models import (
     ProductUnit,
     RepairCall,
 )
-from .reference import catalogue_sync, fault_codes_sync, symptoms_sync
+from .reference import CALL_OUT, catalogue_sync, fault_codes_sync, symptoms_sync
 from .services import (
     QuoteLineInput,
     carry_in_inspect,
@@ -191,6 +193,7 @@ def seed_customers(*, rng: random.Random, today: dt.date, network, count: int = 
     for number, unit in units:
         unit.owner_id = ids[number]
     ProductUnit.objects.bulk_create([u for _, u in units], ignore_conflicts=True)
+    seed_field_units(network=network, today=today)
 
 
 # Loaner units (周转机) ---------------------------------------------------------------------------------
@@ -228,6 +231,12 @@ def seed_loaners(*, network) -> None:
 
 DEMO_CALLS = 360
 HISTORY_DAYS = 90
+# The share of visits that arrive after the appointment's grace time (the on-site SLA): a well-run network
+# is on time for most.
+LATE_ARRIVALS = 0.1
+# Work left hanging (a visit that did not happen, parts that never came) is chased by the SLA escalations:
+# what is still stuck dates from the last two weeks; older calls ran to their end.
+STALL_DAYS = 14
 # The numbers seed_customers gives; customers registered at intake are numbered KH<day>-NNNNN.
 DEMO_CUSTOMER_NUMBER = r"^KH\d{8}$"
 
@@ -346,8 +355,7 @@ class _World:
     dealer_user: object
     dealer_pk: int | None
     supervisors: dict
-    centers_by_district: dict  # district pk → [centre]
-    centers_by_city: dict  # city pk → [centre]
+    serving: dict  # (district pk, category pk) → [active centres whose agreement covers both]
     technicians: dict  # centre pk → [(technician, {category pk})]
     symptoms: dict  # category pk → [FaultSymptom]
     rates: dict  # category pk → {code: LabourRate}
@@ -390,11 +398,15 @@ class _World:
             if u.owner_id in phones and u.owner_id in addresses and u.sale_date
         ]
         active = [c for c in network.centers if c.active]
-        by_district, by_city = {}, {}
+        serving = {}
         for center in active:
-            by_city.setdefault(center.region.parent_id, []).append(center)
+            categories = [c.pk for c in center.categories.all()]
             for district in center.coverage.all():
-                by_district.setdefault(district.pk, []).append(center)
+                for category in categories:
+                    serving.setdefault((district.pk, category), []).append(center)
+        # A call is only ever dispatched to a centre whose agreement covers it: units no centre covers get
+        # no calls (the demo network covers every customer's district and category).
+        units = [u for u in units if (u.region.pk, u.unit.model.category_id) in serving]
         technicians = {}
         for tech in (
             Technician.objects.filter(active=True, center__in=active)
@@ -418,15 +430,14 @@ class _World:
             dealer_user=User.objects.filter(username="dealer").first(),
             dealer_pk=network.dealers[0].pk if network.dealers else None,
             supervisors=network.supervisors,
-            centers_by_district=by_district,
-            centers_by_city=by_city,
+            serving=serving,
             technicians=technicians,
             symptoms=symptoms,
             rates=rates,
             loaners=loaners,
         )
 
-    def pick_unit(self, at: dt.datetime, *, districts=None) -> _Unit | None:
+    def pick_unit(self, at: dt.datetime, *, districts=None, paid: bool = False) -> _Unit | None:
         """A unit sold before `at` with no call open at `at`; mostly still in its 三包 period, sometimes
         one under an extended-warranty contract (service type B), the rest of any age (paid, A)."""
         rng, day = self.rng, timezone.localdate(at)
@@ -442,6 +453,12 @@ class _World:
             lambda u: (day - u.unit.sale_date).days <= 330,
             lambda u: True,
         ][0 if roll < 0.08 else 1 if roll < 0.75 else 2]
+        if paid:
+
+            def wants(u: _Unit) -> bool:
+                covered = u.extended is not None and u.extended[0] <= day <= u.extended[1]
+                return not covered and (day - u.unit.sale_date).days > 2 * 365
+
         for _ in range(300):
             candidate = rng.choice(self.units)
             if fits(candidate) and wants(candidate):
@@ -450,15 +467,14 @@ class _World:
         return rng.choice(free) if free else None
 
     def center_for(self, unit: _Unit):
+        """A centre whose agreement covers the unit's district and category, one with a technician
+        certified for the category when there is such a one."""
         category = unit.unit.model.category_id
-        candidates = self.centers_by_district.get(unit.region.pk) or self.centers_by_city.get(
-            unit.region.parent_id, []
-        )
+        candidates = self.serving[(unit.region.pk, category)]
         certified = [
             c for c in candidates if any(category in cats for _, cats in self.technicians.get(c.pk, []))
         ]
-        pool = certified or candidates or [c for cs in self.centers_by_city.values() for c in cs]
-        return self.rng.choice(pool)
+        return self.rng.choice(certified or candidates)
 
     def technician_for(self, center, unit: _Unit):
         category = unit.unit.model.category_id
@@ -476,6 +492,27 @@ class _World:
         return None
 
 
+# What callers name as faulty besides the whole unit, and how often: a phone's battery or charger, an
+# appliance's compressor or motor.
+FAULTY_PARTS = {
+    "mobile_phone": (("battery", 0.15), ("charger", 0.05), ("data_cable", 0.02)),
+    "air_conditioner": (("compressor", 0.08),),
+    "refrigerator": (("compressor", 0.10),),
+    "washing_machine": (("motor", 0.08),),
+}
+
+
+def _faulty_part(spec, category) -> str:
+    """The part the caller names; its own generator (keyed by the call's instant), so that it shifts no other
+    random choice of the demo."""
+    draw = random.Random(f"part:{spec.at.isoformat()}").random()
+    for code, share in FAULTY_PARTS.get(category.code, ()):
+        if draw < share:
+            return code
+        draw -= share
+    return "main_unit"
+
+
 @dataclass
 class _Spec:
     """One call to play: when it is logged and anything the story must do (the forced cases)."""
@@ -487,6 +524,7 @@ class _Spec:
     appointment: tuple[dt.datetime, dt.datetime] | None = None
     stop_after: str | None = None  # dispatched | accepted
     districts: set | None = None
+    paid: bool = False  # a unit long out of its 三包 period and without an extended warranty (service type A)
 
 
 class _Story:
@@ -527,19 +565,38 @@ def seed_repair_calls(*, rng: random.Random, now: dt.datetime, network, count: i
     if demo_calls_exist():
         return 0
     world = _World.load(rng=rng, now=now, network=network)
+    field_units = field_units_reserve(world)  # the field's stories' own appliances (repairs.demo_field)
     if not world.units:
         return 0
     specs = _specs(world, count, network)
     _FORCED.clear()
     _FORCED["now"] = now
+    demo_paid.start(network=network, now=now)
     logged = 0
     for spec in sorted(specs, key=lambda s: s.at):
+        if spec.paid:
+            # A generator of its own, so the rest of the demo stays as it was.
+            shared, world.rng = world.rng, random.Random(f"paid-home:{spec.at:%Y%m%d}")
+            try:
+                unit = world.pick_unit(spec.at, districts=spec.districts, paid=True)
+                if unit is not None:
+                    unit.free_after = _play(world, spec, unit)
+                    logged += 1
+            finally:
+                world.rng = shared
+            continue
         unit = world.pick_unit(spec.at, districts=spec.districts)
         if unit is None:
             continue
         unit.free_after = _play(world, spec, unit)
         logged += 1
+    from .demo_field import seed_field_exceptions
+
+    logged += seed_field_exceptions(
+        world=world, network=network, now=now, forever=FOREVER, reserved=field_units
+    )
     _clear_old_proof_exceptions(now)
+    demo_paid.finish(now=now, network=network, dispatcher=world.dispatcher)
     return logged
 
 
@@ -591,8 +648,13 @@ def _specs(world: _World, count: int, network) -> list[_Spec]:
         (others[-1], slots_tomorrow[0], None),
         (None, slots_tomorrow[3], "dispatched"),
     ]
-    for technician, slot, stop in forced:
-        logged = _local(yesterday, dt.time(9, 0)) + _minutes(rng, 0, 8 * 60)
+    # Yesterday's visits not finished, as a centre always has some: one waiting for its part, one whose
+    # repair goes on (the register's and the supervisor's late work, the technician's overdue tab).
+    slots_yesterday = _slots(home, yesterday)
+    unfinished = [(others[0], slots_yesterday[1], "parts"), (tech, slots_yesterday[-2], "in_repair")]
+    for n, (technician, slot, stop) in enumerate(forced + unfinished):
+        day = yesterday if n < len(forced) else yesterday - dt.timedelta(days=1)
+        logged = _local(day, dt.time(9, 0)) + _minutes(rng, 0, 8 * 60)
         specs.append(
             _Spec(
                 at=logged,
@@ -603,6 +665,19 @@ def _specs(world: _World, count: int, network) -> list[_Spec]:
                 districts=home_districts,
             )
         )
+    # A paid repair of the home centre last week, so its supervisor always has a receivable on the list
+    # however few paid calls a small demo draws (repairs.demo_paid keeps the first one owed).
+    last_week = today - dt.timedelta(days=7)
+    specs.append(
+        _Spec(
+            at=_local(last_week - dt.timedelta(days=1), dt.time(10, 17)),
+            center=home,
+            technician=others[0],
+            appointment=_slots(home, last_week)[1],
+            districts=home_districts,
+            paid=True,
+        )
+    )
     # Calls from today that nobody has dispatched yet, and phone guidance waiting for its callback.
     today_start = _local(today, dt.time(0, 0))
     span = max(dt.timedelta(minutes=10), min(now - today_start, dt.timedelta(hours=4)))
@@ -610,6 +685,13 @@ def _specs(world: _World, count: int, network) -> list[_Spec]:
         specs.append(_Spec(at=now - span * rng.uniform(0.05, 1.0), kind="new"))
     for _ in range(2):
         specs.append(_Spec(at=now - _minutes(rng, 35, 180), kind="guided_pending"))
+    # Yesterday's and this morning's calls across the network: their visits are today and in the coming
+    # days, the register's and the tablets' work ahead.
+    for _ in range(count // 10):
+        at = _local(today, dt.time(8, 0)) + _minutes(rng, 0, 12 * 60 + 30)
+        if at > now - dt.timedelta(hours=1):
+            at -= dt.timedelta(days=1)
+        specs.append(_Spec(at=at))
     # The rest over the last three months, in the hotline's hours.
     while len(specs) < count:
         day = today - dt.timedelta(days=rng.randint(0, HISTORY_DAYS))
@@ -639,12 +721,12 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
     # Where a story stops although time has moved on: a visit that did not happen (overdue), a repair
     # left unfinished, parts that never came, an order nobody closed after the callback.
     stall = spec.stop_after
-    if stall is None and spec.center is None:
+    if stall is None and spec.center is None and spec.at >= now - dt.timedelta(days=STALL_DAYS):
         for name, share in (
-            ("dispatched", 0.015),
-            ("accepted", 0.025),
-            ("in_repair", 0.02),
-            ("parts", 0.03),
+            ("dispatched", 0.01),
+            ("accepted", 0.01),
+            ("in_repair", 0.01),
+            ("parts", 0.015),
             ("completed", 0.03),
         ):
             if stall_roll < share:
@@ -652,6 +734,8 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
                 break
             stall_roll -= share
     needs_parts = stall == "parts" or rng.random() < 0.25
+    if stall == "in_repair":
+        needs_parts = False  # its repair goes on: a part to wait for would leave it waiting instead
 
     channel, dealer, logged_by = CallChannel.HOTLINE, None, dispatcher
     channel_roll = rng.random()
@@ -684,6 +768,7 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
         priority=priority,
         channel=channel,
         exclusions=("misuse",) if misuse else (),
+        component=_faulty_part(spec, category),
         dealer=dealer,
         acting_user=logged_by,
         now=spec.at,
@@ -724,6 +809,8 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
             mode=mode,
             acting_user=dispatcher,
             now=at,
+            # The demo writes history: nobody is texted a confirmation code for it.
+            notify_customer=False,
         )
 
     t = story.add(t, dispatch)
@@ -752,8 +839,9 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
         return story.play(now)
     if stall == "dispatched":
         return story.play(now)
+    # Accepted, and the customer phoned, half an hour before the window at the latest: time to get there.
     t = story.add(
-        min(t + _minutes(rng, 5, 90), start - dt.timedelta(minutes=5)),
+        min(t + _minutes(rng, 5, 90), start - dt.timedelta(minutes=30)),
         lambda at: _to(state, WorkOrderStatus.ACCEPTED, worker, at),
     )
     # Most technicians phone the customer to confirm soon after accepting (the SLA's first contact); a
@@ -761,7 +849,7 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
     contact_rng = random.Random(f"contact:{call.number}")
     if contact_rng.random() < 0.85:
         t = story.add(
-            max(t, min(t + _minutes(contact_rng, 5, 150), start - dt.timedelta(minutes=5))),
+            max(t, min(t + _minutes(contact_rng, 5, 150), start - dt.timedelta(minutes=30))),
             lambda at: work_order_contact_record(work_order=state["order"], acting_user=worker, now=at),
         )
     if stall == "accepted":
@@ -786,12 +874,22 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
         if rng.random() < 0.5:
             loan["lent"] = t = story.add(t + _minutes(rng, 3, 10), lambda at: _lend(state, worker, at))
     else:
+        gap, ahead, trip, late = (_minutes(rng, *span) for span in ((5, 30), (10, 45), (10, 40), (16, 96)))
+        # Technicians plan to ring the bell at the start of the window (a little before, a little after)
+        # and set off the longer of two estimates of the trip ahead of it (a few minutes after the call to
+        # the customer at the soonest); about one visit in ten is late past the grace time (traffic, the
+        # job before took longer). A generator of its own, so the rest of the demo stays as it was.
+        arrival_rng = random.Random(f"arrival:{call.number}")
+        if arrival_rng.random() < LATE_ARRIVALS:
+            target = start + late
+        else:
+            target = start + dt.timedelta(minutes=arrival_rng.randint(-20, 10))
         t = story.add(
-            max(t + _minutes(rng, 5, 30), start - _minutes(rng, 10, 45)),
+            max(t + gap / 5, target - max(ahead, trip)),
             lambda at: _to(state, WorkOrderStatus.EN_ROUTE, worker, at),
         )
         t = story.add(
-            max(t + _minutes(rng, 10, 40), start + _minutes(rng, 0, 80)),
+            max(t + min(ahead, trip), target),
             lambda at: _to(state, WorkOrderStatus.ON_SITE, worker, at),
         )
     if paid:
@@ -800,9 +898,12 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
             t + _minutes(rng, 10, 25 if not carry_in else 120), lambda at: _quote(state, lines, worker, at)
         )
         if not carry_in and rng.random() < 0.1:
+            # The customer declines the quote: closed as declined, the call-out fee paid.
             story.add(
                 t + _minutes(rng, 5, 20),
-                lambda at: _to(state, WorkOrderStatus.CANCELLED, worker, at, "客户不接受报价，未维修"),
+                lambda at: demo_paid.decline(
+                    state, worker, dispatcher, at, signature_png=signature_png, fault_codes=_fault_codes
+                ),
                 terminal=True,
             )
             return story.play(now)
@@ -824,7 +925,8 @@ def _play(world: _World, spec: _Spec, entry: _Unit) -> dt.datetime:
             loan["lent"] = t = story.add(t + _minutes(rng, 30, 180), lambda at: _lend(state, worker, at))
         if stall == "parts":
             return _finish_loan(world, story, state, loan, center, category, now)
-        arrival = timezone.localdate(t) + dt.timedelta(days=rng.randint(1, 7))
+        # The central warehouse ships the next working day: the part is there in one to four days.
+        arrival = timezone.localdate(t) + dt.timedelta(days=rng.randint(1, 4))
         t = story.add(
             _local(arrival, center.opens_at) + _minutes(rng, 30, 6 * 60),
             lambda at: _to(state, WorkOrderStatus.IN_REPAIR, worker, at, f"配件已到：{part}"),
@@ -981,7 +1083,7 @@ def _close(state, worker, supervisor, at, *, minutes: int, carry_in: bool, part:
     """完工 with its closing record: the customer signs on the tablet (carry-in work is closed in the
     office); a few the centre's supervisor closes as an exception, without the customer's proof. A generator
     of its own per order, so the rest of the demo stays as it was."""
-    from .choices import ClosingChannel, PaymentMethod, Resolution
+    from .choices import ClosingChannel, Resolution
     from .closing import ClosingInput, work_order_close
 
     order = state["order"]
@@ -997,8 +1099,7 @@ def _close(state, worker, supervisor, at, *, minutes: int, carry_in: bool, part:
         if part
         else rng.choice([Resolution.REPAIRED, Resolution.ADJUSTED]),
         labour_minutes=minutes,
-        collected_amount=sum((q.total_amount for q in order.quotes.all()), Decimal("0.00")) if paid else None,
-        payment_method=rng.choice(PaymentMethod.values) if paid else "",
+        **(demo_paid.payment(order, at) if paid else {}),
         signature_png=None if exception else signature_png(),
         travel_km=None if carry_in else rng.randint(2, 35),
         proof_exception_reason=rng.choice(PROOF_EXCEPTIONS) if exception else "",
@@ -1046,9 +1147,11 @@ def _return_loaner(state, actor, at):
 
 def _quote_lines(rates, part, part_price, *, carry_in, major) -> list[QuoteLineInput]:
     lines = []
-    visit = rates.get("diagnose" if carry_in else "visit") or rates.get("visit") or rates.get("diagnose")
-    if visit is not None:
-        lines.append(QuoteLineInput(QuoteLineKind.LABOUR, visit.name, 1, visit.amount))
+    # On site, the fee schedule's call-out fee; brought in, the inspection fee where the schedule has one.
+    visit = rates.get("diagnose") if carry_in else rates.get(CALL_OUT)
+    if visit is not None and visit.amount > 0:
+        kind = QuoteLineKind.LABOUR if carry_in else QuoteLineKind.TRAVEL
+        lines.append(QuoteLineInput(kind, visit.name, 1, visit.amount))
     labour = rates.get("repair_major" if major else "repair_minor")
     if labour is not None:
         lines.append(QuoteLineInput(QuoteLineKind.LABOUR, labour.name, 1, labour.amount))
@@ -1063,4 +1166,12 @@ def _quote(state, lines, actor, at, note=""):
 
 
 def _consent(state, given_by, method, actor, at):
-    consent_record(quote=state["quote"], given_by=given_by, method=method, acting_user=actor, now=at)
+    """The customer agrees: signed on the tablet's screen on site (the signature is kept), or by phone."""
+    consent_record(
+        quote=state["quote"],
+        given_by=given_by,
+        method=method,
+        signature_png=signature_png() if method == ConsentMethod.SIGNATURE else None,
+        acting_user=actor,
+        now=at,
+    )

@@ -423,6 +423,7 @@ ORDER_COLUMNS = [
     "note",
     "confirmation_code_hash",
     "confirmation_failures",
+    "diagnosis_note",
 ]
 CLOSING_COLUMNS = [
     "id",
@@ -487,7 +488,9 @@ class _ScalePlan:
         models = ProductModel.objects.select_related("category")
         categories = {m.pk: (m.category_id, m.category.requires_imei) for m in models}
         centers = list(
-            ServiceCenter.objects.active_on(now.date()).prefetch_related("coverage").order_by("code")
+            ServiceCenter.objects.active_on(now.date())
+            .prefetch_related("coverage", "categories")
+            .order_by("code")
         )
         if not centers:
             raise RuntimeError("seed the service network first (run seed_demo without --scale once)")
@@ -497,11 +500,15 @@ class _ScalePlan:
                 certified.setdefault((tech.center_id, category.pk), []).append(tech.pk)
         region_parent = dict(Region.objects.values_list("pk", "parent_id"))
         posts = {}
+        agreed = {c.pk: {category.pk for category in c.categories.all()} for c in centers}
         for district in districts:
-            covering = [c for c in centers if district in {r.pk for r in c.coverage.all()}]
-            covering = covering or [c for c in centers if c.region.parent_id == region_parent[district]]
-            covering = covering or centers
+            in_area = [c for c in centers if district in {r.pk for r in c.coverage.all()}]
+            in_city = [c for c in centers if c.region.parent_id == region_parent[district]]
             for category in {c for c, _ in categories.values()}:
+                # The centres whose agreement covers the district and the category (the demo network
+                # covers every pair); a district or category no agreement covers (regions added by hand)
+                # falls back to the district's, the city's, then any centre.
+                covering = [c for c in in_area if category in agreed[c.pk]] or in_area or in_city or centers
                 staffed = [c for c in covering if certified.get((c.pk, category))] or covering
                 posts[(district, category)] = [
                     _Post(
@@ -698,6 +705,7 @@ class _ScalePlan:
                     "",
                     "",  # no confirmation code: the scale orders were dispatched before the tablet existed
                     0,
+                    "",  # nor a diagnosis recorded on the tablet
                 )
             )
             if status in _DONE and _S.COMPLETED in stamps:

@@ -218,7 +218,10 @@ def close_with_record(order, acting_user, *, now=None, **fields):
         **fields,
     }
     if order.call.service_type == ServiceType.PAID:
-        values.setdefault("collected_amount", "100.00")
+        from .paid import amount_due
+
+        # Paid in full, in cash, unless the test says otherwise.
+        values.setdefault("collected_amount", str(amount_due(order=order, resolution=values["resolution"])))
         values.setdefault("payment_method", "cash")
     closing, _replayed = work_order_close(
         work_order=order, data=ClosingInput(**values), acting_user=acting_user, now=now

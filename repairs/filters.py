@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.fields import DateTimeFilter, DayFilter
+from aftersales.fields import AnyOfFilter, DateTimeFilter, DayFilter
 from aftersales.validators import normalize_phone
 from network.models import ServiceCenter, Technician
 
@@ -80,9 +80,7 @@ class WorkOrderFilterSet(django_filters.FilterSet):
             attrs={"placeholder": _("Phone, name, serial/IMEI, call or work-order number")}
         ),
     )
-    status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=WorkOrderStatus.choices, distinct=False
-    )
+    status = AnyOfFilter(label=_("Status"), choices=WorkOrderStatus.choices, distinct=False)
     center = django_filters.ModelChoiceFilter(
         label=_("Service centre"), queryset=ServiceCenter.objects.none()
     )
@@ -97,13 +95,11 @@ class WorkOrderFilterSet(django_filters.FilterSet):
         label=_("Logged from"),
         field_name="created_at",
         method="filter_from",
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
     logged_to = DayFilter(
         label=_("Logged until"),
         field_name="created_at",
         method="filter_to",
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput

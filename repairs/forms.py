@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.fields import DateInput, DayField
 from aftersales.validators import validate_phone
 from network.models import Region, ServiceCenter, Technician
 
@@ -16,6 +17,10 @@ from .models import FaultSymptom, ProductModel, ProductUnit, RepairCall
 
 
 class DistrictChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", _("Choose the district"))
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj):
         return obj.full_name
 
@@ -48,6 +53,8 @@ class IntakeForm(forms.Form):
         label=_("Fault symptom"), queryset=FaultSymptom.objects.select_related("category"), required=False
     )
     symptom_text = forms.CharField(label=_("Symptom details"), max_length=500, required=False)
+    # A component code of the unit's category (checked by the service): empty is the whole unit.
+    component = forms.CharField(label=_("Faulty part"), max_length=40, required=False)
     customer_request = forms.ChoiceField(
         label=_("Customer's request"), choices=CallCustomerRequest.choices, initial=CallCustomerRequest.REPAIR
     )
@@ -85,6 +92,19 @@ class NewCustomerForm(forms.Form):
         self.fields["region"].queryset = districts()
 
 
+class _ByCategory(forms.models.ModelChoiceIterator):
+    """The models grouped under their category (<optgroup>), so that a list of forty is read by what the
+    customer owns; the browser's type-ahead then finds the model within the group."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        for model in self.queryset:
+            groups.setdefault(model.category.local_name, []).append(self.choice(model))
+        yield from groups.items()
+
+
 class NewUnitForm(forms.ModelForm):
     class Meta:
         model = ProductUnit
@@ -99,17 +119,24 @@ class NewUnitForm(forms.ModelForm):
             "factory_date",
         ]
         widgets = {
-            "sale_date": forms.DateInput(attrs={"type": "date"}),
-            "invoice_date": forms.DateInput(attrs={"type": "date"}),
-            "factory_date": forms.DateInput(attrs={"type": "date"}),
+            "sale_date": DateInput(),
+            "invoice_date": DateInput(),
+            "factory_date": DateInput(),
         }
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "unit")
         super().__init__(*args, **kwargs)
-        self.fields["model"].queryset = ProductModel.objects.filter(active=True).select_related("category")
-        self.fields["model"].label_from_instance = lambda m: (
-            f"{m.category.local_name} · {m.brand} {m.model_number}"
+        field = self.fields["model"]
+        field.iterator = _ByCategory  # before the queryset: assigning it builds the widget's choices
+        field.empty_label = _("Choose the model")
+        field.queryset = (
+            ProductModel.objects.filter(active=True)
+            .select_related("category")
+            .order_by("category__sort_order", "category__code", "brand", "model_number")
+        )
+        field.label_from_instance = lambda m: (
+            f"{m.brand} {m.model_number}" + (f"（{m.name}）" if m.name else "")
         )
 
     def validate_unique(self):
@@ -123,13 +150,19 @@ class NewUnitForm(forms.ModelForm):
 class DispatchForm(forms.Form):
     center = forms.ModelChoiceField(label=_("Service centre"), queryset=ServiceCenter.objects.none())
     technician = forms.ModelChoiceField(
-        label=_("Technician"), queryset=Technician.objects.none(), required=False
+        label=_("Technician"),
+        queryset=Technician.objects.none(),
+        required=False,
+        empty_label=_("The centre assigns"),
     )
-    day = forms.DateField(label=_("Appointment day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = DayField(label=_("Appointment day"))
     start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     mode = forms.ChoiceField(
         label=_("Service mode"), choices=ServiceMode.choices, initial=ServiceMode.ON_SITE
+    )
+    override_reason = forms.CharField(
+        label=_("Reason to dispatch outside the agreement"), max_length=500, required=False
     )
 
     def __init__(self, *args, **kwargs):
@@ -137,6 +170,14 @@ class DispatchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["center"].queryset = ServiceCenter.objects.filter(active=True).order_by("code")
         self.fields["technician"].queryset = Technician.objects.filter(active=True).select_related("center")
+
+    def technicians_for(self, category_id):
+        """The active technicians certified for the category, by centre (the list the form offers)."""
+        return (
+            self.fields["technician"]
+            .queryset.filter(categories=category_id)
+            .order_by("center__code", "employee_no")
+        )
 
     def window(self) -> tuple[dt.datetime, dt.datetime]:
         day = self.cleaned_data["day"]

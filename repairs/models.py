@@ -28,6 +28,7 @@ from .choices import (
     ClosingChannel,
     ComponentKind,
     ConsentMethod,
+    DecisionChangeKind,
     FaultCodeKind,
     LoanerStatus,
     PaymentMethod,
@@ -35,10 +36,12 @@ from .choices import (
     PhotoKind,
     Priority,
     QuoteLineKind,
+    RescheduleReason,
     Resolution,
     Satisfaction,
     ServiceMode,
     ServiceType,
+    SiteFindingKind,
     WorkOrderStatus,
 )
 
@@ -456,6 +459,16 @@ class RepairCall(models.Model):
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
+    # What is faulty: the 三包 period is the component's (a phone's battery, an air conditioner's
+    # compressor). Empty on calls logged before the component was asked: the whole unit.
+    component = models.ForeignKey(
+        Component,
+        verbose_name=_("faulty part"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     warranty_decision = models.ForeignKey(
         "warranty.WarrantyDecision",
         verbose_name=_("warranty decision at intake"),
@@ -627,6 +640,37 @@ class WorkOrder(models.Model):
     payment_held = models.BooleanField(_("payment held until redone"), default=False, db_default=False)
     # One-way distance to the customer, entered at closing on the tablet: the settlement's travel fee band.
     travel_km = models.PositiveIntegerField(_("distance to the customer (km)"), null=True, blank=True)
+    # 检测: what the technician found once at the product (the fault, its cause if known, a note), recorded
+    # on the tablet before the repair (repairs.closing.work_order_diagnose); the closing form starts from it.
+    # Fault codes are retired (active=False), never deleted: no index is needed behind PROTECT.
+    diagnosis_fault = models.ForeignKey(
+        "FaultCode",
+        verbose_name=_("fault found"),
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    diagnosis_cause = models.ForeignKey(
+        "FaultCode",
+        verbose_name=_("cause found"),
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    diagnosis_note = models.CharField(_("what was found"), max_length=500, blank=True)
+    reschedule_count = models.PositiveSmallIntegerField(_("times rescheduled"), default=0, db_default=0)
+    # The appointment the centre answers for on the SLA (empty: the current one). A move the customer asked
+    # for lets the clock follow the new window; a delay on the service side keeps the first one.
+    accountable_start = models.DateTimeField(_("appointment the SLA holds"), null=True, blank=True)
+    # Time the customer's own moves added to the completion deadline (the clock waits for the new window).
+    customer_wait_seconds = models.PositiveIntegerField(
+        _("waiting for the customer (seconds)"), default=0, db_default=0
+    )
+    diagnosed_at = models.DateTimeField(_("diagnosed"), null=True, blank=True)
     # The dealer who sold the unit (call → unit → dealer), kept by database triggers (migrations 0011–0012) on
     # every insert, on a change of the call, and when the unit's dealer or the call's unit changes: a dealer's list
     # is then one index range (newest first, by status) instead of three joins per candidate row.
@@ -719,6 +763,17 @@ class WorkOrder(models.Model):
     def __str__(self):
         return self.number
 
+    def verdict_in_force_display(self) -> str:
+        """The 三包 verdict in force: the one taken again at the unit (annotated as `verdict_on_site` by
+        repairs.selectors.with_verdict_in_force), else the intake's; empty when the call has none."""
+        from warranty.choices import Remedy
+
+        code = getattr(self, "verdict_on_site", None)
+        if code:
+            return str(Remedy(code).label)
+        decision = self.call.warranty_decision
+        return decision.get_verdict_display() if decision else ""
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
@@ -756,6 +811,35 @@ class WorkOrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.work_order} {self.from_status or '—'} → {self.to_status}"
+
+
+class DispatchOverride(models.Model):
+    """A dispatch outside the centre's agreement (a district it does not serve, a category it is not
+    authorised for), allowed by a manager with a reason. Append-only: the record of who decided, and why."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="dispatch_overrides"
+    )
+    center = models.ForeignKey(
+        "network.ServiceCenter", verbose_name=_("service centre"), on_delete=models.PROTECT, related_name="+"
+    )
+    outside = models.CharField(_("outside the agreement"), max_length=300)
+    reason = models.CharField(_("reason"), max_length=500)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("allowed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dispatch outside the agreement")
+        verbose_name_plural = _("dispatches outside the agreement")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="dispatch_override_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} → {self.center}: {self.reason}"
 
 
 class CarryIn(models.Model):
@@ -888,6 +972,20 @@ class Quote(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("quoted by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("quoted at"), default=timezone.now)
+    # The customer said no to this quote (repairs.paid.quote_decline): no work is done on it. A first quote
+    # declined closes the order as "customer declined the paid repair" with the call-out fee only.
+    declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decline recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    declined_note = models.CharField(
+        _("why the customer declined"), max_length=200, blank=True, db_default=""
+    )
 
     class Meta:
         verbose_name = _("quote")
@@ -896,6 +994,11 @@ class Quote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["work_order", "sequence"], name="quote_sequence_unique"),
             models.CheckConstraint(condition=Q(total_amount__gte=0), name="quote_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(declined_at__isnull=True, declined_by__isnull=True)
+                | Q(declined_at__isnull=False, declined_by__isnull=False),
+                name="quote_declined_says_who",
+            ),
         ]
 
     def __str__(self):
@@ -904,6 +1007,10 @@ class Quote(models.Model):
     @property
     def is_additional(self) -> bool:
         return self.sequence > 1
+
+    @property
+    def is_declined(self) -> bool:
+        return self.declined_at is not None
 
 
 class QuoteLine(models.Model):
@@ -928,8 +1035,15 @@ class QuoteLine(models.Model):
         return f"{self.description} × {self.quantity}"
 
 
+def _consent_signature_path(instance, filename):
+    return (
+        f"work_orders/{instance.quote.work_order_id}/consent-{instance.quote.sequence}-{uuid.uuid4().hex}.png"
+    )
+
+
 class Consent(models.Model):
-    """The customer's consent to a quote: who, when, how (signed on site or by phone). Recorded, never edited."""
+    """The customer's consent to a quote: who, when, how — signed on site (the signature drawn on the tablet is
+    kept) or by phone. Recorded, never edited."""
 
     quote = models.OneToOneField(
         Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="consent"
@@ -941,6 +1055,9 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    signature = models.ImageField(
+        _("customer's signature"), upload_to=_consent_signature_path, blank=True, db_default=""
+    )
 
     class Meta:
         verbose_name = _("customer consent")
@@ -1048,6 +1165,17 @@ class WorkOrderClosing(models.Model):
     payment_method = models.CharField(
         _("payment method"), max_length=10, choices=PaymentMethod.choices, blank=True
     )
+    # The transaction number of a WeChat or Alipay payment, as the customer's phone shows it.
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True, db_default="")
+    # Paid service (A): what the customer owes and did not pay on the spot (the invoice is asked for, the money
+    # comes later) — a Receivable of the centre. What the order charges is collected + outstanding.
+    outstanding_amount = models.DecimalField(
+        _("amount outstanding (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+    )
     signature = models.ImageField(_("customer's signature"), upload_to=_signature_path, blank=True)
     confirmed_by_code = models.BooleanField(_("confirmed by the customer's code"), default=False)
     satisfaction = models.CharField(
@@ -1106,6 +1234,9 @@ class WorkOrderClosing(models.Model):
             models.CheckConstraint(
                 condition=Q(collected_amount=0) | ~Q(payment_method=""), name="closing_collected_has_method"
             ),
+            models.CheckConstraint(
+                condition=Q(outstanding_amount__gte=0), name="closing_outstanding_not_negative"
+            ),
             # The customer's proof — a signature or the code they were sent — or a recorded exception.
             models.CheckConstraint(
                 condition=~Q(signature="") | Q(confirmed_by_code=True) | ~Q(proof_exception_reason=""),
@@ -1147,6 +1278,11 @@ class WorkOrderClosing(models.Model):
         """Closed without the customer's proof and not yet cleared by a manager: not paid."""
         return self.proof_exception and self.proof_cleared_at is None
 
+    @property
+    def charged_amount(self) -> Decimal:
+        """What the customer was charged: paid on the spot and still owed."""
+        return self.collected_amount + self.outstanding_amount
+
 
 class WorkOrderPhoto(models.Model):
     """A before/after photo of the job, taken on the tablet (shrunk there) and kept with the closing."""
@@ -1171,3 +1307,314 @@ class WorkOrderPhoto(models.Model):
 
     def __str__(self):
         return f"{self.work_order} {self.kind}"
+
+
+class Reschedule(models.Model):
+    """改约: an appointment moved, why, by whom — the old and the new window."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="reschedules"
+    )
+    old_start = models.DateTimeField(_("old appointment from"), null=True, blank=True)
+    old_end = models.DateTimeField(_("old appointment until"), null=True, blank=True)
+    new_start = models.DateTimeField(_("new appointment from"))
+    new_end = models.DateTimeField(_("new appointment until"))
+    reason = models.CharField(_("reason"), max_length=20, choices=RescheduleReason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    customer_told = models.BooleanField(_("customer told by SMS"), default=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reschedule")
+        verbose_name_plural = _("reschedules")
+        ordering = ["work_order", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason__in=RescheduleReason.values), name="reschedule_reason_valid"
+            ),
+            models.CheckConstraint(condition=Q(new_end__gt=models.F("new_start")), name="reschedule_window"),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} · {self.get_reason_display()}"
+
+
+class Redispatch(models.Model):
+    """改派: an order given to another technician or another centre before the work was finished."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="redispatches"
+    )
+    from_center = models.ForeignKey(
+        "network.ServiceCenter", verbose_name=_("from centre"), on_delete=models.PROTECT, related_name="+"
+    )
+    from_technician = models.ForeignKey(
+        "network.Technician",
+        verbose_name=_("from technician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_center = models.ForeignKey(
+        "network.ServiceCenter", verbose_name=_("to centre"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_technician = models.ForeignKey(
+        "network.Technician",
+        verbose_name=_("to technician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    from_status = models.CharField(_("status then"), max_length=20, choices=WorkOrderStatus.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("re-dispatch")
+        verbose_name_plural = _("re-dispatches")
+        ordering = ["work_order", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.work_order} → {self.to_center}"
+
+
+def _not_home_photo_path(instance, filename):
+    return f"work-orders/not-home/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class NotHomeVisit(models.Model):
+    """上门未遇: the technician came and nobody was there — when, the calls made, a photo of the door or a
+    note. The wasted visit is paid once as a travel fee (the fee schedule's distance band)."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="not_home_visits"
+    )
+    center = models.ForeignKey(
+        "network.ServiceCenter", verbose_name=_("service centre"), on_delete=models.PROTECT, related_name="+"
+    )
+    technician = models.ForeignKey(
+        "network.Technician",
+        verbose_name=_("technician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    arrived_at = models.DateTimeField(_("arrived"))
+    calls_made = models.PositiveSmallIntegerField(_("calls made to the customer"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    photo = models.ImageField(_("photo of the door"), upload_to=_not_home_photo_path, blank=True)
+    travel_km = models.PositiveIntegerField(_("distance to the customer (km)"), null=True, blank=True)
+    customer_told = models.BooleanField(_("customer told by SMS"), default=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("not-at-home visit")
+        verbose_name_plural = _("not-at-home visits")
+        ordering = ["work_order", "at", "pk"]
+        indexes = [models.Index(fields=["center", "at"], name="not_home_center_at")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(photo="") | ~Q(note=""), name="not_home_photo_or_note"),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} · {self.arrived_at:%Y-%m-%d %H:%M}"
+
+
+class DecisionChange(models.Model):
+    """A 三包 decision taken again after intake (another faulty part after diagnosis, an exclusion found on
+    site) or a service type changed by the office: before and after, who and why. The intake decision stays
+    on the call; the latest change decides the service type the order is settled by."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="decision_changes"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=DecisionChangeKind.choices)
+    decision = models.ForeignKey(
+        "warranty.WarrantyDecision",
+        verbose_name=_("warranty decision"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    component = models.ForeignKey(
+        Component,
+        verbose_name=_("faulty part"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    service_type_before = models.CharField(
+        _("service type before"), max_length=1, choices=ServiceType.choices
+    )
+    service_type_after = models.CharField(_("service type after"), max_length=1, choices=ServiceType.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("decision change")
+        verbose_name_plural = _("decision changes")
+        ordering = ["work_order", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DecisionChangeKind.values), name="decision_change_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} · {self.get_kind_display()}"
+
+
+def _finding_photo_path(instance, filename):
+    return f"work-orders/findings/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class SiteFinding(models.Model):
+    """An exclusion the technician found on site (liquid damage, a home-made repair…), shown by photos."""
+
+    work_order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="site_findings"
+    )
+    kind = models.CharField(_("finding"), max_length=30, choices=SiteFindingKind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    change = models.ForeignKey(
+        DecisionChange,
+        verbose_name=_("decision change"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("site finding")
+        verbose_name_plural = _("site findings")
+        ordering = ["work_order", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SiteFindingKind.values), name="site_finding_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} · {self.get_kind_display()}"
+
+
+class SiteFindingPhoto(models.Model):
+    finding = models.ForeignKey(
+        SiteFinding, verbose_name=_("site finding"), on_delete=models.PROTECT, related_name="photos"
+    )
+    image = models.ImageField(_("photo"), upload_to=_finding_photo_path)
+
+    class Meta:
+        verbose_name = _("site finding photo")
+        verbose_name_plural = _("site finding photos")
+        ordering = ["finding", "pk"]
+
+    def __str__(self):
+        return f"{self.finding} #{self.pk}"
+
+
+class ReceivableQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A centre's supervisors see their centres' receivables, managers every centre's; nobody else."""
+        roles = user_roles(user)
+        if Role.MANAGER in roles:
+            return self
+        if Role.SUPERVISOR in roles:
+            return self.filter(center__in=user.supervised_centers.all())
+        return self.none()
+
+    def open(self):
+        return self.filter(paid_at__isnull=True)
+
+
+class Receivable(models.Model):
+    """应收款: what the customer of a paid (A) order still owes once it is closed. The service standard: small
+    fees are collected on the spot, otherwise the invoice is made out and the money collected later. Written
+    with the closing record (repairs.closing.work_order_close), in its transaction; the centre marks it paid
+    when the money comes (repairs.paid.receivable_mark_paid)."""
+
+    work_order = models.OneToOneField(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="receivable"
+    )
+    center = models.ForeignKey(
+        "network.ServiceCenter", verbose_name=_("service centre"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("invoice and payment arrangement"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("payment recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=PaymentMethod.choices, blank=True
+    )
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    paid_note = models.CharField(_("payment note"), max_length=200, blank=True)
+
+    objects = ReceivableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("receivable")
+        verbose_name_plural = _("receivables")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The centre's list: still owed, oldest first; and everything, newest first.
+            models.Index(
+                fields=["center", "created_at"], condition=Q(paid_at__isnull=True), name="receivable_open"
+            ),
+            models.Index(fields=["center", "-created_at", "-id"], name="receivable_center"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="receivable_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=True, paid_by__isnull=True, payment_method="")
+                | (Q(paid_at__isnull=False, paid_by__isnull=False) & ~Q(payment_method="")),
+                name="receivable_paid_says_how",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_method__in=[*PaymentMethod.values, ""]),
+                name="receivable_payment_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(payment_method__in=["wechat", "alipay"]) | ~Q(payment_reference=""),
+                name="receivable_app_payment_has_reference",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} ¥{self.amount}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None

@@ -34,8 +34,9 @@ from .choices import (
     Satisfaction,
     ServiceMode,
     ServiceType,
+    WorkOrderStatus,
 )
-from .models import CustomerPhone, Quote, WorkOrder
+from .models import CustomerPhone, DecisionChange, Quote, WorkOrder
 
 VOUCHER_LANGUAGE = "zh-hans"
 
@@ -48,6 +49,22 @@ SERVICE_TYPE_ZH = {
     ServiceType.ADMIN: "D · 一般行政工作",
 }
 SERVICE_MODE_ZH = {ServiceMode.ON_SITE: "上门服务", ServiceMode.CARRY_IN: "送修（带回维修）"}
+# The order's status as it stands when the voucher is printed (a completed order is not yet closed: it
+# closes after the callback). "On site" is the arrival, not the service mode.
+STATUS_ZH = {
+    WorkOrderStatus.NEW: "新建",
+    WorkOrderStatus.DISPATCHED: "已派工",
+    WorkOrderStatus.ACCEPTED: "已接单",
+    WorkOrderStatus.EN_ROUTE: "技术员在途",
+    WorkOrderStatus.ON_SITE: "技术员已到达",
+    WorkOrderStatus.IN_REPAIR: "维修中",
+    WorkOrderStatus.WAITING_FOR_PARTS: "待件",
+    WorkOrderStatus.COMPLETED: "已完工",
+    WorkOrderStatus.CLOSED: "已关闭",
+    WorkOrderStatus.CANCELLED: "已取消",
+    WorkOrderStatus.PHONE_GUIDED: "电话指导",
+    WorkOrderStatus.TO_RESCHEDULE: "上门未遇，待改约",
+}
 QUOTE_LINE_KIND_ZH = {
     QuoteLineKind.LABOUR: "工时费",
     QuoteLineKind.PART: "零件费",
@@ -60,6 +77,8 @@ RESOLUTION_ZH = {
     Resolution.ADJUSTED: "调整或清洁",
     Resolution.NO_FAULT: "未发现故障",
     Resolution.ADVICE: "指导使用",
+    Resolution.NOT_FIXED: "未能修复（仅收上门费）",
+    Resolution.DECLINED: "客户不同意有偿维修（仅收上门费）",
 }
 PAYMENT_METHOD_ZH = {
     PaymentMethod.CASH: "现金",
@@ -124,7 +143,16 @@ def _phones(call) -> list[str]:
     return phones
 
 
-def _warranty(decision) -> dict | None:
+def _warranty(call) -> dict | None:
+    """The 三包 decision in force: the one taken again on site (another faulty part, exclusions found), else
+    the intake's — the voucher of an order found outside 三包 must not read "free repair"."""
+    change = (
+        DecisionChange.objects.filter(work_order__call_id=call.pk, decision__isnull=False)
+        .select_related("decision")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    decision = change.decision if change else call.warranty_decision
     if decision is None:
         return None
     result = decision.result or {}
@@ -135,6 +163,7 @@ def _warranty(decision) -> dict | None:
         "reasons": [reason["zh"] for reason in result.get("reasons", []) if reason.get("zh")],
         "policy_version": decision.policy_version,
         "decided_at": decision.decided_at,
+        "on_site": change is not None,
     }
 
 
@@ -157,6 +186,7 @@ def _quotes(order) -> list[dict]:
                     for line in quote.lines.all()
                 ],
                 "total": _money(quote.total_amount),
+                "declined_at": quote.declined_at,
                 "consent": consent
                 and {
                     "given_by": consent.given_by,
@@ -176,6 +206,7 @@ def voucher_context(order: WorkOrder, *, now=None) -> dict:
         "call": call,
         "unit": unit,
         "printed_at": now or timezone.now(),
+        "status": STATUS_ZH.get(order.status, order.status),
         "phones": _phones(call),
         "service_address": f"{call.service_region.full_name}{call.service_address}",
         "service_type": SERVICE_TYPE_ZH.get(call.service_type, call.service_type),
@@ -183,7 +214,7 @@ def voucher_context(order: WorkOrder, *, now=None) -> dict:
         "mode": SERVICE_MODE_ZH.get(order.mode, order.mode),
         "is_carry_in": order.mode == ServiceMode.CARRY_IN,
         "carry_in": getattr(order, "carry_in", None),
-        "warranty": _warranty(call.warranty_decision),
+        "warranty": _warranty(call),
         "quotes": _quotes(order),
         **_closing(order),
     }
@@ -214,6 +245,7 @@ def _closing(order: WorkOrder) -> dict:
         "payment_method": PAYMENT_METHOD_ZH.get(closing.payment_method, closing.payment_method),
         "satisfaction": SATISFACTION_ZH.get(closing.satisfaction, ""),
         "collected": _money(closing.collected_amount),
+        "outstanding": _money(closing.outstanding_amount),
         "parts_used": [
             {"code": r["part__code"], "name": r["part__name"], "quantity": -r["quantity"]}
             for r in rows
@@ -232,6 +264,7 @@ def voucher_pdf(order: WorkOrder, *, now=None) -> bytes:
 
 @role_required(Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.TECHNICIAN)
 def work_order_voucher(request, pk):
+    # Read at the request, never cached: the voucher shows the order's status when it is printed.
     order = get_object_or_404(_voucher_queryset(request.user), pk=pk)
     response = HttpResponse(
         voucher_pdf(order),

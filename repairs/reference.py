@@ -113,25 +113,29 @@ SYMPTOMS = {
     ],
 }
 
-# The customer-facing fee standard (收费标准) for paid service, per category: (code, name, amount).
+# The customer-facing fee standard (收费标准) for paid service, per category: (code, name, amount). The
+# call-out fee (code CALL_OUT, 上门费) is what a paid order's customer pays when nothing is repaired: they
+# declined the quote, or the fault could not be fixed.
+CALL_OUT = "call_out"
 LABOUR_RATES = {
     "air_conditioner": [
-        ("visit", "上门检测费", "50.00"),
+        (CALL_OUT, "上门检测费", "50.00"),
         ("repair_minor", "小修工时费", "80.00"),
         ("repair_major", "大修工时费（含压缩机、冷媒）", "260.00"),
         ("refrigerant", "加冷媒", "150.00"),
     ],
     "refrigerator": [
-        ("visit", "上门检测费", "50.00"),
+        (CALL_OUT, "上门检测费", "50.00"),
         ("repair_minor", "小修工时费", "80.00"),
         ("repair_major", "大修工时费（含压缩机、冷媒）", "280.00"),
     ],
     "washing_machine": [
-        ("visit", "上门检测费", "50.00"),
+        (CALL_OUT, "上门检测费", "50.00"),
         ("repair_minor", "小修工时费", "70.00"),
         ("repair_major", "大修工时费（含电机）", "180.00"),
     ],
     "mobile_phone": [
+        (CALL_OUT, "上门费", "0.00"),
         ("diagnose", "检测费", "0.00"),
         ("repair_minor", "小修工时费", "50.00"),
         ("repair_board", "主板维修工时费", "150.00"),

@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from aftersales.validators import normalize_phone
 from network.models import ServiceCenter, Technician
 
 from .choices import OPEN_STATUSES, WorkOrderStatus
-from .models import Customer, CustomerPhone, ProductUnit, RepairCall, WorkOrder
+from .models import Customer, CustomerPhone, DecisionChange, ProductUnit, RepairCall, WorkOrder
 
 LOOKUP_LIMIT = 8
 _DIGITS = re.compile(r"^\d+$")
@@ -63,6 +63,21 @@ def customer_lookup(*, user, query: str, limit: int = LOOKUP_LIMIT) -> dict:
         by_serial = list(units.filter(serial_number__startswith=key).order_by("serial_number")[:limit])
         found = {u.pk: u for u in by_imei + by_serial}
         result["units"] = list(found.values())[:limit]
+        # Picking a unit found by its serial fills in the owner's phone when none was typed (the form
+        # needs the caller's number; the visit's confirmation code goes to it): the owner's primary number,
+        # of an owner the user may see, one query for all the units shown.
+        phones: dict[int, str] = {}
+        for owner_id, number in (
+            CustomerPhone.objects.filter(
+                customer_id__in={u.owner_id for u in result["units"]},
+                customer__in=Customer.objects.for_user(user).values("pk"),
+            )
+            .order_by("customer_id", "-is_primary", "pk")
+            .values_list("customer_id", "number")
+        ):
+            phones.setdefault(owner_id, number)
+        for unit in result["units"]:
+            unit.owner_phone = phones.get(unit.owner_id, "")
         if result["units"]:
             result["kind"] = "unit"
     return result
@@ -75,14 +90,14 @@ def _addresses():
 
 
 def dispatch_suggestions(*, unit: ProductUnit, region, day: dt.date, limit: int = 5) -> list[dict]:
-    """Service centres that cover the district, have an active agreement on `day` and an active technician
-    certified for the unit's category, least open work first; each with its technicians, least loaded
+    """Service centres whose agreement covers the district and the unit's category, active on `day`, with an
+    active technician certified for the category, least open work first; each with its technicians, least loaded
     (appointments that day) first. The first centre and its first technician are the suggestion."""
     category_id = unit.model.category_id
     certified = Technician.objects.filter(center=OuterRef("pk"), active=True, categories=category_id)
     centers = list(
         ServiceCenter.objects.active_on(day)
-        .filter(coverage=region)
+        .filter(coverage=region, categories=category_id)
         .filter(Exists(certified))
         .annotate(open_load=Count("work_orders", filter=Q(work_orders__status__in=OPEN_STATUSES)))
         .order_by("open_load", "code")[:limit]
@@ -127,7 +142,13 @@ def call_detail(*, user, pk: int) -> RepairCall:
     from .models import LoanerLoan, Quote, WorkOrderEvent
 
     orders = WorkOrder.objects.for_user(user).select_related(
-        "center", "technician", "dispatched_by", "carry_in__inspected_by", "closing__proof_cleared_by"
+        "center",
+        "technician",
+        "dispatched_by",
+        "carry_in__inspected_by",
+        "closing__proof_cleared_by",
+        "closing__fault_code",
+        "closing__cause",
     )
     return (
         RepairCall.objects.for_user(user)
@@ -226,6 +247,18 @@ def call_timeline(call: RepairCall) -> list[dict]:
 TABLET_VIEWS = ("today", "tomorrow", "overdue")
 
 
+def with_verdict_in_force(queryset):
+    """Each order's latest 三包 verdict taken again at the unit (`verdict_on_site`, None when intake's stands):
+    one subquery in the same SELECT, whatever the page size."""
+    return queryset.annotate(
+        verdict_on_site=Subquery(
+            DecisionChange.objects.filter(work_order=OuterRef("pk"), decision__isnull=False)
+            .order_by("-at", "-pk")
+            .values("decision__verdict")[:1]
+        )
+    )
+
+
 def tablet_scope(user):
     """The work orders a tablet user sees: a technician their own, a supervisor their centres'. One filter
     on indexed columns (technician_id / center_id) rather than joins, so the day's range is an index scan."""
@@ -264,7 +297,7 @@ def tablet_orders(*, user, view: str, now, page: int = 1):
     # (technician, appointment_end)): a FILTERed aggregate would read every order the technician ever had.
     counts = {name: base.filter(condition).count() for name, condition in windows.items()}
     orders = (
-        base.filter(windows[view])
+        with_verdict_in_force(base.filter(windows[view]))
         .select_related(
             "call__customer",
             "call__unit__model__category",

@@ -41,10 +41,12 @@ from .choices import (
     ServiceType,
     WorkOrderStatus,
 )
+from .findings import category_component
 from .models import (
     CarryIn,
     Consent,
     Customer,
+    DispatchOverride,
     FaultSymptom,
     LoanerLoan,
     LoanerUnit,
@@ -101,31 +103,35 @@ def service_type_suggest(*, decision: dict | None) -> ServiceTypeSuggestion:
     return ServiceTypeSuggestion(ServiceType.FREE, _("Within the 三包 period: free service."))
 
 
-def unit_repair_history(*, unit: ProductUnit, symptom: FaultSymptom | None) -> tuple[RepairRecord, ...]:
-    """The unit's earlier repairs as the 三包 engine counts them: work orders that went into repair.
-    One for the same symptom as now counts as the same fault, and as not fixed (the fault is back)."""
-    from care.selectors import carry_in_delays
+def unit_repair_history(
+    *, unit: ProductUnit, symptom: FaultSymptom | None, exclude_order: WorkOrder | None = None
+) -> tuple[RepairRecord, ...]:
+    """The unit's earlier repairs as the 三包 engine counts them: work orders that went into repair (not
+    `exclude_order`, the one being judged again). One for the same symptom as now counts as the same fault,
+    and as not fixed (the fault is back)."""
+    from .repair_spans import repair_spans
 
     records = []
     orders = list(
         WorkOrder.objects.filter(call__unit=unit, repair_started_at__isnull=False)
         .exclude(status=WorkOrderStatus.CANCELLED)
+        .exclude(pk=exclude_order.pk if exclude_order else None)
         .select_related("call")
         .order_by("repair_started_at")
     )
-    # A carry-in past its 30 days (the SLA scan found it breached): the repairer's delay, or the maker's
-    # when the order waited for parts — the 三包 engine then offers the exchange (arts. 12, rule 5).
-    delays = carry_in_delays(order_ids=[o.pk for o in orders])
+    # Each counts from the day it was sent in (a carry-in's date in; an on-site repair that waited for
+    # parts, its first visit), with the cause of a delay — the 三包 engine then offers the exchange (art. 12).
+    spans = repair_spans(orders=orders)
     for order in orders:
         same = symptom is not None and order.call.symptom_id == symptom.pk
         records.append(
             RepairRecord(
-                sent_on=timezone.localdate(order.repair_started_at),
+                sent_on=spans[order.pk].sent_on,
                 returned_on=timezone.localdate(order.completed_at) if order.completed_at else None,
                 fixed=not same,
                 performance_fault=True,
                 same_fault=same,
-                delay_cause=delays.get(order.pk),
+                delay_cause=spans[order.pk].delay_cause,
             )
         )
     return tuple(records)
@@ -170,12 +176,14 @@ def repair_call_register(
     channel: str = CallChannel.HOTLINE,
     performance_fault: bool = True,
     exclusions: tuple[str, ...] = (),
+    component: str = "",
     confirm_duplicate_of: RepairCall | None = None,
     dealer=None,
     acting_user,
     now: dt.datetime | None = None,
 ) -> RepairCall:
-    """Logs a call with its first work order (status new) and the 三包 decision taken on the facts of today.
+    """Logs a call with its first work order (status new) and the 三包 decision taken on the facts of today,
+    for the faulty part the caller names (`component`, a code of the unit's category; empty: the whole unit).
 
     Raises DuplicateCall when the unit has an open call the dispatcher has not confirmed past."""
     now = now or timezone.now()
@@ -195,6 +203,10 @@ def repair_call_register(
         errors["unit"] = _("The product unit belongs to another customer.")
     if symptom is not None and symptom.category_id != unit.model.category_id:
         errors["symptom"] = _("The symptom is not one of this product category's.")
+    try:
+        faulty = category_component(category=unit.model.category, code=component)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if symptom is None and not symptom_text.strip():
         errors["symptom_text"] = _(
             "Describe the fault: pick a common symptom or type what the customer says."
@@ -221,6 +233,7 @@ def repair_call_register(
             facts = unit_facts(
                 unit=unit,
                 report_date=report_day,
+                component=faulty.code,
                 performance_fault=performance_fault,
                 exclusions=tuple(exclusions),
                 repairs=unit_repair_history(unit=unit, symptom=symptom),
@@ -261,6 +274,7 @@ def repair_call_register(
             suggested_service_type=suggestion.service_type,
             service_type_reason=service_type_reason.strip() if chosen != suggestion.service_type else "",
             priority=priority,
+            component=faulty,
             warranty_decision=decision_row,
             duplicate_of=confirm_duplicate_of,
             dealer=dealer,
@@ -324,6 +338,17 @@ def _check_appointment(
     return errors
 
 
+def outside_agreement(*, center: ServiceCenter, district, category) -> list[str]:
+    """What of a call the centre's agreement does not cover: the service district, the product category.
+    Empty when the centre may take it."""
+    outside = []
+    if not center.coverage.filter(pk=district.pk).exists():
+        outside.append(_("%(district)s is not in its service area") % {"district": district.full_name})
+    if not center.categories.filter(pk=category.pk).exists():
+        outside.append(_("it is not authorised for %(category)s") % {"category": category.local_name})
+    return outside
+
+
 def work_order_dispatch(
     *,
     work_order: WorkOrder,
@@ -335,8 +360,16 @@ def work_order_dispatch(
     acting_user,
     note: str = "",
     now: dt.datetime | None = None,
+    notify_customer: bool = True,
+    override_reason: str = "",
 ) -> WorkOrder:
     """派工: gives a new work order to a centre (and technician) with an appointment window.
+
+    A centre whose agreement does not cover the call's district or the unit's category is refused, unless a
+    manager gives `override_reason` (kept as a DispatchOverride and in the order's history).
+
+    `notify_customer=False` sends no confirmation code (historic orders written by the demo or an import:
+    their visits are long past, and nobody should get a message for them).
 
     Two dispatchers at once: the row lock makes one wait; it then finds the order dispatched and is told
     by whom and when. Nothing changes when a check fails."""
@@ -382,6 +415,17 @@ def work_order_dispatch(
                     "tech": technician.name,
                     "category": category.name,
                 }
+        outside = outside_agreement(center=center, district=order.call.service_region, category=category)
+        override_reason = (override_reason or "").strip()
+        if outside and not override_reason:
+            refusal = _(
+                "%(center)s's agreement does not cover this call: %(outside)s. Choose a centre that covers "
+                "it, or have a manager dispatch it with a reason."
+            ) % {"center": center.name, "outside": "；".join(outside)}
+            # Beside an inactive agreement's refusal, not instead of it: a reason would not cure that one.
+            errors["center"] = [message for message in (errors.get("center"), refusal) if message]
+        elif outside and not has_role(acting_user, Role.MANAGER):
+            errors["override_reason"] = _("Only a manager can dispatch outside a centre's agreement.")
         if mode not in ServiceMode.values:
             errors["mode"] = _("Choose on site or carry-in.")
         errors.update(
@@ -400,11 +444,28 @@ def work_order_dispatch(
         order.dispatched_by = acting_user
         order.save()
         detail = center.name + (f" · {technician.name}" if technician else "")
+        if outside:
+            DispatchOverride.objects.create(
+                work_order=order,
+                center=center,
+                outside="；".join(outside)[:300],
+                reason=override_reason[:500],
+                by=acting_user,
+                at=now,
+            )
+            detail = _("%(detail)s — outside the agreement (%(outside)s), allowed by %(who)s: %(reason)s") % {
+                "detail": detail,
+                "outside": "；".join(outside),
+                "who": acting_user.get_full_name() or acting_user.get_username(),
+                "reason": override_reason,
+            }
+            note = f"{note} · {detail}" if note else detail
         _event(
             order, WorkOrderStatus.NEW, WorkOrderStatus.DISPATCHED, acting_user, now, (note or detail)[:500]
         )
         # The customer's confirmation code for the visit goes out once the dispatch is committed.
-        transaction.on_commit(partial(confirmation_code_send.delay, order.pk))
+        if notify_customer:
+            transaction.on_commit(partial(confirmation_code_send.delay, order.pk))
     return order
 
 
@@ -424,7 +485,8 @@ def _paid_work_guard(order: WorkOrder, to_status: str) -> None:
             },
             code="quote_missing",
         )
-    pending = [q for q in quotes if not hasattr(q, "consent")]
+    # A quote the customer declined is answered: no work is done on it, and it charges nothing.
+    pending = [q for q in quotes if not hasattr(q, "consent") and q.declined_at is None]
     if pending:
         raise ValidationError(
             {
@@ -432,6 +494,19 @@ def _paid_work_guard(order: WorkOrder, to_status: str) -> None:
                 % {"numbers": "、".join(f"#{q.sequence}" for q in pending)}
             },
             code="consent_missing",
+        )
+    # Every quote declined: no repair starts (the order is closed as declined, with its closing record).
+    if to_status == WorkOrderStatus.IN_REPAIR and not any(hasattr(q, "consent") for q in quotes):
+        raise ValidationError(
+            {
+                "consent": ValidationError(
+                    _(
+                        "The customer declined the quote: give a new quote and record their consent, or close the "
+                        "order as declined."
+                    ),
+                    code="quote_declined",
+                )
+            }
         )
 
 
@@ -454,12 +529,23 @@ def closing_required_error(order: WorkOrder) -> ValidationError:
 def work_order_transition(
     *, work_order: WorkOrder, to_status: str, acting_user, note: str = "", now: dt.datetime | None = None
 ) -> WorkOrder:
-    """Moves a work order along TRANSITIONS — not to dispatched (work_order_dispatch) and not to completed:
-    only a closing record completes an order (repairs.closing.work_order_close)."""
+    """Moves a work order along TRANSITIONS — not to dispatched (work_order_dispatch), not to completed: only
+    a closing record completes an order (repairs.closing.work_order_close), and not to "to be rescheduled": only
+    a visit where nobody was at home leads there (repairs.field.work_order_not_home)."""
     if to_status == WorkOrderStatus.DISPATCHED:
         raise ValueError("dispatch through work_order_dispatch()")
     if to_status == WorkOrderStatus.COMPLETED:
         raise closing_required_error(work_order)
+    if to_status == WorkOrderStatus.TO_RESCHEDULE:
+        raise ValidationError(
+            {
+                "status": _(
+                    "A work order waits for a new appointment only once a visit where nobody was at home is "
+                    "recorded: record that visit."
+                )
+            },
+            code="not_home_required",
+        )
     return _move(work_order=work_order, to_status=to_status, acting_user=acting_user, note=note, now=now)
 
 
@@ -819,22 +905,51 @@ def quote_create(
 
 
 def consent_record(
-    *, quote: Quote, given_by: str, method: str, acting_user, note: str = "", now=None
+    *,
+    quote: Quote,
+    given_by: str,
+    method: str,
+    acting_user,
+    note: str = "",
+    signature_png: bytes | None = None,
+    now=None,
 ) -> Consent:
-    """The customer's consent to a quote (signed on site, or by phone — recorded all the same)."""
+    """The customer's consent to a quote: signed on site — the signature drawn on the tablet is kept with it,
+    and a consent "signed on site" without one is refused — or by phone, recorded all the same."""
+    from django.core.files.base import ContentFile
+
+    from .closing import _signature_drawn
+
     now = now or timezone.now()
     errors = {}
     if not given_by.strip():
         errors["given_by"] = _("Who gave the consent?")
+    elif len(given_by.strip()) > Consent._meta.get_field("given_by").max_length:
+        errors["given_by"] = _("At most %(n)s characters.") % {
+            "n": Consent._meta.get_field("given_by").max_length
+        }
     if method not in ConsentMethod.values:
         errors["method"] = _("Choose how the consent was given: signature on site or by phone.")
+    elif method == ConsentMethod.SIGNATURE and (
+        not signature_png or len(signature_png) > 2 * 1024 * 1024 or not _signature_drawn(signature_png)
+    ):
+        errors["signature"] = _(
+            "Signed on site: the customer signs the quote on the tablet's screen (the signature is empty or "
+            "unreadable). Consent given by phone is recorded as such."
+        )
+    if len(note.strip()) > Consent._meta.get_field("note").max_length:
+        errors["note"] = _("At most %(n)s characters.") % {"n": Consent._meta.get_field("note").max_length}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         row = Quote.objects.select_for_update().get(pk=quote.pk)
         if Consent.objects.filter(quote=row).exists():
             raise ValidationError({"consent": _("This quote already has the customer's consent.")})
-        return Consent.objects.create(
+        if row.declined_at is not None:
+            raise ValidationError(
+                {"consent": _("The customer declined this quote: give a new quote for their consent.")}
+            )
+        consent = Consent(
             quote=row,
             given_by=given_by.strip(),
             method=method,
@@ -842,6 +957,15 @@ def consent_record(
             recorded_by=acting_user,
             note=note.strip(),
         )
+        if method == ConsentMethod.SIGNATURE:
+            consent.signature.save("consent.png", ContentFile(signature_png), save=False)
+        try:
+            consent.save()
+        except BaseException:
+            if consent.signature:
+                consent.signature.storage.delete(consent.signature.name)
+            raise
+        return consent
 
 
 # New customers and units, registered inline at intake ------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pdf, views, views_tablet
+from . import pdf, views, views_admin_time, views_field, views_findings, views_paid, views_tablet
 
 app_name = "repairs"
 urlpatterns = [
@@ -14,11 +14,26 @@ urlpatterns = [
     path("work-orders/<int:pk>/carry-in/", views.work_order_carry_in, name="work_order_carry_in"),
     path("work-orders/<int:pk>/quote/", views.work_order_quote, name="work_order_quote"),
     path("work-orders/<int:pk>/voucher.pdf", pdf.work_order_voucher, name="work_order_voucher"),
+    path("work-orders/<int:pk>/reschedule/", views_field.work_order_reschedule, name="work_order_reschedule"),
+    path("work-orders/<int:pk>/redispatch/", views_field.work_order_redispatch, name="work_order_redispatch"),
+    path("work-orders/<int:pk>/not-home/", views_field.work_order_not_home, name="work_order_not_home"),
+    path(
+        "work-orders/<int:pk>/not-home/cancel/",
+        views_field.work_order_not_home_cancel,
+        name="work_order_not_home_cancel",
+    ),
+    path("not-home-photos/<int:pk>/", views_field.not_home_photo, name="not_home_photo"),
     path("tablet/", views_tablet.my_orders, name="my_orders"),
+    path("tablet/admin-time/", views_admin_time.tablet_admin_time, name="tablet_admin_time"),
     path("tablet/orders/<int:pk>/", views_tablet.order_detail, name="tablet_order"),
     path("tablet/orders/<int:pk>/step/", views_tablet.order_step, name="tablet_step"),
     path("tablet/orders/<int:pk>/contact/", views_tablet.order_contact, name="tablet_contact"),
+    path("tablet/orders/<int:pk>/diagnosis/", views_tablet.order_diagnosis, name="tablet_diagnosis"),
     path("tablet/orders/<int:pk>/parts/", views_tablet.order_need_parts, name="tablet_need_parts"),
+    path("tablet/orders/<int:pk>/reschedule/", views_field.tablet_reschedule, name="tablet_reschedule"),
+    path("tablet/orders/<int:pk>/not-home/", views_field.tablet_not_home, name="tablet_not_home"),
+    path("tablet/orders/<int:pk>/findings/", views_findings.order_findings, name="tablet_findings"),
+    path("finding-photos/<int:pk>/", views_findings.finding_photo, name="finding_photo"),
     path("tablet/orders/<int:pk>/carry-in/", views_tablet.order_carry_in, name="tablet_carry_in"),
     path("tablet/orders/<int:pk>/close/", views_tablet.order_close, name="tablet_close"),
     path("tablet/orders/<int:pk>/code/", views_tablet.order_code_resend, name="tablet_code_resend"),
@@ -28,4 +43,10 @@ urlpatterns = [
     path("work-orders/<int:pk>/signature.png", views_tablet.order_signature, name="work_order_signature"),
     path("work-order-photos/<int:pk>/", views_tablet.order_photo, name="work_order_photo"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("tablet/orders/<int:pk>/quote/", views_paid.tablet_quote, name="tablet_quote"),
+    path("tablet/orders/<int:pk>/decline/", views_paid.tablet_decline, name="tablet_decline"),
+    path("quotes/<int:pk>/signature.png", views_paid.consent_signature, name="consent_signature"),
+    path("receivables/", views_paid.receivables, name="receivables"),
+    path("receivables/<int:pk>/paid/", views_paid.receivable_paid, name="receivable_paid"),
+    path("calls/<int:pk>/service-type/", views_paid.call_service_type, name="call_service_type"),
 ]

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from aftersales.paging import page_window
@@ -41,9 +41,11 @@ from .choices import (
 )
 from .closing import CLOSABLE_STATUSES, closing_proof_clear
 from .filters import WorkOrderFilterSet
+from .findings import category_components
 from .forms import DispatchForm, IntakeForm, NewCustomerForm, NewUnitForm, NoteForm, districts
 from .models import (
     CarryIn,
+    DecisionChange,
     FaultSymptom,
     LoanerLoan,
     LoanerUnit,
@@ -53,6 +55,7 @@ from .models import (
     WorkOrder,
     WorkOrderClosing,
 )
+from .views_field import field_panel
 
 INTAKE_ROLES = (Role.DISPATCHER, Role.MANAGER)
 REGISTER_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER)
@@ -102,6 +105,7 @@ def register(request):
             "orders": window["rows"],
             "now": timezone.now(),
             "can_log_calls": has_role(request.user, *INTAKE_ROLES),
+            "service_types": ServiceType.choices,
         },
     )
 
@@ -112,21 +116,24 @@ class _Echo:
 
 
 CSV_COLUMNS = [
-    ("Work order number", lambda o: o.number),
-    ("Call number", lambda o: o.call.number),
-    ("Logged", lambda o: timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M")),
-    ("Status", lambda o: o.get_status_display()),
-    ("Service type", lambda o: o.call.get_service_type_display()),
-    ("Customer", lambda o: o.call.customer.name),
-    ("Caller phone", lambda o: o.call.caller_phone),
-    ("Category", lambda o: o.call.unit.model.category.local_name),
-    ("Model", lambda o: str(o.call.unit.model)),
-    ("Serial number / IMEI", lambda o: o.call.unit.imei or o.call.unit.serial_number),
-    ("Fault symptom", lambda o: " ".join(filter(None, [str(o.call.symptom or ""), o.call.symptom_text]))),
-    ("Service centre", lambda o: o.center.name if o.center else ""),
-    ("Technician", lambda o: o.technician.name if o.technician else ""),
+    (gettext_noop("Work order number"), lambda o: o.number),
+    (gettext_noop("Call number"), lambda o: o.call.number),
+    (gettext_noop("Logged"), lambda o: timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M")),
+    (gettext_noop("Status"), lambda o: o.get_status_display()),
+    (gettext_noop("Service type"), lambda o: o.call.get_service_type_display()),
+    (gettext_noop("Customer"), lambda o: o.call.customer.name),
+    (gettext_noop("Caller phone"), lambda o: o.call.caller_phone),
+    (gettext_noop("Category"), lambda o: o.call.unit.model.category.local_name),
+    (gettext_noop("Model"), lambda o: str(o.call.unit.model)),
+    (gettext_noop("Serial number / IMEI"), lambda o: o.call.unit.imei or o.call.unit.serial_number),
     (
-        "Appointment",
+        gettext_noop("Fault symptom"),
+        lambda o: " ".join(filter(None, [str(o.call.symptom or ""), o.call.symptom_text])),
+    ),
+    (gettext_noop("Service centre"), lambda o: o.center.name if o.center else ""),
+    (gettext_noop("Technician"), lambda o: o.technician.name if o.technician else ""),
+    (
+        gettext_noop("Appointment"),
         lambda o: (
             timezone.localtime(o.appointment_start).strftime("%Y-%m-%d %H:%M") if o.appointment_start else ""
         ),
@@ -137,12 +144,16 @@ CSV_COLUMNS = [
 def _register_csv(rows):
     """The filtered register as CSV (UTF-8 with BOM, so that Excel opens the Chinese right), streamed."""
     writer = SafeWriter(_Echo())
+    # The rows are streamed after the view has returned, when the request's language is no longer active:
+    # the stream keeps it (the header and the statuses came out in English).
+    language = translation.get_language()
 
     def lines():
-        yield "\ufeff"
-        yield writer.writerow([_(title) for title, _get in CSV_COLUMNS])
-        for order in rows.iterator(chunk_size=2000):
-            yield writer.writerow([get(order) for _title, get in CSV_COLUMNS])
+        with translation.override(language):
+            yield "\ufeff"
+            yield writer.writerow([_(title) for title, _get in CSV_COLUMNS])
+            for order in rows.iterator(chunk_size=2000):
+                yield writer.writerow([get(order) for _title, get in CSV_COLUMNS])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="register-{timezone.localdate():%Y%m%d}.csv"'
@@ -203,8 +214,24 @@ def _panel_context(request, *, unit, data, dispatch_form=None, form=None) -> dic
     if unit is None:
         return context
     decision, problem = None, None
+    components = category_components(unit.model.category_id)
+    # The faulty part decides the period: the whole unit unless the dispatcher names another.
+    component = next((c for c in components if c.code == data.get("component")), None) or next(
+        (c for c in components if c.code == "main_unit"), None
+    )
+    code = component.code if component else "main_unit"
     try:
-        facts = unit_facts(unit=unit, report_date=today) if unit.pk else _unsaved_facts(unit, today)
+        # A registered unit's repairs count as the call's decision will count them (days in repair, delays).
+        facts = (
+            unit_facts(
+                unit=unit,
+                report_date=today,
+                component=code,
+                repairs=services.unit_repair_history(unit=unit, symptom=None),
+            )
+            if unit.pk
+            else _unsaved_facts(unit, today, code)
+        )
         decision, _policy = warranty_evaluate(facts=facts)
     except FactsError as exc:
         problem = "；".join(m for msgs in exc.errors.values() for m in msgs)
@@ -221,15 +248,7 @@ def _panel_context(request, *, unit, data, dispatch_form=None, form=None) -> dic
     for key in ("new-region", "service_region"):
         if parse_id(data.get(key)) is not None:
             region = districts().filter(pk=parse_id(data.get(key))).first() or region
-    day = DispatchForm.initial_window(now)["day"]
-    suggestions = selectors.dispatch_suggestions(unit=unit, region=region, day=day) if region else []
-    if dispatch_form is None:
-        initial = DispatchForm.initial_window(now)
-        if suggestions:
-            initial["center"] = suggestions[0]["center"].pk
-            if suggestions[0]["technicians"]:
-                initial["technician"] = suggestions[0]["technicians"][0].pk
-        dispatch_form = DispatchForm(initial=initial)
+    dispatch = _dispatch_choices(request, unit=unit, region=region, now=now, form=dispatch_form)
     context.update(
         {
             "decision": decision,
@@ -249,17 +268,13 @@ def _panel_context(request, *, unit, data, dispatch_form=None, form=None) -> dic
             "service_types": ServiceType.choices,
             "open_calls": services.open_calls_on_unit(unit=unit) if unit.pk else [],
             "symptoms": FaultSymptom.objects.filter(category_id=unit.model.category_id),
+            "components": components,
+            "component": component,
             "region": region,
             "address": address,
-            "suggestions": suggestions,
-            "dispatch_form": dispatch_form,
-            "other_centers": dispatch_form.fields["center"].queryset,
-            "technicians": dispatch_form.fields["technician"].queryset.filter(
-                categories=unit.model.category_id
-            ),
+            **dispatch,
             "form_data": data,
             "districts": districts(),
-            "suggested_center_ids": {s["center"].pk for s in suggestions},
             "request_choices": CallCustomerRequest.choices,
             "priority_choices": Priority.choices,
             "channel_choices": CallChannel.choices,
@@ -269,12 +284,35 @@ def _panel_context(request, *, unit, data, dispatch_form=None, form=None) -> dic
     return context
 
 
-def _unsaved_facts(unit: ProductUnit, today: dt.date):
+def _dispatch_choices(request, *, unit, region, now, form=None) -> dict:
+    """What a dispatch form offers: the centres whose agreement covers the district and the category (the
+    first is the suggestion, with its least loaded technician), the other centres, and the certified
+    technicians of every centre."""
+    day = DispatchForm.initial_window(now)["day"]
+    suggestions = selectors.dispatch_suggestions(unit=unit, region=region, day=day) if region else []
+    if form is None:
+        initial = DispatchForm.initial_window(now)
+        if suggestions:
+            initial["center"] = suggestions[0]["center"].pk
+            if suggestions[0]["technicians"]:
+                initial["technician"] = suggestions[0]["technicians"][0].pk
+        form = DispatchForm(initial=initial)
+    return {
+        "dispatch_form": form,
+        "suggestions": suggestions,
+        "suggested_center_ids": {s["center"].pk for s in suggestions},
+        "other_centers": form.fields["center"].queryset,
+        "technicians": form.technicians_for(unit.model.category_id),
+        "can_override": has_role(request.user, Role.MANAGER),
+    }
+
+
+def _unsaved_facts(unit: ProductUnit, today: dt.date, component: str = "main_unit"):
     from warranty.rules import Facts
 
     return Facts(
         category=unit.model.category.code,
-        component="main_unit",
+        component=component,
         report_date=today,
         sale_date=unit.sale_date,
         invoice_date=unit.invoice_date,
@@ -367,6 +405,7 @@ def _intake_save(request, action, form, customer_form, unit_form, dispatch_form)
                     symptom=data.get("symptom"),
                     symptom_text=data.get("symptom_text", ""),
                     customer_request=data["customer_request"],
+                    component=data.get("component", ""),
                     service_type=data.get("service_type") or None,
                     service_type_reason=data.get("service_type_reason", ""),
                     priority=data["priority"],
@@ -389,6 +428,7 @@ def _intake_save(request, action, form, customer_form, unit_form, dispatch_form)
                         appointment_end=end,
                         mode=dispatch_form.cleaned_data["mode"],
                         acting_user=request.user,
+                        override_reason=dispatch_form.cleaned_data["override_reason"],
                     )
                 except ValidationError as exc:
                     _add_dispatch_errors(dispatch_form, exc)
@@ -457,15 +497,20 @@ def call_detail(request, pk):
     ):
         loaners.setdefault(loaner.center_id, []).append(loaner)
     for order in orders:
-        # Completed is not a button: only a closing record (the tablet's, or the office's form) completes.
+        # Completed is not a button: only a closing record (the tablet's, or the office's form) completes. Nor
+        # is "to be rescheduled" (a visit where nobody was at home leads there) and, from it, cancelled: the
+        # field panel's cancel tells the customer (repairs.views_field).
         order.allowed = [
             (s, WorkOrderStatus(s).label)
             for s in sorted(TRANSITIONS[order.status])
             if s not in (WorkOrderStatus.DISPATCHED, WorkOrderStatus.PHONE_GUIDED, WorkOrderStatus.COMPLETED)
+            and s != WorkOrderStatus.TO_RESCHEDULE
+            and order.status != WorkOrderStatus.TO_RESCHEDULE
         ]
+        order.field = field_panel(request.user, order, now)
         order.closable = order.status in CLOSABLE_STATUSES
-        order.dispatch_form = (
-            DispatchForm(initial=DispatchForm.initial_window(now))
+        order.dispatch = (
+            _dispatch_choices(request, unit=call.unit, region=call.service_region, now=now)
             if order.status == WorkOrderStatus.NEW
             else None
         )
@@ -484,6 +529,12 @@ def call_detail(request, pk):
             "is_supervisor": has_role(request.user, Role.SUPERVISOR, Role.MANAGER),
             "is_manager": has_role(request.user, Role.MANAGER),
             "care": call_care(call=call, user=request.user),
+            # The decision taken again after intake (another faulty part, exclusions found on site) and the
+            # office's changes of service type: the latest decides what the order is settled as.
+            "decision_changes": DecisionChange.objects.filter(work_order__call=call)
+            .select_related("decision", "component", "by", "work_order")
+            .prefetch_related("findings__photos")
+            .order_by("at", "pk"),
         },
     )
 
@@ -522,6 +573,7 @@ def work_order_dispatch(request, pk):
             appointment_end=end,
             mode=form.cleaned_data["mode"],
             acting_user=request.user,
+            override_reason=form.cleaned_data["override_reason"],
         )
         messages.success(request, _("Work order %(number)s dispatched.") % {"number": order.number})
     except ValidationError as exc:
@@ -650,7 +702,11 @@ def unit_detail(request, pk):
     unit = get_object_or_404(
         ProductUnit.objects.for_user(request.user).select_related("model__category", "owner", "dealer"), pk=pk
     )
-    position = unit_warranty_position(unit=unit, as_of=timezone.localdate())
+    position = unit_warranty_position(
+        unit=unit,
+        as_of=timezone.localdate(),
+        repairs=services.unit_repair_history(unit=unit, symptom=None),
+    )
     return render(request, "repairs/unit_detail.html", {"unit": unit, **position})
 
 

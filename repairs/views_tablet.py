@@ -32,7 +32,7 @@ from inventory.choices import WarehouseKind
 from inventory.models import Part, StockLevel
 
 from . import closing as closing_services
-from . import services
+from . import paid, services
 from .choices import (
     BEFORE_VISIT,
     ClosingChannel,
@@ -45,7 +45,8 @@ from .choices import (
     WorkOrderStatus,
 )
 from .models import FaultCode, LoanerUnit, WorkOrder, WorkOrderPhoto
-from .selectors import TABLET_PAGE, TABLET_VIEWS, tablet_orders, tablet_scope
+from .selectors import TABLET_PAGE, TABLET_VIEWS, tablet_orders, tablet_scope, with_verdict_in_force
+from .views_field import tablet_actions
 
 TABLET_ROLES = (Role.TECHNICIAN, Role.SUPERVISOR)
 S = WorkOrderStatus
@@ -56,6 +57,16 @@ STEPS = {
     S.ON_SITE: ({S.EN_ROUTE}, gettext_lazy("Arrived")),
     S.IN_REPAIR: ({S.ACCEPTED, S.ON_SITE, S.WAITING_FOR_PARTS}, gettext_lazy("Start repair")),
 }
+# What the tablet says once a step is taken: a sentence of its own (the status's name alone read as the service
+# mode's — "On site" is both).
+STEP_DONE = {
+    S.ACCEPTED: gettext_lazy("Work order %(number)s accepted."),
+    S.EN_ROUTE: gettext_lazy("Set off at %(time)s for work order %(number)s."),
+    S.ON_SITE: gettext_lazy(
+        "Arrived at the customer's at %(time)s. Record the fault you find, then start the repair."
+    ),
+    S.IN_REPAIR: gettext_lazy("Repair started at %(time)s."),
+}
 del S
 ARRIVE_BEFORE = dt.timedelta(minutes=10)  # seed 001: arrive 5–10 minutes before the appointment
 LATE_MANAGER_VISIT = dt.timedelta(minutes=15)
@@ -64,7 +75,7 @@ LATE_MANAGER_VISIT = dt.timedelta(minutes=15)
 def _order(request, pk) -> WorkOrder:
     scope, _tech, _centers = tablet_scope(request.user)
     return get_object_or_404(
-        scope.select_related(
+        with_verdict_in_force(scope).select_related(
             "call__customer",
             "call__unit__model__category",
             "call__symptom",
@@ -72,6 +83,8 @@ def _order(request, pk) -> WorkOrder:
             "call__service_region__parent__parent",
             "center",
             "technician",
+            "diagnosis_fault",
+            "diagnosis_cause",
         ),
         pk=pk,
     )
@@ -122,7 +135,10 @@ def _lateness(order: WorkOrder, now) -> dict | None:
 
 @role_required(*TABLET_ROLES)
 def order_detail(request, pk):
-    order = _order(request, pk)
+    return _order_page(request, _order(request, pk))
+
+
+def _order_page(request, order: WorkOrder, *, diagnosis_errors=None, status: int = 200):
     now = timezone.now()
     steps = [
         {"to": to, "label": label}
@@ -147,11 +163,43 @@ def order_detail(request, pk):
                 center_id=order.center_id, status="available", category_id=order.call.unit.model.category_id
             ).order_by("serial_number")[:20]
         )
+    can_diagnose = order.status in closing_services.DIAGNOSABLE_STATUSES
+    codes = (
+        FaultCode.objects.filter(category_id=order.call.unit.model.category_id, active=True).order_by(
+            "kind", "sort_order"
+        )
+        if can_diagnose
+        else []
+    )
+    if diagnosis_errors is not None:  # a refused diagnosis: the form again with what was typed
+        diagnosis = {
+            "fault": request.POST.get("diagnosis_fault", ""),
+            "cause": request.POST.get("diagnosis_cause", ""),
+            "note": request.POST.get("diagnosis_note", "")[:500],
+        }
+    else:
+        diagnosis = {
+            "fault": str(order.diagnosis_fault_id or ""),
+            "cause": str(order.diagnosis_cause_id or ""),
+            "note": order.diagnosis_note,
+        }
     return render(
         request,
         "repairs/tablet/order.html",
         {
             "order": order,
+            "can_diagnose": can_diagnose,
+            # Just arrived (or the form sent back): the fault found is the next thing to record, above the
+            # steps; later it is a card below them.
+            "diagnosis_first": can_diagnose
+            and (
+                diagnosis_errors is not None
+                or (order.status == WorkOrderStatus.ON_SITE and order.diagnosed_at is None)
+            ),
+            "diagnosis": diagnosis,
+            "diagnosis_errors": diagnosis_errors or {},
+            "diagnosis_faults": [c for c in codes if c.kind == FaultCodeKind.FAULT],
+            "diagnosis_causes": [c for c in codes if c.kind == FaultCodeKind.CAUSE],
             "call": order.call,
             "steps": steps,
             "late": _lateness(order, now),
@@ -167,8 +215,51 @@ def order_detail(request, pk):
             "can_carry_in": order.status in services.CARRY_IN_FROM and carry_in is None,
             "carry_in": carry_in,
             "loaners": loaners,
+            "field": tablet_actions(request.user, order),
+            "paid": paid.tablet_view(order),
         },
+        status=status,
     )
+
+
+@require_POST
+@role_required(*TABLET_ROLES)
+def order_diagnosis(request, pk):
+    """检测: the fault found (and its cause, a note) recorded after arrival; the closing form starts from it."""
+    order = _order(request, pk)
+    codes = {
+        str(c.pk): c
+        for c in FaultCode.objects.filter(category_id=order.call.unit.model.category_id, active=True)
+    }
+    fault_id, cause_id = (parse_id(request.POST.get(f"diagnosis_{k}", "")) for k in ("fault", "cause"))
+    errors: dict[str, list[str]] = {}
+    if fault_id is not None and str(fault_id) not in codes:
+        errors["diagnosis_fault"] = [_("Choose the fault from the list.")]
+    if cause_id is not None and str(cause_id) not in codes:
+        errors["diagnosis_cause"] = [_("Choose the cause from the list.")]
+    if not errors:
+        try:
+            closing_services.work_order_diagnose(
+                work_order=order,
+                fault_code=codes.get(str(fault_id)),
+                cause=codes.get(str(cause_id)),
+                note=request.POST.get("diagnosis_note", "")[:600],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            errors = dict(exc.message_dict) if hasattr(exc, "error_dict") else {"status": exc.messages}
+        else:
+            messages.success(
+                request,
+                _("Fault found recorded for %(number)s: the closing form starts from it.")
+                % {"number": order.number},
+            )
+            return redirect("repairs:tablet_order", pk=order.pk)
+    if "status" in errors:  # the order moved on meanwhile: the page as it is now
+        for message in errors["status"]:
+            messages.error(request, message)
+        return redirect("repairs:tablet_order", pk=order.pk)
+    return _order_page(request, order, diagnosis_errors=errors, status=400)
 
 
 def _parts_used(order: WorkOrder):
@@ -197,12 +288,13 @@ def order_step(request, pk):
         )
         return redirect("repairs:tablet_order", pk=order.pk)
     try:
-        services.work_order_transition(
+        moved = services.work_order_transition(
             work_order=order, to_status=to, acting_user=request.user, note=request.POST.get("note", "")[:500]
         )
         messages.success(
             request,
-            _("%(number)s: %(status)s.") % {"number": order.number, "status": WorkOrderStatus(to).label},
+            STEP_DONE[to]
+            % {"number": order.number, "time": f"{timezone.localtime(moved.status_changed_at):%H:%M}"},
         )
     except ValidationError as exc:
         for message in exc.messages:
@@ -225,11 +317,17 @@ def order_contact(request, pk):
     return redirect("repairs:tablet_order", pk=order.pk)
 
 
-def _center_stock(order: WorkOrder):
-    """The parts on hand in the order's centre, for the pickers (code, name, on hand, serials)."""
+def _center_stock(order: WorkOrder) -> dict:
+    """The parts on hand in the order's centre, for the closing's pickers (code, name, on hand, serials), in
+    three groups: those listed for the unit's model (or for its whole category), the category's others (a
+    reason is asked for them), and other categories' parts — a centre stocks phones' screens and washing
+    machines' pumps alike, and the last group stays behind "show all"."""
+    groups: dict = {"fitting": [], "category": [], "other": []}
     if not order.center_id:
-        return []
-    return list(
+        return groups
+    model = order.call.unit.model
+    fitting = set(Part.objects.compatible_with(model).values_list("pk", flat=True))
+    levels = (
         StockLevel.objects.filter(
             warehouse__center_id=order.center_id,
             warehouse__kind=WarehouseKind.CENTER,
@@ -237,9 +335,24 @@ def _center_stock(order: WorkOrder):
             part__active=True,
         )
         .select_related("part")
-        .only("quantity", "part__code", "part__name", "part__serialized", "part__return_required")
+        .only(
+            "quantity",
+            "part__code",
+            "part__name",
+            "part__category_id",
+            "part__serialized",
+            "part__return_required",
+        )
         .order_by("part__code")
     )
+    for level in levels:
+        if level.part_id in fitting:
+            groups["fitting"].append(level)
+        elif level.part.category_id == model.category_id:
+            groups["category"].append(level)
+        else:
+            groups["other"].append(level)
+    return groups
 
 
 @role_required(*TABLET_ROLES)
@@ -349,6 +462,30 @@ def order_code_resend(request, pk):
     return redirect("repairs:office_close" if office else "repairs:tablet_close", pk=order.pk)
 
 
+def _part_rows(request) -> list[dict]:
+    """The part lines of a closing sent back with errors, as typed (a plain form keeps its picks)."""
+    post = request.POST
+    rows = zip_longest(
+        post.getlist("part")[:50],
+        post.getlist("part_quantity")[:50],
+        post.getlist("serial_number")[:50],
+        post.getlist("old_serial")[:50],
+        post.getlist("part_reason")[:50],
+        fillvalue="",
+    )
+    return [
+        {
+            "part": str(parse_id(part) or ""),
+            "quantity": quantity[:10],
+            "serial_number": serial[:40],
+            "old_serial": old_serial[:40],
+            "part_reason": reason[:200],
+        }
+        for part, quantity, serial, old_serial, reason in rows
+        if part or serial or old_serial or reason
+    ]
+
+
 def _signature_bytes(request) -> bytes | None:
     upload = request.FILES.get("signature")
     if upload is not None:
@@ -363,7 +500,7 @@ def _signature_bytes(request) -> bytes | None:
 
 
 def _closing_input(
-    request, order: WorkOrder, *, channel: str = ClosingChannel.TABLET
+    request, order: WorkOrder, *, channel: str = ClosingChannel.TABLET, declined: bool = False
 ) -> tuple[closing_services.ClosingInput | None, dict]:
     post = request.POST
     errors: dict[str, list[str]] = {}
@@ -397,13 +534,16 @@ def _closing_input(
         client_id=post.get("client_id", ""),
         fault_code=codes.get(post.get("fault_code", "")),
         cause=codes.get(post.get("cause", "")),
-        resolution=post.get("resolution", ""),
+        resolution=Resolution.DECLINED if declined else post.get("resolution", ""),
         resolution_note=post.get("resolution_note", "")[:600],
         labour_minutes=post.get("labour_minutes", ""),
         parts=parts,
         photos=photos,
         collected_amount=post.get("collected_amount", ""),
         payment_method=post.get("payment_method", ""),
+        payment_reference=post.get("payment_reference", "")[:100],
+        pay_later=post.get("pay_later") == "1",
+        receivable_note=post.get("receivable_note", "")[:300],
         signature_png=_signature_bytes(request),
         confirmation_code=post.get("confirmation_code", "")[:20],
         satisfaction=post.get("satisfaction", ""),
@@ -430,14 +570,21 @@ def office_close(request, pk):
     until a manager clears it."""
     order = get_object_or_404(
         WorkOrder.objects.for_user(request.user).select_related(
-            "call__customer", "call__unit__model__category", "center", "technician"
+            "call__customer",
+            "call__unit__model__category",
+            "center",
+            "technician",
+            "diagnosis_fault",
+            "diagnosis_cause",
         ),
         pk=pk,
     )
     return _closing_page(request, order, channel=ClosingChannel.OFFICE)
 
 
-def _closing_page(request, order: WorkOrder, *, channel: str):
+def _closing_page(request, order: WorkOrder, *, channel: str, declined: bool = False):
+    """The closing form; `declined`: the paid order the customer declined (repairs.views_paid), closed with the
+    call-out fee only and nothing repaired."""
     office = channel == ClosingChannel.OFFICE
     back = (
         reverse("repairs:call_detail", args=[order.call_id]) + f"#wo-{order.pk}"
@@ -446,7 +593,7 @@ def _closing_page(request, order: WorkOrder, *, channel: str):
     )
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        data, errors = _closing_input(request, order, channel=channel)
+        data, errors = _closing_input(request, order, channel=channel, declined=declined)
         if not errors:
             try:
                 closing, replayed = closing_services.work_order_close(
@@ -466,7 +613,7 @@ def _closing_page(request, order: WorkOrder, *, channel: str):
                 return redirect(back)
         if _wants_json(request):
             return JsonResponse({"ok": False, "errors": errors}, status=400)
-    elif order.status not in closing_services.CLOSABLE_STATUSES:
+    elif not paid.may_decline(order) if declined else order.status not in closing_services.CLOSABLE_STATUSES:
         if office:
             messages.error(
                 request,
@@ -477,6 +624,16 @@ def _closing_page(request, order: WorkOrder, *, channel: str):
     codes = FaultCode.objects.filter(category_id=order.call.unit.model.category_id, active=True).order_by(
         "kind", "sort_order"
     )
+    post = request.POST if request.method == "POST" else {}
+    if not post and order.diagnosed_at:  # the form starts from what was found on arrival
+        post = {
+            "fault_code": str(order.diagnosis_fault_id or ""),
+            "cause": str(order.diagnosis_cause_id or ""),
+        }
+    stock = _center_stock(order)
+    part_rows = _part_rows(request) if request.method == "POST" else []
+    part_rows += [{"quantity": "1"}] * max(2 - len(part_rows), 0)
+    picked = {row.get("part") for row in part_rows}
     return render(
         request,
         "repairs/tablet/close.html",
@@ -490,11 +647,21 @@ def _closing_page(request, order: WorkOrder, *, channel: str):
             "resolutions": Resolution.choices,
             "payment_methods": PaymentMethod.choices,
             "satisfactions": Satisfaction.choices,
-            "stock": _center_stock(order),
+            "stock": stock,
+            "has_stock": any(stock.values()),
+            "part_rows": part_rows,
+            # A plain form sent back with errors shows every group when a part was picked from the hidden one.
+            "show_all": any(str(level.part_id) in picked for level in stock["other"]),
+            "category_name": order.call.unit.model.category.local_name,
             "paid": order.call.service_type == ServiceType.PAID,
+            "declined": declined,
+            "amount_due": paid.amount_due(
+                order=order, resolution=Resolution.DECLINED if declined else Resolution.REPAIRED
+            ),
+            "call_out_fee": paid.call_out_fee(order=order),
             "client_id": request.POST.get("client_id") or uuid.uuid4(),
             "errors": errors,
-            "post": request.POST if request.method == "POST" else {},
+            "post": post,
             "photo_max_mb": settings.WORK_ORDER_PHOTO_MAX_BYTES // 1024 // 1024,
             "may_record_exception": closing_services.may_record_proof_exception(request.user, order),
             # Read now: a wrong code just typed may have locked it.

@@ -7,7 +7,9 @@ set -euo pipefail
 mode="${1:-run}"
 missing=()
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
-fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" || missing+=(fonts-noto-cjk)
+# Not `fc-list | grep -q`: grep stops at the first match, fc-list then dies of SIGPIPE and pipefail reports
+# the fonts missing now and then (apt ran at a start for nothing).
+fc-list -q "Noto Sans CJK SC" 2>/dev/null || missing+=(fonts-noto-cjk)
 if [ "$mode" = "test" ]; then
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
   [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -1,18 +1,63 @@
 #!/usr/bin/env bash
-# Web (gunicorn), Celery worker and Celery beat together; Ctrl-C stops all three.
-set -euo pipefail
+# Web (gunicorn), Celery worker and Celery beat together. Prints the address, the demo logins and the demo
+# API key once the web answers, then only warnings and errors (RUN_LOG_LEVEL=INFO shows every request, task
+# and beat tick). Ctrl-C stops all three and ends with status 0; if one of them stops by itself, the others
+# are stopped too and its status is returned.
+set -uo pipefail
 VENV="${VENV:-.venv}"
 PORT="${PORT:-8000}"
+LEVEL="${RUN_LOG_LEVEL:-WARNING}"
 mkdir -p var
-pids=()
-cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap cleanup INT TERM EXIT
-"$VENV/bin/celery" -A aftersales worker --loglevel=INFO --concurrency=2 --hostname "worker@%h" & pids+=($!)
-"$VENV/bin/celery" -A aftersales beat --loglevel=INFO --schedule var/celerybeat-schedule --pidfile= & pids+=($!)
-"$VENV/bin/gunicorn" aftersales.wsgi --bind "0.0.0.0:$PORT" --workers 2 --access-logfile - & pids+=($!)
-sleep 2
+
+names=() pids=()
+start() {
+  local name="$1"
+  shift
+  "$@" &
+  names+=("$name")
+  pids+=($!)
+}
+stop() {
+  trap '' INT TERM HUP
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap 'stop; echo; echo "Stopped web, worker and beat."; exit 0' INT TERM HUP
+
+# Each process in a process group of its own (job control on while they start): Ctrl-C reaches this script
+# only, which stops them in order (no "Hitting Ctrl+C again" from the worker, no half-stopped set).
+set -m
+access=()
+if [[ "${LEVEL^^}" == INFO || "${LEVEL^^}" == DEBUG ]]; then access=(--access-logfile -); fi
+start worker "$VENV/bin/celery" -A aftersales --quiet worker --loglevel="$LEVEL" --concurrency=2 \
+  --hostname "worker@%h"
+# Beat's schedule file per installation, as its Redis keys are (CACHE_KEY_PREFIX, else the database's name):
+# two installations run from one checkout do not share it.
+database="${DATABASE_URL:-postgres:///aftersales}"
+database="${database%%\?*}"
+schedule="var/celerybeat-schedule-${CACHE_KEY_PREFIX:-${database##*/}}"
+start beat "$VENV/bin/celery" -A aftersales --quiet beat --loglevel="$LEVEL" --schedule "$schedule" --pidfile=
+start web "$VENV/bin/gunicorn" aftersales.wsgi --bind "0.0.0.0:$PORT" --workers 2 --log-level "${LEVEL,,}" \
+  "${access[@]}"
+set +m
+
+# The address once the web answers (at most 60 s), then who can log in.
+for _ in $(seq 120); do
+  "$VENV/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $PORT), timeout=1)" \
+    2>/dev/null && break
+  kill -0 "${pids[2]}" 2>/dev/null || break
+  sleep 0.5
+done
 echo
 echo "售后服务 After-sales is running: http://127.0.0.1:$PORT/   (health: http://127.0.0.1:$PORT/healthz)"
-"$VENV/bin/python" manage.py shell -v 0 -c "from network.demo import print_logins; print_logins()"
+"$VENV/bin/python" manage.py shell -v 0 -c \
+  "from aftersales.management.commands.seed_demo import print_demo_access; print_demo_access()"
 echo "Ctrl-C stops web, worker and beat."
+
 wait -n "${pids[@]}"
+status=$?
+for i in "${!pids[@]}"; do
+  kill -0 "${pids[$i]}" 2>/dev/null || echo "The ${names[$i]} stopped (status $status): stopping the others." >&2
+done
+stop
+exit "$status"

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from network.factories import DistrictFactory, ServiceCenterFactory, TechnicianFactory
+from network.factories import DistrictFactory, ServiceCenterFactory, TechnicianFactory, authorise
 from repairs.factories import (
     CustomerAddressFactory,
     CustomerFactory,
@@ -51,7 +51,7 @@ def network(users):
     center.coverage.add(district)
     air_conditioner = ProductCategory.objects.get(code="air_conditioner")
     technician = TechnicianFactory(center=center, name="李工")
-    technician.categories.add(air_conditioner)
+    authorise(technician, air_conditioner)
     model = ProductModelFactory(brand="格力", model_number="KFR-35GW", name="云佳", category=air_conditioner)
     return {
         "district": district,
@@ -122,7 +122,11 @@ def test_dispatcher_logs_a_new_customer_from_the_keyboard_and_dispatches(
     page.keyboard.type("天河路 385 号 2 栋 1501 室")
     page.keyboard.press("Tab")
     expect(page.locator("#id_unit-model")).to_be_focused()
-    page.locator("#id_unit-model").select_option(label="空调 · 格力 KFR-35GW")
+    # The models are grouped under their category.
+    expect(page.locator("#id_unit-model optgroup[label='空调'] option")).to_have_text(
+        ["格力 KFR-35GW（云佳）"]
+    )
+    page.locator("#id_unit-model").select_option(label="格力 KFR-35GW（云佳）")
     page.keyboard.press("Tab")
     expect(page.locator("#id_unit-serial_number")).to_be_focused()
     page.keyboard.type("GREE35GW0001")
@@ -241,6 +245,11 @@ def test_an_existing_customer_found_by_phone_prefix_and_an_appointment_after_hou
     expect(panel.locator(".verdict")).to_have_text("免费修理")
     expect(page.locator("#id_caller_name")).to_have_value("刘女士")
     expect(page.locator("#id_caller_phone")).to_have_value("13922223333")
+    # The faulty part comes first, on the whole unit: one Tab keeps it and goes on to the symptom.
+    part = panel.locator("select[name=component]")
+    expect(part).to_be_focused()
+    expect(part.locator("option:checked")).to_have_text("整机")
+    page.keyboard.press("Tab")
     symptom = panel.locator("select[name=symptom]")
     expect(symptom).to_be_focused()
     symptom.select_option(label="不制冷")

@@ -119,6 +119,7 @@ def test_a_technician_walks_an_order_to_completion_and_closes_it_offline_then_on
     expect(page.locator("#signature-clear")).to_be_visible()
     assert page.locator("#signature-data").input_value().startswith("data:image/png;base64,")
     page.screenshot(path=str(artifacts_dir / "tablet_close_filled.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")  # a full-page screenshot leaves Chromium's page scrolled
 
     # The connection drops as the technician taps "close": the closing waits on the tablet.
     context.set_offline(True)

@@ -46,6 +46,10 @@ def _supervisor_centre() -> int:
     return _first("network.ServiceCenter", supervisors__username="supervisor")
 
 
+def _supervisor_technician() -> int:
+    return _first("network.Technician", center__supervisors__username="supervisor", active=True)
+
+
 def _tech_order() -> int:
     return _first("repairs.WorkOrder", technician__user__username="tech")
 
@@ -58,15 +62,26 @@ PAGES = {
     "repairs:lookup": ("dispatcher", dict),
     "repairs:intake_panel": ("dispatcher", dict),
     "repairs:my_orders": ("tech", dict),
+    "repairs:tablet_admin_time": ("tech", dict),
     "repairs:tablet_order": ("tech", lambda: {"pk": _tech_order()}),
     "repairs:tablet_need_parts": ("tech", lambda: {"pk": _tech_order()}),
+    "repairs:tablet_reschedule": ("tech", lambda: {"pk": _tech_order()}),
+    "repairs:tablet_not_home": ("tech", lambda: {"pk": _tech_order()}),
+    "repairs:tablet_findings": ("tech", lambda: {"pk": _tech_order()}),
     "repairs:tablet_close": ("tech", lambda: {"pk": _tech_order()}),
     "repairs:office_close": ("supervisor", lambda: {"pk": _tech_order()}),
     "repairs:proof_exceptions": ("manager", dict),
     "repairs:unit_detail": ("dispatcher", lambda: {"pk": _first("repairs.ProductUnit")}),
+    "repairs:tablet_quote": ("supervisor", lambda: {"pk": _quoted_order()}),
+    "repairs:tablet_decline": ("supervisor", lambda: {"pk": _quoted_order(declined=True)}),
+    "repairs:receivables": ("supervisor", dict),
     "network:dashboard": ("manager", dict),
     "network:my_center": ("supervisor", dict),
     "network:dealer_home": ("dealer", dict),
+    "network:technician_time": ("manager", dict),
+    "network:technician_time_csv": ("manager", dict),
+    "network:technician_time_detail": ("supervisor", lambda: {"pk": _supervisor_technician()}),
+    "network:admin_time_new": ("supervisor", dict),
     "network:settlements": ("manager", dict),
     "network:settlements_csv": ("manager", dict),
     "network:settlements_zip": ("manager", dict),
@@ -104,11 +119,18 @@ POST_ONLY = {
     "repairs:work_order_transition",
     "repairs:work_order_carry_in",
     "repairs:work_order_quote",
+    "repairs:work_order_reschedule",
+    "repairs:work_order_redispatch",
+    "repairs:work_order_not_home",
+    "repairs:work_order_not_home_cancel",
     "repairs:tablet_step",
     "repairs:tablet_contact",
+    "repairs:tablet_diagnosis",
     "repairs:tablet_carry_in",
     "repairs:tablet_code_resend",
     "repairs:proof_exception_clear",
+    "repairs:receivable_paid",
+    "repairs:call_service_type",
     "network:settlements_compute",
     "network:settlement_paid",
     "network:settlement_recompute",
@@ -116,6 +138,7 @@ POST_ONLY = {
     "network:adjustment_remove",
     "network:dispute_raise",
     "network:dispute_resolve",
+    "network:admin_time_cancel",
     "inventory:deposit_action",
     "inventory:request_approve",
     "inventory:request_reject",
@@ -139,6 +162,9 @@ NOT_PAGES = {
     "repairs:work_order_voucher",
     "repairs:work_order_signature",
     "repairs:work_order_photo",
+    "repairs:consent_signature",
+    "repairs:not_home_photo",
+    "repairs:finding_photo",
     "inventory:return_photo",
     "network:settlement_pdf",
 }
@@ -285,6 +311,68 @@ def _commit_time_error() -> str | None:
     return None
 
 
+def _arrived_order() -> int:
+    """An on-site order of the supervisor's centre the technician has just arrived at, so that its page shows
+    the fault found's form: the demo has none on site, so an accepted one is moved there (inside the test's
+    transaction, rolled back with it)."""
+    from repairs.models import WorkOrder
+    from repairs.services import work_order_transition
+
+    order = WorkOrder.objects.get(
+        pk=_first(
+            "repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted", mode="on_site"
+        )
+    )
+    supervisor = get_user_model().objects.get(username="supervisor")
+    for status in ("en_route", "on_site"):
+        order = work_order_transition(work_order=order, to_status=status, acting_user=supervisor)
+    return order.pk
+
+
+def _on_the_way_order(*, call: bool = False) -> int:
+    """An order of the supervisor's centre its technician has set off for (moved there inside the test's
+    transaction): the form for a visit where nobody was at home. Its call's id when `call`."""
+    from repairs.models import WorkOrder
+    from repairs.services import work_order_transition
+
+    order = WorkOrder.objects.get(
+        pk=_first(
+            "repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted", mode="on_site"
+        )
+    )
+    order = work_order_transition(
+        work_order=order,
+        to_status="en_route",
+        acting_user=get_user_model().objects.get(username="supervisor"),
+    )
+    return order.call_id if call else order.pk
+
+
+def _quoted_order(*, quote: bool = True, declined: bool = False) -> int:
+    """A paid (A) order of the supervisor's centre the technician has arrived at (moved there inside the test's
+    transaction), with a quote waiting for the customer's answer — or none, or declined."""
+    from decimal import Decimal
+
+    from repairs import paid, services
+    from repairs.models import RepairCall, WorkOrder
+
+    order = WorkOrder.objects.get(
+        pk=_first(
+            "repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted", mode="on_site"
+        )
+    )
+    RepairCall.objects.filter(pk=order.call_id).update(service_type="A", suggested_service_type="A")
+    supervisor = get_user_model().objects.get(username="supervisor")
+    for status in ("en_route", "on_site"):
+        order = services.work_order_transition(work_order=order, to_status=status, acting_user=supervisor)
+    if quote or declined:
+        line = services.QuoteLineInput("labour", "小修工时费", 1, Decimal("80.00"))
+        made = services.quote_create(work_order=order, lines=[line], acting_user=supervisor)
+        if declined:
+            paid.quote_decline(quote=made, acting_user=supervisor)
+    return order.pk
+
+
 # The pages whose forms are the actions, as their users see them.
 IN_REPAIR = ("in_repair", "waiting_for_parts")
 ACTION_PAGES = [
@@ -317,6 +405,24 @@ ACTION_PAGES = [
             "pk": _first("repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted")
         },
     ),
+    ("supervisor", "repairs:tablet_order", lambda: {"pk": _arrived_order()}),  # the fault found's form
+    # The field's exceptions: the call page of an order on its way (nobody at home, for the technician) and of
+    # one where nobody was at home twice (the supervisor's decision); the tablet's two forms.
+    ("dispatcher", "repairs:call_detail", lambda: {"pk": _on_the_way_order(call=True)}),
+    (
+        "manager",
+        "repairs:call_detail",
+        lambda: {"pk": _first("repairs.RepairCall", work_orders__status="to_reschedule")},
+    ),
+    (
+        "supervisor",
+        "repairs:tablet_reschedule",
+        lambda: {
+            "pk": _first("repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted")
+        },
+    ),
+    ("supervisor", "repairs:tablet_not_home", lambda: {"pk": _on_the_way_order()}),
+    ("supervisor", "repairs:tablet_findings", lambda: {"pk": _arrived_order()}),  # faulty part, exclusions
     (
         "supervisor",
         "repairs:tablet_need_parts",
@@ -325,6 +431,10 @@ ACTION_PAGES = [
         },
     ),
     ("manager", "repairs:proof_exceptions", dict),
+    ("supervisor", "repairs:tablet_quote", lambda: {"pk": _quoted_order(quote=False)}),  # the quote's form
+    ("supervisor", "repairs:tablet_quote", lambda: {"pk": _quoted_order()}),  # consent, decline
+    ("supervisor", "repairs:tablet_decline", lambda: {"pk": _quoted_order(declined=True)}),
+    ("supervisor", "repairs:receivables", dict),
     ("manager", "network:settlements", dict),
     ("manager", "network:settlement_detail", lambda: {"pk": _first("network.Settlement", status="draft")}),
     (
@@ -334,6 +444,9 @@ ACTION_PAGES = [
             "pk": _first("network.Settlement", status="draft", center__supervisors__username="supervisor")
         },
     ),
+    ("supervisor", "network:admin_time_new", dict),
+    ("supervisor", "network:technician_time_detail", lambda: {"pk": _supervisor_technician()}),
+    ("tech", "repairs:tablet_admin_time", dict),
     ("manager", "inventory:stock_operations", dict),
     ("manager", "inventory:deposits", lambda: {"center_pk": _supervisor_centre()}),
     (

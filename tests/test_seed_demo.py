@@ -30,6 +30,7 @@ from repairs.models import (
     Customer,
     CustomerAddress,
     CustomerPhone,
+    DecisionChange,
     FaultSymptom,
     LabourRate,
     LoanerLoan,
@@ -39,6 +40,8 @@ from repairs.models import (
     ProductUnit,
     Quote,
     RepairCall,
+    SiteFinding,
+    SiteFindingPhoto,
     WorkOrder,
     WorkOrderClosing,
     WorkOrderEvent,
@@ -76,6 +79,8 @@ MODELS = [
     Quote,
     Consent,
     DailySequence,
+    DecisionChange,
+    SiteFinding,
 ]
 
 
@@ -127,6 +132,20 @@ def test_seed_demo_builds_a_realistic_network_and_twice_creates_nothing_twice(ca
     # One full seed is slow enough (every call goes through the services): the register's checks run on it.
     _assert_three_months_of_repair_calls(now)
     _assert_settlements(now)
+    _assert_found_at_the_unit()
+
+
+def _assert_found_at_the_unit():
+    """An open order where the technician found an exclusion (photo kept, free turned paid) and one where
+    the diagnosis named another faulty part: the tablet's and the call page's decision changes."""
+    finding = SiteFinding.objects.select_related("change", "work_order").get()
+    assert SiteFindingPhoto.objects.filter(finding=finding).exists()
+    assert finding.work_order.status in OPEN_STATUSES
+    assert (finding.change.service_type_before, finding.change.service_type_after) == ("C", "A")
+    assert finding.work_order.call.service_type == "A"
+    part = DecisionChange.objects.select_related("component", "work_order").get(kind="component")
+    assert part.component.code in {"compressor", "motor", "main_unit"} and part.decision_id is not None
+    assert part.work_order.status in OPEN_STATUSES and part.work_order_id != finding.work_order_id
 
 
 def _assert_settlements(now):

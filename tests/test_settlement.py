@@ -3,6 +3,7 @@ the fee schedule row in force on the day each closed, recomputed identically, ne
 being redone; a confirmed settlement the database itself keeps unchanged."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -263,6 +264,9 @@ def test_adjustments_volume_bonus_penalties_and_a_defective_part_deducted_once(c
         ("volume_bonus", "", Decimal("9.00")),  # 5 orders, 3 above the threshold of 2, × 3.00
     ]
     assert november.total_amount == Decimal("450.00") + Decimal("469.00")  # 5 × 90 + the adjustments
+    # The penalty names its stage as a person reads it, not the stage's code.
+    penalty = november.adjustments.get(kind="sla_penalty")
+    assert penalty.reference_display == "网点接单"
     assert settlement_compute(center=center, month=NOVEMBER, now=NOW).total_amount == november.total_amount
     december = settlement_compute(
         center=center, month=dt.date(2026, 12, 1), now=dt.datetime(2027, 1, 2, tzinfo=CHINA)
@@ -326,7 +330,8 @@ def test_the_statement_pdf_carries_every_order_the_total_and_its_capital_numeral
     ).stdout
     assert center.name in text and "月度结算单" in text
     assert all(order.number in text for order in orders)
-    assert "6400.00" in text and "陆仟肆佰元整" in text  # 60 × 90 + the 1000.00 subsidy
-    assert "第2页/共2页" in text.replace(" ", "")  # 60 lines run over a page; the footer counts the pages
+    assert "¥6,400.00" in text and "陆仟肆佰元整" in text  # 60 × 90 + the 1000.00 subsidy
+    last = re.search(r"第(\d+)页/共\1页", text.replace(" ", ""))  # the footer counts the pages
+    assert last and int(last.group(1)) >= 2  # 60 lines run over a page
     fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
     assert "CJK" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # embedded

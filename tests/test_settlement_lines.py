@@ -151,7 +151,7 @@ def test_parts_reimbursed_at_cost_on_free_work_and_charged_on_paid_work_freeing_
     account.refresh_from_db()
     assert account.credit_used_amount == Decimal("760.00")  # the board sold on paid work is paid for now
     entry = CreditEntry.objects.get(kind="paid")
-    assert (entry.amount, entry.reference) == (Decimal("-120.00"), "JS-SC-LN-202611")
+    assert (entry.amount, entry.reference) == (Decimal("-120.00"), "SC-LN-202611")
 
 
 def test_deposit_movements_through_the_settlement_are_adjustments_of_their_month(center, manager):
@@ -183,7 +183,7 @@ def test_deposit_movements_through_the_settlement_are_adjustments_of_their_month
     deposits = sorted((a.reference, a.amount) for a in settlement.adjustments.filter(kind="deposit"))
     assert deposits == [("YJ-1", Decimal("-5000.00")), ("YJ-2", Decimal("1000.00"))]
     assert settlement.total_amount == Decimal("-4000.00")
-    assert "结算总额为负（-4000.00）。" in settlement_warnings(settlement, now=NOW)
+    assert "结算总额为负（\u2212¥4,000.00）。" in settlement_warnings(settlement, now=NOW)
 
 
 def test_a_correction_refers_to_the_earlier_statement_and_survives_a_recompute(center, manager):
@@ -207,18 +207,18 @@ def test_a_correction_refers_to_the_earlier_statement_and_survives_a_recompute(c
         adjustment_add(
             settlement=settlement, kind="correction", reason="十月少付", amount="35.00", acting_user=manager
         )
-    assert missing.value.message_dict == {"reference": ["更正须注明原结算单号，例如 JS-SC001-202609。"]}
+    assert "SC-LN-202610" in missing.value.message_dict["reference"][0]  # the centre's statement before
     with pytest.raises(ValidationError) as unconfirmed:  # October is not confirmed (not even computed)
         adjustment_add(
             settlement=settlement,
             kind="correction",
             reason="十月少付",
             amount="35.00",
-            reference="JS-SC-LN-202610",
+            reference="SC-LN-202610",
             acting_user=manager,
         )
     assert unconfirmed.value.message_dict == {
-        "reference": [f"JS-SC-LN-202610 不是{center.name}已确认的以前月份结算单。"]
+        "reference": [f"SC-LN-202610 不是{center.name}已确认的以前月份结算单。"]
     }
     october = settlement_compute(center=center, month=dt.date(2026, 10, 1), now=NOW)
     settlement_confirm(settlement=october, acting_user=manager, now=NOW)
@@ -228,7 +228,7 @@ def test_a_correction_refers_to_the_earlier_statement_and_survives_a_recompute(c
             kind="correction",
             reason="",
             amount="abc",
-            reference="JS-SC-LN-202610",
+            reference="SC-LN-202610",
             acting_user=manager,
         )
     assert set(bad.value.message_dict) == {"reason", "amount"}
@@ -247,7 +247,7 @@ def test_a_correction_refers_to_the_earlier_statement_and_survives_a_recompute(c
         kind="correction",
         reason="十月少付一单",
         amount="35.00",
-        reference="JS-SC-LN-202610",
+        reference="SC-LN-202610",
         acting_user=manager,
     )
     settlement.refresh_from_db()
@@ -397,7 +397,7 @@ def test_the_months_zip_is_rebuilt_after_an_adjustment(center, manager):
         kind="correction",
         reason="补差",
         amount="10.00",
-        reference="JS-SC-LN-202610",
+        reference="SC-LN-202610",
         acting_user=manager,
     )
     assert zip_path(NOVEMBER, [settlement.pk]) != before

@@ -74,7 +74,7 @@ def test_the_managers_month_lists_every_centre_with_its_totals_and_filters(clien
     page = client.get(reverse("network:settlements"), {"month": "2026-10"}).content.decode()
     assert "甲网点" in page and "乙网点" in page
     alice = world["alice_settlement"]
-    assert f"<strong>{alice.total_amount}</strong>" in page  # the gold centre's total with its subsidy
+    assert f"<strong>{alice.total_amount:,}</strong>" in page  # the gold centre's total with its subsidy
     only_gold = client.get(
         reverse("network:settlements"), {"month": "2026-10", "level": "gold"}
     ).content.decode()

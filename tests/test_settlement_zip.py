@@ -1,8 +1,12 @@
 """All statements of a month as one zip, and a long statement's PDF: the page asks a real Celery worker to
-render them, says so, and serves the file once it is there — each PDF carrying its centre and total."""
+render them, says so, and serves the file once it is there — each PDF carrying its centre and total. The
+waiting page, refreshing itself as a browser does, ends saying the file is ready with its link (it no longer
+keeps saying 正在生成 after the download has started)."""
 
 import datetime as dt
+import html
 import io
+import re
 import subprocess
 import time
 import zipfile
@@ -11,6 +15,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from aftersales.money import yuan
 from care.calendar import CHINA
 from conftest import celery_worker
 from network.factories import ServiceCenterFactory, UserFactory
@@ -51,15 +56,35 @@ def test_the_months_zip_is_built_by_a_worker_and_then_downloaded(client, tmp_pat
     settings.SETTLEMENT_PDF_INLINE_LINES = 0  # every statement is "long": a worker renders it
     one = reverse("network:settlement_pdf", args=[settlements[0][0].pk])
 
+    def refresh_target(page) -> str:
+        """Where the page's <meta http-equiv="refresh"> sends the browser (itself when it names no URL)."""
+        content = re.search(r'http-equiv="refresh" content="([^"]*)"', page).group(1)
+        target = re.search(r"url=(.*)", html.unescape(content))
+        return target.group(1) if target else None
+
+    def asks_again(page) -> str:
+        """What the waiting page's script asks in the background (static/js/wait.js): it does not reload
+        itself while the person reads, nor refresh on a timer."""
+        assert "http-equiv" not in page
+        return html.unescape(re.search(r'data-wait-url="([^"]*)"', page).group(1))
+
     def fetch(address):
+        """As a browser on the waiting page: follow its refresh until the page stops waiting, then the link
+        the finished page offers."""
         first = client.get(address)
         assert first.status_code == 202 and "正在生成" in first.content.decode()
         deadline = time.monotonic() + 90
-        answer = first
+        answer, current = first, address
         while answer.status_code == 202 and time.monotonic() < deadline:
             time.sleep(1)
-            answer = client.get(address)
-        return answer
+            current = asks_again(answer.content.decode()) or current
+            answer = client.get(current)
+        assert answer.status_code == 200 and answer["Content-Type"].startswith("text/html")
+        done = answer.content.decode()
+        assert "正在生成" not in done and 'id="export-ready"' in done  # says it is done
+        link = refresh_target(done)  # the download starts by itself …
+        assert f'href="{html.escape(link)}"' in done  # … and the page offers it again
+        return client.get(link)
 
     with celery_worker({"MEDIA_ROOT": settings.MEDIA_ROOT}, name="zip"):
         response = fetch(url)
@@ -74,5 +99,5 @@ def test_the_months_zip_is_built_by_a_worker_and_then_downloaded(client, tmp_pat
         pdf.write_bytes(archive.read(f"settlement-{settlement.center.code}-2026-10.pdf"))
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert (
-            settlement.center.name in text and order.number in text and str(settlement.total_amount) in text
+            settlement.center.name in text and order.number in text and yuan(settlement.total_amount) in text
         )

@@ -1,13 +1,14 @@
 from .choices import Liable, Remedy
 from .models import ExtendedWarranty, WarrantyDecision
-from .rules import FactsError
+from .rules import FactsError, RepairRecord
 from .services import unit_facts, warranty_evaluate
 
 
-def unit_warranty_position(*, unit, as_of) -> dict:
-    """What the unit's page shows: today's decision (or why there is none), contracts and past decisions."""
+def unit_warranty_position(*, unit, as_of, repairs: tuple[RepairRecord, ...] = ()) -> dict:
+    """What the unit's page shows: today's decision (or why there is none), contracts and past decisions.
+    `repairs`: the unit's repairs as the 三包 rules count them (their days extend the period)."""
     try:
-        decision, _policy = warranty_evaluate(facts=unit_facts(unit=unit, report_date=as_of))
+        decision, _policy = warranty_evaluate(facts=unit_facts(unit=unit, report_date=as_of, repairs=repairs))
         problem = None
     except FactsError as exc:
         decision, problem = None, "；".join(m for messages in exc.errors.values() for m in messages)

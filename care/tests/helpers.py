@@ -4,7 +4,7 @@ manager, and work orders walked through repairs.services at fixed instants (Chin
 import datetime as dt
 
 from care.calendar import CHINA
-from network.factories import ServiceCenterFactory, TechnicianFactory, UserFactory
+from network.factories import ServiceCenterFactory, TechnicianFactory, UserFactory, authorise
 from repairs import services
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory, close_with_record
@@ -37,7 +37,7 @@ def make_world():
 def dispatched(world, *, now=MONDAY_10, start=None, hours=2, **call):
     """A new order on a free-service call, dispatched at `now` to the world's technician."""
     order = WorkOrderFactory(status=S.NEW, **{f"call__{k}": v for k, v in call.items()})
-    world["technician"].categories.add(order.call.unit.model.category)
+    authorise(world["technician"], order.call.unit.model.category, order.call.service_region)
     start = start or now.replace(hour=14, minute=0)
     return services.work_order_dispatch(
         work_order=order,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from care import services
 from care.choices import CallbackReason, CallbackReview, CallbackStatus
 from care.models import Callback, CallbackAttempt, Notification
+from network.factories import authorise
 from repairs.choices import WorkOrderStatus as S
 from repairs.models import WorkOrder, WorkOrderEvent
 
@@ -139,7 +140,7 @@ def test_not_solved_cannot_be_closed_and_is_redone_with_the_payment_held(world):
     # The redo is dispatched and completed: the first order's payment is released.
     from repairs import services as repairs
 
-    world["technician"].categories.add(order.call.unit.model.category)
+    authorise(world["technician"], order.call.unit.model.category, redo.call.service_region)
     repairs.work_order_dispatch(
         work_order=redo,
         center=world["center"],

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from network.factories import authorise
 from repairs.choices import WorkOrderStatus
 from repairs.factories import ProductModelFactory, finish
 from repairs.models import ProductUnit, RepairCall, WorkOrder
@@ -164,7 +165,7 @@ def test_a_dispatcher_dispatches_a_new_order(client, api_world):
     from repairs.factories import WorkOrderFactory
 
     order = WorkOrderFactory(call=api_world.call_a)
-    api_world.tech_x.categories.add(api_world.unit_a.model.category)
+    authorise(api_world.tech_x, api_world.unit_a.model.category, order.call.service_region)
     client.force_login(api_world.dispatcher)
     start = timezone.localtime(timezone.now() + dt.timedelta(days=1)).replace(
         hour=10, minute=0, second=0, microsecond=0

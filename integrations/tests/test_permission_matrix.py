@@ -128,6 +128,10 @@ RULES = {
         )
         for verb in VERBS
     },
+    # The field's exceptions: the office's roles (a technician moves and records on the tablet).
+    "work-order-reschedule": ("order", {"reschedule": REGISTER}),
+    "work-order-redispatch": ("order", {"redispatch": REGISTER}),
+    "work-order-not-home": ("order", {"not_home": REGISTER}),
     "service-center-list": (None, {"list": EVERYONE}),
     "service-center-detail": ("center", {"retrieve": EVERYONE}),
     "part-list": (None, {"list": INTERNAL}),

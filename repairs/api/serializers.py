@@ -7,10 +7,12 @@ from aftersales.api.rows import RowListSerializer
 from aftersales.fields import ApiDayField, ApiPhoneField
 from network.choices import RegionLevel
 from network.models import Region, ServiceCenter, Technician
+from warranty.choices import Remedy
 
 from ..choices import (
     CallCustomerRequest,
     PaymentMethod,
+    RescheduleReason,
     Resolution,
     Satisfaction,
     ServiceMode,
@@ -109,6 +111,20 @@ class RepairCallSerializer(serializers.ModelSerializer):
     service_region = serializers.CharField(source="service_region.code", read_only=True)
     symptom = serializers.CharField(source="symptom.code", read_only=True, allow_null=True, default=None)
     dealer = serializers.CharField(source="dealer.code", read_only=True, allow_null=True, default=None)
+    component = serializers.CharField(
+        source="component.code",
+        read_only=True,
+        default="main_unit",
+        help_text="the faulty part the 三包 decision was taken for (main_unit: the whole unit)",
+    )
+    verdict = serializers.ChoiceField(
+        source="warranty_decision.verdict",
+        choices=Remedy.choices,
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="the 三包 decision stored at intake; null when the unit's dates allowed none",
+    )
     work_orders = serializers.SerializerMethodField()
 
     class Meta:
@@ -125,8 +141,10 @@ class RepairCallSerializer(serializers.ModelSerializer):
             "service_address",
             "symptom",
             "symptom_text",
+            "component",
             "customer_request",
             "service_type",
+            "verdict",
             "priority",
             "dealer",
             "logged_at",
@@ -144,6 +162,13 @@ class RepairCallCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text="a symptom code of the unit's category"
     )
     symptom_text = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    component = serializers.SlugField(
+        max_length=40,
+        required=False,
+        default="main_unit",
+        help_text="the faulty part: a component code of the unit's category (battery, compressor…); "
+        "the 三包 period is the part's",
+    )
     customer_request = serializers.ChoiceField(
         choices=CallCustomerRequest.choices, required=False, default=CallCustomerRequest.REPAIR
     )
@@ -224,7 +249,7 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
     events = WorkOrderEventSerializer(many=True, read_only=True, help_text="the timeline, oldest first")
 
     class Meta(WorkOrderSerializer.Meta):
-        fields = [*WorkOrderSerializer.Meta.fields, "note", "events"]
+        fields = [*WorkOrderSerializer.Meta.fields, "note", "reschedule_count", "events"]
         read_only_fields = fields
 
 
@@ -251,6 +276,69 @@ class DispatchSerializer(serializers.Serializer):
     appointment_end = serializers.DateTimeField()
     mode = serializers.ChoiceField(choices=ServiceMode.choices, required=False, default=ServiceMode.ON_SITE)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="a manager's reason to dispatch to a centre whose agreement does not cover the call's "
+        "district or the product's category (refused without it)",
+    )
+
+
+class RescheduleSerializer(serializers.Serializer):
+    appointment_start = serializers.DateTimeField(
+        help_text="the new window, inside the centre's service hours"
+    )
+    appointment_end = serializers.DateTimeField()
+    reason = serializers.ChoiceField(
+        choices=RescheduleReason.choices,
+        help_text="customer and not_home (only after such a visit) let the SLA follow the new window; the others "
+        "keep the centre answering for the earlier appointment",
+    )
+    note = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="required with reason other"
+    )
+    reschedule_count = serializers.IntegerField(
+        min_value=0,
+        max_value=32767,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the work order's reschedule_count as you read it: a move made meanwhile answers 400 "
+        "(errors.status names who made it)",
+    )
+
+
+class RedispatchSerializer(serializers.Serializer):
+    center = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ServiceCenter.objects.all(),
+        help_text="the order's own centre, or another whose agreement covers the call (dispatchers, managers)",
+    )
+    technician = serializers.SlugRelatedField(
+        slug_field="employee_no",
+        queryset=Technician.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="employee number; null: the new centre assigns it",
+    )
+    reason = serializers.CharField(max_length=300)
+
+
+class NotHomeSerializer(serializers.Serializer):
+    arrived_at = serializers.DateTimeField(help_text="when the technician was at the door")
+    calls_made = serializers.IntegerField(min_value=1, max_value=50, help_text="calls made to the customer")
+    travel_km = serializers.IntegerField(min_value=0, max_value=1000, help_text="one way")
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    photo = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=8 * 1024 * 1024,
+        help_text="a photo of the door, JPEG or PNG in base64; a photo or a note is required",
+    )
 
 
 class ClosingPartSerializer(serializers.Serializer):
@@ -295,6 +383,26 @@ class ClosingSerializer(serializers.Serializer):
     )
     payment_method = serializers.ChoiceField(
         choices=PaymentMethod.choices, required=False, allow_blank=True, default=""
+    )
+    payment_reference = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="the transaction number of a WeChat Pay or Alipay payment (required for those)",
+    )
+    pay_later = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="paid service: what is not collected now is paid later (invoice requested) and becomes the "
+        "centre's receivable; without it the whole amount due must be collected",
+    )
+    receivable_note = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="with pay_later: the invoice title and when the customer will pay",
     )
     signature_png = serializers.CharField(
         required=False,

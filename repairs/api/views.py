@@ -25,7 +25,7 @@ from integrations.idempotency import IdempotentCreateMixin
 from inventory.models import Part
 
 from .. import closing as closing_services
-from .. import services
+from .. import field, services
 from ..choices import CallChannel, ClosingChannel, FaultCodeKind, WorkOrderStatus
 from ..filters import ProductModelFilterSet, ProductUnitFilterSet, RepairCallFilterSet, WorkOrderFilterSet
 from ..models import (
@@ -41,9 +41,12 @@ from ..models import (
 from .serializers import (
     ClosingSerializer,
     DispatchSerializer,
+    NotHomeSerializer,
     ProductModelSerializer,
+    RedispatchSerializer,
     RepairCallCreateSerializer,
     RepairCallSerializer,
+    RescheduleSerializer,
     TransitionSerializer,
     UnitCreateSerializer,
     UnitSerializer,
@@ -171,7 +174,9 @@ def _known_customer(user, buyer) -> Customer | None:
 class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
     """Repair calls (叫修): a dealer logs calls for the units it sold and follows them."""
 
-    queryset = RepairCall.objects.select_related("service_region", "symptom", "dealer").prefetch_related(
+    queryset = RepairCall.objects.select_related(
+        "service_region", "symptom", "dealer", "component", "warranty_decision"
+    ).prefetch_related(
         Prefetch("work_orders", queryset=WorkOrder.objects.only("pk", "call_id").order_by("pk"))
     )
     serializer_class = RepairCallSerializer
@@ -231,6 +236,7 @@ class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
                 symptom=symptom,
                 symptom_text=data["symptom_text"],
                 customer_request=data["customer_request"],
+                component=data["component"],
                 channel=CallChannel.DEALER if dealer else CallChannel.HOTLINE,
                 confirm_duplicate_of=duplicate_of,
                 dealer=dealer,
@@ -282,6 +288,9 @@ def _closing_input(order, data) -> closing_services.ClosingInput:
         parts=uses,
         collected_amount=data["collected_amount"],
         payment_method=data["payment_method"],
+        payment_reference=data["payment_reference"],
+        pay_later=data["pay_later"],
+        receivable_note=data["receivable_note"],
         signature_png=data["signature_png"] or None,
         confirmation_code=data["confirmation_code"],
         satisfaction=data["satisfaction"],
@@ -289,6 +298,21 @@ def _closing_input(order, data) -> closing_services.ClosingInput:
         proof_exception_reason=data["proof_exception_reason"],
         channel=ClosingChannel.OFFICE,
     )
+
+
+def _photo_file(encoded: str):
+    """A photo sent in base64 as the file the service takes; not base64: a field error."""
+    import base64
+    import binascii
+
+    from django.core.files.base import ContentFile
+
+    if not encoded:
+        return None
+    try:
+        return ContentFile(base64.b64decode(encoded, validate=True), name="door.jpg")
+    except (binascii.Error, ValueError):
+        raise serializers.ValidationError({"photo": [_("The photo is not base64.")]}) from None
 
 
 def _acts_as_dealer(request) -> bool:
@@ -360,6 +384,10 @@ class WorkOrderViewSet(ScopedViewSet):
         "retrieve": EVERYONE,
         "dispatch_order": (Role.DISPATCHER, Role.MANAGER),
         "complete": REGISTER,
+        # The field's exceptions, for the office (a technician moves and records on the tablet).
+        "reschedule": REGISTER,
+        "redispatch": REGISTER,
+        "not_home": REGISTER,
         **{verb: roles for verb, (_status, roles, _summary) in TRANSITION_VERBS.items()},
     }
 
@@ -421,6 +449,70 @@ class WorkOrderViewSet(ScopedViewSet):
                 return Response(error_body(exc), status=status.HTTP_400_BAD_REQUEST)
             with service_errors():
                 raise
+        return self._answer(order)
+
+    @extend_schema(
+        summary="Move the appointment (改约)",
+        description="A new window inside the centre's service hours, for a reason; the customer is texted the "
+        "new window. From the third move on, and after two visits where nobody was at home, only the centre's "
+        "supervisor or a manager moves it. From to_reschedule the order is dispatched again.",
+        request=RescheduleSerializer,
+        responses={200: WorkOrderDetailSerializer, **ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="reschedule")
+    def reschedule(self, request, pk=None):
+        order = self.get_object()
+        serializer = RescheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with service_errors():
+            field.work_order_reschedule(
+                work_order=order,
+                appointment_start=data["appointment_start"],
+                appointment_end=data["appointment_end"],
+                reason=data["reason"],
+                note=data["note"],
+                seen_reschedules=data["reschedule_count"],
+                acting_user=request.user,
+            )
+        return self._answer(order)
+
+    @extend_schema(
+        summary="Give the order to another technician or centre (改派)",
+        description="Before its work is finished. A supervisor moves it among the technicians of his centre; "
+        "another centre (its agreement in force and covering the call's district and product) needs a "
+        "dispatcher or a manager, and is refused when parts were already issued to the order from its centre's "
+        "stock.",
+        request=RedispatchSerializer,
+        responses={200: WorkOrderDetailSerializer, **ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="redispatch")
+    def redispatch(self, request, pk=None):
+        order = self.get_object()
+        serializer = RedispatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            field.work_order_redispatch(
+                work_order=order, acting_user=request.user, **serializer.validated_data
+            )
+        return self._answer(order)
+
+    @extend_schema(
+        summary="Nobody at home (上门未遇)",
+        description="On the way or at the door only: the arrival, the calls made (at least one), a photo of "
+        "the door or a note, the distance one way. The order becomes to_reschedule and the customer is texted.",
+        request=NotHomeSerializer,
+        responses={200: WorkOrderDetailSerializer, **ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="not-home")
+    def not_home(self, request, pk=None):
+        order = self.get_object()
+        serializer = NotHomeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        photo = _photo_file(data.pop("photo"))
+        with service_errors():
+            field.work_order_not_home(work_order=order, photo=photo, acting_user=request.user, **data)
         return self._answer(order)
 
     def _transition(self, request, to_status):

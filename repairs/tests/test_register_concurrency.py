@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from aftersales.models import DailySequence
 from aftersales.numbering import next_number
-from network.factories import DistrictFactory, ServiceCenterFactory, TechnicianFactory, UserFactory
+from network.factories import DistrictFactory, ServiceCenterFactory, TechnicianFactory, UserFactory, authorise
 from repairs import services
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import ProductUnitFactory, WorkOrderFactory
@@ -72,6 +72,7 @@ def test_two_dispatchers_dispatching_the_same_order_at_once_one_wins_the_other_i
         technicians[user.username] = TechnicianFactory(center=center)
         technicians[user.username].categories.add(category)
     order = WorkOrderFactory(status=S.NEW)
+    authorise(technicians["wang"], category, order.call.service_region)
     day = timezone.localdate() + dt.timedelta(days=1)
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
     barrier = threading.Barrier(2)

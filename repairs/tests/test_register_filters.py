@@ -12,6 +12,7 @@ from network.factories import (
     ServiceCenterFactory,
     TechnicianFactory,
     UserFactory,
+    authorise,
 )
 from repairs.choices import ServiceType
 from repairs.choices import WorkOrderStatus as S
@@ -396,7 +397,7 @@ def centre(area, *, certified=True, **fields):
 
 def engineer(center, category="air_conditioner", **fields):
     technician = TechnicianFactory(center=center, **fields)
-    technician.categories.add(ProductCategory.objects.get(code=category))
+    authorise(technician, ProductCategory.objects.get(code=category))
     return technician
 
 

@@ -16,10 +16,12 @@ from network.factories import (
     ServiceCenterFactory,
     TechnicianFactory,
     UserFactory,
+    authorise,
 )
 from repairs import services
 from repairs.choices import ConsentMethod, LoanerStatus, QuoteLineKind, ServiceMode, ServiceType
 from repairs.choices import WorkOrderStatus as S
+from repairs.demo import signature_png
 from repairs.factories import CustomerFactory, ProductUnitFactory, WorkOrderFactory, close_with_record
 from repairs.models import (
     CarryIn,
@@ -54,7 +56,7 @@ def centre():
 
 def certified(center, category="air_conditioner"):
     technician = TechnicianFactory(center=center)
-    technician.categories.add(ProductCategory.objects.get(code=category))
+    authorise(technician, ProductCategory.objects.get(code=category))
     return technician
 
 
@@ -89,6 +91,9 @@ def at(days_from_today: int, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def dispatch(order, center, user, technician=None, **changes):
+    """Dispatch within the centre's agreement (its coverage includes the call's district and category)."""
+    center.coverage.add(order.call.service_region)
+    center.categories.add(order.call.unit.model.category)
     kwargs = {
         "work_order": order,
         "center": center,
@@ -343,6 +348,7 @@ ALLOWED = [
     (S.WAITING_FOR_PARTS, S.IN_REPAIR),
     (S.COMPLETED, S.CLOSED),
     (S.PHONE_GUIDED, S.CLOSED),
+    (S.TO_RESCHEDULE, S.CANCELLED),
 ]
 TIMESTAMP = {
     S.ACCEPTED: "accepted_at",
@@ -354,12 +360,13 @@ TIMESTAMP = {
     S.CANCELLED: "cancelled_at",
     S.PHONE_GUIDED: "guided_at",
 }
-# Completed is reached only with a closing record (repairs.closing), never through the generic transition.
+# Completed is reached only with a closing record (repairs.closing), never through the generic transition;
+# "to be rescheduled" only by recording a visit where nobody was at home (repairs.field, its own tests).
 REFUSED = [
     (a, b)
     for a in S.values
     for b in S.values
-    if a != b and b not in (S.DISPATCHED, S.COMPLETED) and (a, b) not in ALLOWED
+    if a != b and b not in (S.DISPATCHED, S.COMPLETED, S.TO_RESCHEDULE) and (a, b) not in ALLOWED
 ]
 
 
@@ -673,7 +680,13 @@ def quote(order, user, *lines):
 
 
 def consent(q, user):
-    return services.consent_record(quote=q, given_by="张三", method=ConsentMethod.SIGNATURE, acting_user=user)
+    return services.consent_record(
+        quote=q,
+        given_by="张三",
+        method=ConsentMethod.SIGNATURE,
+        signature_png=signature_png(),
+        acting_user=user,
+    )
 
 
 def test_paid_repair_does_not_start_without_a_quote(paid_order, dispatcher):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from network.factories import ServiceCenterFactory, TechnicianFactory
+from network.factories import ServiceCenterFactory, TechnicianFactory, authorise
 from repairs.choices import WorkOrderStatus
 from repairs.factories import (
     CustomerAddressFactory,
@@ -44,7 +44,7 @@ def hotline(users):
     center = users["center"]
     center.coverage.add(address.region)
     technician = users["technician"].technician
-    technician.categories.add(unit.model.category)
+    authorise(technician, unit.model.category)
     symptom = FaultSymptom.objects.get(category=unit.model.category, code="no_cooling")
     return {
         "unit": unit,
@@ -298,6 +298,10 @@ def test_register_exports_the_filtered_rows_as_csv(client, users):
     assert response["Content-Type"].startswith("text/csv")
     assert dispatched.number in body and closed.number not in body
     assert body.startswith("\ufeff")
+    # In the user's language, header and values alike, though the rows are streamed after the view returns.
+    header, first = body.lstrip("\ufeff").splitlines()[:2]
+    assert header.startswith("派工单号,叫修单号,登记时间,状态") and "Call number" not in header
+    assert "已派工" in first
 
 
 def test_phone_guidance_at_intake_sets_the_callback(client, users, hotline):

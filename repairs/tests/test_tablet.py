@@ -527,7 +527,11 @@ def test_paid_service_needs_the_amount_and_how_it_was_paid(client, world):
         acting_user=world["supervisor"],
     )
     repair_services.consent_record(
-        quote=quote, given_by="张三", method="signature", acting_user=world["supervisor"]
+        quote=quote,
+        given_by="张三",
+        method="signature",
+        signature_png=signature_png(),
+        acting_user=world["supervisor"],
     )
     client.force_login(world["technician"])
     url = reverse("repairs:tablet_close", args=[order.pk])
@@ -538,9 +542,21 @@ def test_paid_service_needs_the_amount_and_how_it_was_paid(client, world):
         closing_post(order, collected_amount="80.00", payment_method="wechat"),
         HTTP_ACCEPT="application/json",
     )
+    assert set(response.json()["errors"]) == {"payment_reference"}  # a WeChat payment's transaction number
+    response = client.post(
+        url,
+        closing_post(
+            order,
+            collected_amount="80.00",
+            payment_method="wechat",
+            payment_reference="4200001234202612040001",
+        ),
+        HTTP_ACCEPT="application/json",
+    )
     assert response.json()["ok"]
     order.refresh_from_db()
     assert order.closing.collected_amount == Decimal("80.00") and order.closing.payment_method == "wechat"
+    assert order.closing.payment_reference == "4200001234202612040001"
 
 
 def test_free_service_collects_nothing(client, world):
@@ -577,6 +593,8 @@ def test_dispatch_sends_the_customer_a_code_after_commit(world, django_capture_o
     from repairs.services import work_order_dispatch
 
     order = WorkOrderFactory(status=S.NEW)
+    world["center"].coverage.add(order.call.service_region)
+    world["center"].categories.add(order.call.unit.model.category)
     start = timezone.localtime() + dt.timedelta(days=1)
     start = start.replace(hour=10, minute=0, second=0, microsecond=0)
     with django_capture_on_commit_callbacks() as callbacks:

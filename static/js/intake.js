@@ -17,6 +17,8 @@
     form.elements.unit.value = button.dataset.unit;
     form.elements.new_customer.value = "";
     newBox.hidden = true;
+    // The caller's number: completed from the customer's when what was typed is its start; a unit found
+    // by its serial brings its owner's number when none was typed. A number typed in full stays.
     const phone = form.elements.caller_phone;
     if (button.dataset.phone && button.dataset.phone.startsWith(phone.value.replace(/\D/g, ""))) {
       phone.value = button.dataset.phone;
@@ -57,30 +59,16 @@
   }
   document.getElementById("new-customer-btn").addEventListener("click", startNew);
 
-  // New unit facts (model, dates, district) change the 三包 position and the suggestion.
+  // New unit facts (model, dates, district) change the 三包 position and the suggestion; so does the
+  // faulty part picked in the panel (its period is its own).
   newBox.addEventListener("change", refreshPanel);
-
-  // The technician list follows the chosen centre.
-  function filterTechnicians() {
-    const center = document.getElementById("dispatch-center");
-    const tech = document.getElementById("dispatch-technician");
-    if (!center || !tech) return;
-    tech.querySelectorAll("option[data-center]").forEach((option) => {
-      const other = option.dataset.center !== center.value;
-      option.hidden = other;
-      option.disabled = other;
-      if (other && option.selected) tech.value = "";
-    });
-  }
   form.addEventListener("change", (event) => {
-    if (event.target.id === "dispatch-center") filterTechnicians();
+    if (event.target.matches("#panel [data-refresh]")) refreshPanel();
   });
 
   document.body.addEventListener("htmx:afterSettle", (event) => {
     if (event.detail.target.id !== "panel") return;
-    filterTechnicians();
     const first = event.detail.target.querySelector("[data-first]");
     if (first && !newBox.contains(document.activeElement)) first.focus();
   });
-  filterTechnicians();
 })();

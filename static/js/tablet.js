@@ -47,6 +47,7 @@
     var draft = {
       fields: fields(),
       rows: partRows ? partRows.querySelectorAll(".t-part").length : 0,
+      allParts: allParts,
       photos: photos,
       signature: signatureInput.value || "",
       pending: pending === undefined ? !!previous.pending : pending,
@@ -62,6 +63,9 @@
   function restoreDraft() {
     var draft = readDraft();
     if (!draft) return null;
+    if (draft.allParts || draft.fields.some(function (pair) { return pair[0] === "part" && isOtherPart(pair[1]); })) {
+      expandParts();
+    }
     while (partRows && partRows.querySelectorAll(".t-part").length < draft.rows) addRow();
     var seen = {};
     draft.fields.forEach(function (pair) {
@@ -103,6 +107,49 @@
   if (addPart && partRows) {
     addPart.hidden = false;
     addPart.addEventListener("click", function () { addRow().querySelector("select").focus(); saveDraft(); });
+  }
+
+  // Parts of other categories ----------------------------------------------------------------------------
+  // Each part picker lists the parts of the unit's category first; other categories' parts wait behind
+  // "show all". Their group is taken out of the pickers (a hidden <option> still shows on some tablets) and
+  // put back into every picker when asked: only options are added, so nothing picked is lost. A picker that
+  // already holds such a part (a form sent back, a draft) shows them all from the start.
+  var showAll = document.getElementById("parts-show-all");
+  var otherGroup = null;
+  var allParts = true;
+  function pickers() { return partRows ? partRows.querySelectorAll("select[data-part-picker]") : []; }
+  function isOtherPart(value) {
+    return !!(otherGroup && value && otherGroup.querySelector('option[value="' + value + '"]'));
+  }
+  function expandParts() {
+    if (allParts) return;
+    allParts = true;
+    Array.prototype.forEach.call(pickers(), function (select) {
+      if (!select.querySelector("optgroup[data-other-parts]")) select.appendChild(otherGroup.cloneNode(true));
+    });
+    showAll.hidden = true;
+  }
+  if (showAll && partRows && partRows.querySelector("optgroup[data-other-parts]")) {
+    otherGroup = partRows.querySelector("optgroup[data-other-parts]").cloneNode(true);
+    Array.prototype.forEach.call(otherGroup.querySelectorAll("option"), function (o) {
+      o.removeAttribute("selected");
+      o.selected = false;
+    });
+    var holding = Array.prototype.some.call(pickers(), function (select) { return isOtherPart(select.value); });
+    if (!holding && !showAll.hasAttribute("data-shown")) {
+      allParts = false;
+      Array.prototype.forEach.call(pickers(), function (select) {
+        var group = select.querySelector("optgroup[data-other-parts]");
+        if (group) group.remove();
+      });
+      showAll.hidden = false;
+      showAll.addEventListener("click", function () {
+        expandParts();
+        var empty = Array.prototype.filter.call(pickers(), function (select) { return !select.value; })[0];
+        if (empty) empty.focus();
+        saveDraft();
+      });
+    }
   }
 
   // Photos -----------------------------------------------------------------------------------------------

@@ -151,10 +151,10 @@ def test_the_endpoint_is_in_the_openapi_schema(client):
 
 
 def test_a_unit_keeps_the_policy_it_was_sold_under(client, users, unit_factory):
-    old = WarrantyPolicy.objects.get(category__code="air_conditioner")
+    old = WarrantyPolicy.objects.get(category__code="air_conditioner", version="v2")
     newer = WarrantyPolicy.objects.create(
         category=old.category,
-        version="v2",
+        version="v3",
         effective_from=dt.date(2026, 7, 1),
         return_days=10,
         exchange_days=20,
@@ -183,12 +183,12 @@ def test_a_unit_keeps_the_policy_it_was_sold_under(client, users, unit_factory):
         report_date="2026-07-10",
     ).json()
     assert (before["policy_version"], before["verdict"], before["repair_until"]) == (
-        "air_conditioner/v1",
+        "air_conditioner/v2",
         "exchange",
         "2027-06-30",
     )
     assert (after["policy_version"], after["verdict"], after["repair_until"]) == (
-        "air_conditioner/v2",
+        "air_conditioner/v3",
         "return",
         "2028-07-01",
     )
@@ -260,7 +260,7 @@ def test_a_stored_decision_keeps_facts_verdict_and_policy_version(users, unit_fa
     assert (stored.verdict, stored.liable, stored.policy_version) == (
         "return",
         "seller",
-        "air_conditioner/v1",
+        "air_conditioner/v2",
     )
     assert stored.facts["invoice_date"] == "2026-06-01" and stored.facts["price"] == "2999.00"
     assert stored.result["refund_amount"] == "2999.00"

@@ -306,8 +306,12 @@ def test_a_repair_still_open_counts_its_days_to_the_report():
 @pytest.mark.parametrize(
     ("category", "days", "verdict"),
     [
-        ("air_conditioner", 90, "free_repair"),
-        ("air_conditioner", 91, "exchange"),
+        # Air conditioners: the maker's 30 days, more generous than the national 90 (Gree 包换政策 3).
+        ("air_conditioner", 30, "free_repair"),
+        ("air_conditioner", 31, "exchange"),
+        ("refrigerator", 90, "free_repair"),
+        ("refrigerator", 91, "exchange"),
+        ("washing_machine", 91, "exchange"),
         ("mobile_phone", 60, "free_repair"),
         ("mobile_phone", 61, "exchange"),
     ],

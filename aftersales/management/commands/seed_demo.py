@@ -1,3 +1,5 @@
+import contextlib
+import logging
 import random
 import time
 
@@ -7,20 +9,48 @@ from django.utils import timezone
 
 from aftersales.roles import roles_sync
 from care.demo import seed_care
-from integrations.demo import seed_integrations
+from integrations.demo import print_demo_key, seed_integrations
 from inventory.demo import seed_inventory
 from inventory.reorder import reorder_suggestions_compute
-from network.demo import print_logins, seed_fees, seed_network, seed_settlements
+from network.demo import print_logins, seed_admin_time, seed_fees, seed_network, seed_settlements
 from repairs.demo import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
+from repairs.demo_findings import seed_findings
 from repairs.demo_scale import seed_scale
 from warranty.demo import seed_warranty
+
+
+@contextlib.contextmanager
+def _tasks_run_here():
+    """The demo writes history and notifies nobody: dispatches send no confirmation code
+    (notify_customer=False), and a task the services still queue after their commit — the SLA scan's
+    notification e-mails — runs here instead of waiting on a worker's queue: the demo's users have no e-mail
+    address, so it only marks the notifications handled. Nothing is left queued for `make run`'s worker."""
+    from aftersales.celery import app
+
+    trace = logging.getLogger("celery.app.trace")  # "Task … succeeded" at INFO: not worth a line here
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates, trace.level
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    trace.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates, level = saved
+        trace.setLevel(level)
+
+
+def print_demo_access(write=print) -> None:
+    """Who can use the demo: the logins and the demo dealer's API key (what `make run` shows once the web
+    answers)."""
+    print_logins(write)
+    print_demo_key(write)
 
 
 class Command(BaseCommand):
     help = (
         "Creates realistic demo data (idempotent: a second run creates nothing twice) and prints the demo "
-        "logins. --scale N also makes sure N benchmark customers with their units, and a repair call with its "
-        "work order for each unit, exist (bulk COPY)."
+        "logins and API key (-v 0: prints nothing but errors). Sends no text message or email: the demo's "
+        "history is written without notifying anyone. --scale N also makes sure N benchmark customers with "
+        "their units, and a repair call with its work order for each unit, exist (bulk COPY)."
     )
 
     def add_arguments(self, parser):
@@ -34,14 +64,15 @@ class Command(BaseCommand):
             "--customers", type=int, default=500, help="realistic demo customers (default 500)"
         )
 
-    def handle(self, *args, scale, customers, **options):
+    def handle(self, *args, scale, customers, verbosity=1, **options):
         if scale < 0 or customers < 0:
             raise CommandError("--scale and --customers take a number of 0 or more")
+        say = self.stdout.write if verbosity > 0 else (lambda *args, **kwargs: None)
         started = time.monotonic()
         now = timezone.now()  # read once: every part dates its data from the same instant
         today = timezone.localdate(now)
         # One generator per part, so adding a part later does not shift the data of the others.
-        with transaction.atomic():
+        with _tasks_run_here(), transaction.atomic():
             roles_sync()
             seed_catalogue()
             network = seed_network(rng=random.Random(2026_1), today=today)
@@ -53,32 +84,38 @@ class Command(BaseCommand):
             calls = seed_repair_calls(
                 rng=random.Random(2026_4), now=now, network=network, count=DEMO_CALLS * customers // 500
             )
+            found = seed_findings(now=now)
             movements = seed_inventory(rng=random.Random(2026_5), now=now, network=network)
             care = seed_care(rng=random.Random(2026_6), now=now, network=network)
+            admin_time = seed_admin_time(now=now)
             # The daily task's list as of today, so the reorder page has something on a fresh demo.
             reorder_suggestions_compute(today=today)
         if calls:
-            self.stdout.write(f"{calls} repair calls of the last three months logged")
+            say(f"{calls} repair calls of the last three months logged")
+        if found:
+            say(f"{found} 三包 decisions taken again at the unit (faulty part, exclusions found)")
         if movements:
-            self.stdout.write(f"{movements} stock movements of the last three months recorded")
+            say(f"{movements} stock movements of the last three months recorded")
+        if admin_time:
+            say(f"{admin_time} administrative time entries (D) of the last three months recorded")
         if care:
-            self.stdout.write(
+            say(
                 f"{care['callbacks']} callbacks made, {care['complaints']} complaints, SLA scan: {care['breached']}"
                 f" breached, {care['escalations_created']} escalations"
             )
         if scale:
             scale_started = time.monotonic()
-            added = seed_scale(target=scale, now=now, log=self.stdout.write)
-            self.stdout.write(
+            added = seed_scale(target=scale, now=now, log=say)
+            say(
                 f"scale: {added.customers} customers with units, {added.calls} repair calls with work orders"
                 f" added in {time.monotonic() - scale_started:.1f} s"
             )
         # Last: the drafts take in every closed order, the scale's too, so a second run changes nothing.
-        with transaction.atomic():
+        with _tasks_run_here(), transaction.atomic():
             settlements = seed_settlements(now=now)
         if settlements:
-            self.stdout.write(f"{settlements} settlements of the last two months")
-        self.stdout.write(f"demo data ready in {time.monotonic() - started:.1f} s")
-        self.stdout.write("")
-        print_logins(self.stdout.write)
-        seed_integrations(network=network, write=self.stdout.write)
+            say(f"{settlements} settlements of the last two months")
+        say(f"demo data ready in {time.monotonic() - started:.1f} s")
+        say("")
+        seed_integrations(network=network)
+        print_demo_access(say)
