@@ -48,7 +48,7 @@ COMPLAINT_PREFIX = "TS"  # 投诉
 
 
 def work_order_changed(*, order, previous: str, now: dt.datetime) -> None:
-    """Called by repairs.services with every event of a work order, in its transaction: the deadlines
+    """Listens to WORK_ORDER_CHANGED (aftersales.events), every event of a work order, in its transaction: the deadlines
     follow the order, and the callbacks it is owed are scheduled (once: a unique constraint per reason)."""
     from repairs.choices import WorkOrderStatus
     from repairs.services import PHONE_GUIDANCE_CALLBACK

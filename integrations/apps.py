@@ -8,4 +8,10 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self):
+        from aftersales import events
+
         from . import schema  # noqa: F401  (registers the API key scheme with drf-spectacular)
+        from .services import work_order_event_notify
+
+        # A dealer's webhooks follow the status of the units it sold (queued in the transaction, sent after).
+        events.subscribe(events.WORK_ORDER_CHANGED, work_order_event_notify)

@@ -296,7 +296,7 @@ def _order_event_payload(*, order, event_type: str, previous: str, at: dt.dateti
 
 
 def work_order_event_notify(*, order, previous: str, now: dt.datetime) -> int:
-    """Called by repairs.services with every event of a work order, in its transaction: a status change of
+    """Listens to WORK_ORDER_CHANGED (aftersales.events), every event of a work order, in its transaction: a status change of
     a unit the dealer sold becomes one delivery per active endpoint of that dealer, sent after commit.
     Returns the number of deliveries queued."""
     if previous == order.status:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from aftersales import events
 from aftersales.money import money
 from aftersales.numbering import next_number
 from aftersales.roles import Role, has_role
@@ -146,17 +147,13 @@ def open_calls_on_unit(*, unit: ProductUnit) -> list[RepairCall]:
 
 
 def _event(work_order: WorkOrder, from_status: str, to_status: str, actor, at, note: str = "") -> None:
-    """Appends to the order's trail and brings what follows from its state up to date in the same
-    transaction: its SLA deadlines and the callbacks it is owed (care.services.work_order_changed), and the
-    dealer's webhooks, sent after commit (integrations.services.work_order_event_notify)."""
-    from care.services import work_order_changed
-    from integrations.services import work_order_event_notify
-
+    """Appends to the order's trail and publishes WORK_ORDER_CHANGED in the same transaction, so what follows
+    from the order's state (its SLA deadlines and callbacks, the dealer's webhooks, whatever listens) is
+    brought up to date by the apps that own it (aftersales.events)."""
     WorkOrderEvent.objects.create(
         work_order=work_order, from_status=from_status, to_status=to_status, actor=actor, at=at, note=note
     )
-    work_order_changed(order=work_order, previous=from_status, now=at)
-    work_order_event_notify(order=work_order, previous=from_status, now=at)
+    events.publish(events.WORK_ORDER_CHANGED, order=work_order, previous=from_status, now=at)
 
 
 def repair_call_register(
