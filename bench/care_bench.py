@@ -5,7 +5,7 @@ incomplete, older than MAX_AGE or `--fresh` is given, it is dropped, created, mi
 users, centres and catalogue (`seed_demo --customers 200`) and then filled with COPY (about 7 minutes on
 2 cores, most of it rebuilding indexes):
 
-- 950,000 customers each with a mobile, an address and a unit (repairs.demo_scale's scale customers);
+- 950,000 customers each with a mobile, an address and a unit (demo.scale's scale customers);
 - 1,000,000 repair calls, each with one OPEN work order (a unit in 19 is called about twice, 1–25 days
   apart: the repeat repairs); 70 % dispatched in the last three days and on their way (dispatched,
   accepted, en route, on site, in repair), 30 % dispatched 3–21 days ago and waiting for parts;
@@ -454,7 +454,7 @@ def _met(rand, start: int, due: int) -> int:
 
 
 def _reserve(table: str, count: int) -> int:
-    from repairs.demo_scale import _reserve_ids
+    from demo.scale import _reserve_ids
 
     return _reserve_ids(table, count)
 
@@ -464,7 +464,7 @@ def generate(*, gap: int, units: int) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from repairs.demo_scale import CUSTOMER_TABLES, _bulk_load, _ScalePlan, _seed_customers
+    from demo.scale import CUSTOMER_TABLES, _bulk_load, _ScalePlan, _seed_customers
 
     started = time.monotonic()
     real_now = timezone.now()
@@ -620,7 +620,7 @@ def _callbacks_and_complaints(
     rng, orders, *, now, clock, manager, dispatcher, callbacks: int, complaints: int
 ) -> tuple[int, int]:
     """Callbacks on a quarter of the orders' calls over the last 60 days, complaints on 2 % of them."""
-    from repairs.demo_scale import _bulk_load
+    from demo.scale import _bulk_load
 
     rand = rng.random
     picked = rng.sample(orders, callbacks + complaints)

@@ -10,7 +10,7 @@ complete month in China's time, 100,000 closed work orders with their customers,
 skewed over the centres (SB0001: 2,000 free or contract orders + 200 paid ones, the largest statement;
 SB0002–SB0010 about 1,700–1,950 free or contract orders each; most centres a few dozen), mostly free (C)
 service, some contract (B) and paid (A), on-site (with a distance, for travel fees) and carry-in,
-installations, inspections and phone guidance, and a few orders whose payment is held for a redo. The demo's fee schedule (network.demo.seed_fees) prices them.
+installations, inspections and phone guidance, and a few orders whose payment is held for a redo. The demo's fee schedule (demo.network.seed_fees) prices them.
 
 Measured, in-process:
 (a) `settlements_compute_month(month=…)` for every active centre (the 500 and the demo's), after the
@@ -187,7 +187,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from network.demo import seed_fees
+    from demo.network import seed_fees
     from network.models import ServiceCenter, Settlement, SettlementLine
     from network.settlement import month_bounds, previous_month, settlement_compute, settlements_compute_month
     from repairs.models import ProductModel

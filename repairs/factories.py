@@ -205,8 +205,9 @@ def close_with_record(order, acting_user, *, now=None, **fields):
     by the customer unless `fields` say otherwise. Returns the closing."""
     import uuid
 
+    from demo.repairs import signature_png
+
     from .closing import ClosingInput, work_order_close
-    from .demo import signature_png
 
     values = {
         "client_id": str(uuid.uuid4()),

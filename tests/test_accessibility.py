@@ -445,7 +445,7 @@ def test_every_roles_main_pages_have_no_serious_or_critical_axe_violations(
     from django.core.management import call_command
     from django.test import override_settings
 
-    from network.demo import DEMO_PASSWORD
+    from demo.network import DEMO_PASSWORD
 
     with override_settings(MEDIA_ROOT=tmp_path):
         call_command("seed_demo", customers=60, stdout=io.StringIO())

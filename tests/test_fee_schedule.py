@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from network.demo import seed_fees
+from demo.network import seed_fees
 from network.models import FeeSchedule, TravelFee
 from network.selectors import fee_for, travel_fee_for
 from repairs.models import ProductCategory

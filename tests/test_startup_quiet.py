@@ -19,7 +19,7 @@ from django.core.management import call_command
 
 from aftersales import sms
 from care.models import Notification
-from integrations.demo import DEMO_API_KEY
+from demo.integrations import DEMO_API_KEY
 from integrations.throttling import redis_client
 from repairs.models import ConfirmationCodeSend, WorkOrder
 

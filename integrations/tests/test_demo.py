@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from integrations.demo import DEMO_API_KEY, seed_integrations
+from demo.integrations import DEMO_API_KEY, seed_integrations
 from integrations.models import ApiKey
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Max, Min, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from network.demo import seed_admin_time, seed_network
+from demo.network import seed_admin_time, seed_network
 from network.models import ADMIN_DAY_MAX_MINUTES, AdminTimeEntry, ServiceCenter, Technician
 
 pytestmark = pytest.mark.django_db

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftersales import sms
+from demo.repairs import signature_png
 from network.factories import ServiceCenterFactory, UserFactory
 from network.models import FeeSchedule, SettlementRate
 from network.settlement import settlement_compute
@@ -31,7 +32,6 @@ from repairs import closing as closing_services
 from repairs import services
 from repairs.choices import FaultCodeKind, ServiceMode, ServiceType
 from repairs.choices import WorkOrderStatus as S
-from repairs.demo import signature_png
 from repairs.factories import WorkOrderFactory, close_with_record, finish
 from repairs.models import ConfirmationCodeSend, FaultCode, WorkOrder, WorkOrderClosing
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from demo.repairs import signature_png
 from network.factories import (
     DealerFactory,
     DistrictFactory,
@@ -21,7 +22,6 @@ from network.factories import (
 from repairs import services
 from repairs.choices import ConsentMethod, LoanerStatus, QuoteLineKind, ServiceMode, ServiceType
 from repairs.choices import WorkOrderStatus as S
-from repairs.demo import signature_png
 from repairs.factories import CustomerFactory, ProductUnitFactory, WorkOrderFactory, close_with_record
 from repairs.models import (
     CarryIn,

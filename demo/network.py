@@ -16,10 +16,9 @@ from django.utils import timezone
 from aftersales.demo.names import landline_number, mobile_number, person_name, street_address
 from aftersales.money import money
 from aftersales.roles import Role
+from network.choices import CenterLevel, RegionLevel
+from network.models import Dealer, FeeSchedule, Region, ServiceCenter, Technician, TravelFee
 from repairs.models import ProductCategory
-
-from .choices import CenterLevel, RegionLevel
-from .models import Dealer, FeeSchedule, Region, ServiceCenter, Technician, TravelFee
 
 DEMO_PASSWORD = "demo-2026"
 
@@ -458,7 +457,7 @@ def seed_settlements(*, now) -> int:
     from django.contrib.auth import get_user_model
     from django.core.exceptions import ValidationError
 
-    from .settlement import previous_month, settlement_confirm, settlements_compute_month
+    from network.settlement import previous_month, settlement_confirm, settlements_compute_month
 
     last = previous_month(now)
     before = (last - dt.timedelta(days=1)).replace(day=1)
@@ -512,8 +511,8 @@ def _settlement_inputs(*, now, manager, month) -> None:
 def _settlement_follow_up(*, now, manager, month, before) -> None:
     """On last month's drafts: the head office's supervisor disputes two lines — one still open, one the
     manager rejected — and a correction of the month before (confirmed) refers to its statement."""
-    from .models import Settlement
-    from .settlement import adjustment_add, dispute_raise, dispute_resolve
+    from network.models import Settlement
+    from network.settlement import adjustment_add, dispute_raise, dispute_resolve
 
     draft = (
         Settlement.objects.filter(month=month, status="draft", center__code="GD-GZ-01")
@@ -592,8 +591,8 @@ def seed_admin_time(*, now) -> int:
     mistake of the home centre's first technician cancelled and recorded again. Each technician's day is
     decided by a generator of its own, and a day that has entries is left alone: a second run on the same
     day creates nothing, a run on a later day adds the days since."""
-    from .models import AdminTimeEntry
-    from .services import admin_time_cancel, admin_time_record
+    from network.models import AdminTimeEntry
+    from network.services import admin_time_cancel, admin_time_record
 
     today = timezone.localdate(now)
     first_day = today - dt.timedelta(days=ADMIN_DAYS)

@@ -3,8 +3,8 @@ known by design; real keys are random and shown once). No webhook endpoint: the 
 
 from django.utils import timezone
 
-from .models import ApiKey
-from .services import api_key_hash, dealer_principal
+from integrations.models import ApiKey
+from integrations.services import api_key_hash, dealer_principal
 
 DEMO_API_KEY = "ask_demo0000_demo-dealer-key-for-the-local-demo-only-2026"
 

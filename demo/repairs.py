@@ -15,11 +15,10 @@ from django.utils import timezone
 from aftersales.demo.names import landline_number, mobile_number, person_name, street_address
 from aftersales.money import money
 from aftersales.validators import imei_with_check_digit
+from demo import repairs_paid as demo_paid
+from demo.repairs_field import field_units_reserve, seed_field_units
 from network.models import Region, Technician
-from warranty.models import ExtendedWarranty
-
-from . import demo_paid
-from .choices import (
+from repairs.choices import (
     CallChannel,
     CallCustomerRequest,
     ConsentMethod,
@@ -31,8 +30,7 @@ from .choices import (
     ServiceType,
     WorkOrderStatus,
 )
-from .demo_field import field_units_reserve, seed_field_units
-from .models import (
+from repairs.models import (
     Component,
     Customer,
     CustomerAddress,
@@ -46,8 +44,8 @@ from .models import (
     ProductUnit,
     RepairCall,
 )
-from .reference import CALL_OUT, catalogue_sync, fault_codes_sync, symptoms_sync
-from .services import (
+from repairs.reference import CALL_OUT, catalogue_sync, fault_codes_sync, symptoms_sync
+from repairs.services import (
     QuoteLineInput,
     carry_in_inspect,
     carry_in_receive,
@@ -63,6 +61,7 @@ from .services import (
     work_order_guide_by_phone,
     work_order_transition,
 )
+from warranty.models import ExtendedWarranty
 
 # (category, brand, model number, name, list price)
 MODELS = [
@@ -565,7 +564,7 @@ def seed_repair_calls(*, rng: random.Random, now: dt.datetime, network, count: i
     if demo_calls_exist():
         return 0
     world = _World.load(rng=rng, now=now, network=network)
-    field_units = field_units_reserve(world)  # the field's stories' own appliances (repairs.demo_field)
+    field_units = field_units_reserve(world)  # the field's stories' own appliances (demo.repairs_field)
     if not world.units:
         return 0
     specs = _specs(world, count, network)
@@ -590,7 +589,7 @@ def seed_repair_calls(*, rng: random.Random, now: dt.datetime, network, count: i
             continue
         unit.free_after = _play(world, spec, unit)
         logged += 1
-    from .demo_field import seed_field_exceptions
+    from demo.repairs_field import seed_field_exceptions
 
     logged += seed_field_exceptions(
         world=world, network=network, now=now, forever=FOREVER, reserved=field_units
@@ -603,8 +602,8 @@ def seed_repair_calls(*, rng: random.Random, now: dt.datetime, network, count: i
 def _clear_old_proof_exceptions(now: dt.datetime) -> None:
     """The manager has cleared the closings without the customer's proof older than CLEARED_AFTER (a few
     days after each); the recent ones wait on the manager's list, held out of the settlement."""
-    from .closing import closing_proof_clear
-    from .models import WorkOrderClosing
+    from repairs.closing import closing_proof_clear
+    from repairs.models import WorkOrderClosing
 
     manager = get_user_model().objects.filter(groups__name="manager", is_active=True).order_by("pk").first()
     if manager is None:
@@ -666,7 +665,7 @@ def _specs(world: _World, count: int, network) -> list[_Spec]:
             )
         )
     # A paid repair of the home centre last week, so its supervisor always has a receivable on the list
-    # however few paid calls a small demo draws (repairs.demo_paid keeps the first one owed).
+    # however few paid calls a small demo draws (demo.repairs_paid keeps the first one owed).
     last_week = today - dt.timedelta(days=7)
     specs.append(
         _Spec(
@@ -1068,7 +1067,7 @@ def _forced_exception(at: dt.datetime) -> bool:
 
 
 def _fault_codes(category_id: int) -> tuple[list, list]:
-    from .choices import FaultCodeKind
+    from repairs.choices import FaultCodeKind
 
     if category_id not in _CODES:
         codes = list(FaultCode.objects.filter(category_id=category_id, active=True).order_by("pk"))
@@ -1083,8 +1082,8 @@ def _close(state, worker, supervisor, at, *, minutes: int, carry_in: bool, part:
     """完工 with its closing record: the customer signs on the tablet (carry-in work is closed in the
     office); a few the centre's supervisor closes as an exception, without the customer's proof. A generator
     of its own per order, so the rest of the demo stays as it was."""
-    from .choices import ClosingChannel, Resolution
-    from .closing import ClosingInput, work_order_close
+    from repairs.choices import ClosingChannel, Resolution
+    from repairs.closing import ClosingInput, work_order_close
 
     order = state["order"]
     rng = random.Random(f"closing:{order.number}")

@@ -30,19 +30,26 @@ from django.db.models import Q
 from django.utils import timezone
 
 from aftersales.money import money
+from inventory import services
+from inventory.choices import DefectiveReturnStatus, InspectionOutcome, PartRequestStatus, WarehouseKind
+from inventory.models import (
+    DefectiveReturn,
+    DepositAccount,
+    Part,
+    PartRequest,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
 from repairs.choices import QuoteLineKind, ServiceType, WorkOrderStatus
 from repairs.models import Component, ProductCategory, ProductModel, QuoteLine, WorkOrder, WorkOrderEvent
-
-from . import services
-from .choices import DefectiveReturnStatus, InspectionOutcome, PartRequestStatus, WarehouseKind
-from .models import DefectiveReturn, DepositAccount, Part, PartRequest, StockLevel, StockMovement, Warehouse
 
 HISTORY_DAYS = 92
 FIRST_RECEIPT_KEY = "demo:receipt:1"
 
 AC, RF, WM, PH = "air_conditioner", "refrigerator", "washing_machine", "mobile_phone"
 
-# Product models by short name, (brand, model number) as in repairs.demo.MODELS.
+# Product models by short name, (brand, model number) as in demo.repairs.MODELS.
 M = {
     "gree35": ("格力", "KFR-35GW/NhGc1B"),
     "gree26": ("格力", "KFR-26GW/NhGc1B"),

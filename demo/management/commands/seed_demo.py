@@ -8,15 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.roles import roles_sync
-from care.demo import seed_care
-from integrations.demo import print_demo_key, seed_integrations
-from inventory.demo import seed_inventory
+from demo.care import seed_care
+from demo.integrations import print_demo_key, seed_integrations
+from demo.inventory import seed_inventory
+from demo.network import print_logins, seed_admin_time, seed_fees, seed_network, seed_settlements
+from demo.repairs import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
+from demo.repairs_findings import seed_findings
+from demo.scale import seed_scale
+from demo.warranty import seed_warranty
 from inventory.reorder import reorder_suggestions_compute
-from network.demo import print_logins, seed_admin_time, seed_fees, seed_network, seed_settlements
-from repairs.demo import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
-from repairs.demo_findings import seed_findings
-from repairs.demo_scale import seed_scale
-from warranty.demo import seed_warranty
 
 
 @contextlib.contextmanager

@@ -16,11 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from care import services
+from care.choices import CallbackReview, CallbackStatus, ComplaintCategory
+from care.models import Callback, Complaint, RegionalManager
 from repairs.choices import WorkOrderStatus
-
-from . import services
-from .choices import CallbackReview, CallbackStatus, ComplaintCategory
-from .models import Callback, Complaint, RegionalManager
 
 COMPLAINTS = [
     (ComplaintCategory.LATE, "师傅比预约时间晚到一个多小时，事先也没有打电话说明。"),
@@ -237,10 +236,10 @@ def _parts_wait_on_site(*, now: dt.datetime, dispatcher) -> int:
     compressor — counted from the visit that found the fault, as a carry-in from its date in — and the
     customer's call of yesterday, whose decision offers the exchange (the maker's 30-day parts limit) and
     extends the period by the 35 days. The call is left for the dispatcher to act on."""
+    from demo.repairs import signature_png
     from network.models import Technician
     from repairs.choices import CallCustomerRequest, FaultCodeKind, Resolution, ServiceMode
     from repairs.closing import ClosingInput, work_order_close, work_order_diagnose
-    from repairs.demo import signature_png
     from repairs.models import FaultCode, FaultSymptom, ProductUnit
     from repairs.services import (
         repair_call_register,

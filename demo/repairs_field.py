@@ -13,10 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from care.models import Deadline
-
-from .choices import CallCustomerRequest, RescheduleReason, WorkOrderStatus
-from .field import work_order_not_home, work_order_redispatch, work_order_reschedule
-from .services import (
+from repairs.choices import CallCustomerRequest, RescheduleReason, WorkOrderStatus
+from repairs.field import work_order_not_home, work_order_redispatch, work_order_reschedule
+from repairs.services import (
     repair_call_register,
     work_order_contact_record,
     work_order_dispatch,
@@ -38,7 +37,7 @@ NOT_HOME_NOTES = (
 def seed_field_exceptions(*, world, network, now: dt.datetime, forever, reserved: list) -> int:
     """Five calls of the home centre's customers, each played through the field's services. Returns how many
     were logged (none when the centre has fewer than two technicians certified for a category)."""
-    from .demo import _local, _slots
+    from demo.repairs import _local, _slots
 
     rng = random.Random("field-exceptions")
     home = network.centers[0]
@@ -267,15 +266,14 @@ FIELD_SERIAL_MARK = "9F"  # after the category's prefix: the appliances kept for
 
 def seed_field_units(*, network, today: dt.date) -> None:
     """Five appliances bought some months ago by demo customers living in the home centre's districts, kept
-    for the field's stories (repairs.demo.seed_repair_calls takes them out of the random calls' pool). Made
+    for the field's stories (demo.repairs.seed_repair_calls takes them out of the random calls' pool). Made
     with the customers, before the warranty demo reads the units, and found again on a second run (the same
     serial numbers), so that a second run changes nothing."""
     from decimal import Decimal
 
     from aftersales.money import money
-
-    from .demo import DEMO_CUSTOMER_NUMBER, SERIAL_PREFIX
-    from .models import Customer, ProductModel, ProductUnit
+    from demo.repairs import DEMO_CUSTOMER_NUMBER, SERIAL_PREFIX
+    from repairs.models import Customer, ProductModel, ProductUnit
 
     rng = random.Random("field-units")
     home = network.centers[0]
@@ -320,7 +318,7 @@ def seed_field_units(*, network, today: dt.date) -> None:
 
 def field_units_reserve(world) -> list:
     """Takes the field stories' appliances out of the random calls' pool; returns them."""
-    from .demo import SERIAL_PREFIX
+    from demo.repairs import SERIAL_PREFIX
 
     marks = tuple(prefix + FIELD_SERIAL_MARK for prefix in SERIAL_PREFIX.values())
     kept = [u for u in world.units if (u.unit.serial_number or "").startswith(marks)]

@@ -9,9 +9,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 
 from repairs.models import ProductUnit
-
-from .models import ExtendedWarranty, WarrantyDecision
-from .services import unit_facts, warranty_decision_record
+from warranty.models import ExtendedWarranty, WarrantyDecision
+from warranty.services import unit_facts, warranty_decision_record
 
 
 def seed_warranty(*, rng: random.Random, today: dt.date, network) -> None:

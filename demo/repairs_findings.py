@@ -11,14 +11,14 @@ import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from .choices import ConsentMethod, DecisionChangeKind, ServiceType, WorkOrderStatus
-from .findings import (
+from repairs.choices import ConsentMethod, DecisionChangeKind, ServiceType, WorkOrderStatus
+from repairs.findings import (
     FindingInput,
     current_component,
     work_order_component_change,
     work_order_findings_record,
 )
-from .models import DecisionChange, WorkOrder
+from repairs.models import DecisionChange, WorkOrder
 
 
 def _photo(rng: random.Random, name: str) -> SimpleUploadedFile:
@@ -67,9 +67,9 @@ DIAGNOSED = {
 def _quoted_and_signed(order: WorkOrder, *, now: dt.datetime) -> None:
     """The repair now paid, the technician quotes it from the fee schedule (the call-out fee, the cheapest
     labour line) and the customer signs on the tablet before the work goes on."""
-    from .demo import signature_png
-    from .paid import labour_rates, quote_lines_from_schedule
-    from .services import consent_record, quote_create
+    from demo.repairs import signature_png
+    from repairs.paid import labour_rates, quote_lines_from_schedule
+    from repairs.services import consent_record, quote_create
 
     rates = labour_rates(category_id=order.call.unit.model.category_id)[:1]
     lines = quote_lines_from_schedule(order=order, rates=[(rate, 1) for rate in rates], parts=[])

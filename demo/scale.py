@@ -24,10 +24,9 @@ from stdnum import luhn
 from aftersales.demo.names import GIVEN, STREETS, SURNAMES
 from aftersales.models import DailySequence
 from network.models import Region, ServiceCenter, Technician
-
-from .choices import CallChannel, FaultCodeKind, Priority, ServiceMode, ServiceType, WorkOrderStatus
-from .models import Customer, FaultCode, FaultSymptom, ProductModel
-from .services import CALL_PREFIX, PHONE_GUIDANCE_CALLBACK, WORK_ORDER_PREFIX
+from repairs.choices import CallChannel, FaultCodeKind, Priority, ServiceMode, ServiceType, WorkOrderStatus
+from repairs.models import Customer, FaultCode, FaultSymptom, ProductModel
+from repairs.services import CALL_PREFIX, PHONE_GUIDANCE_CALLBACK, WORK_ORDER_PREFIX
 
 PREFIX = "SC"
 CUSTOMER_TABLES = (
