@@ -10,3 +10,11 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="field → messages; nested fields as repairs[0].returned_on",
     )
+
+
+# The error answers each kind of endpoint documents (drf-spectacular's responses=…).
+E = ErrorSerializer
+READ_ERRORS = {401: E, 403: E, 404: E, 429: E}
+LIST_ERRORS = {400: E, 401: E, 403: E, 429: E}
+WRITE_ERRORS = {400: E, 401: E, 403: E, 409: E, 422: E, 429: E}
+ACTION_ERRORS = {400: E, 401: E, 403: E, 404: E, 429: E}

@@ -7,11 +7,12 @@ from rest_framework.response import Response
 
 from aftersales.api.errors import service_errors
 from aftersales.api.pagination import OrderedCursorPagination
+from aftersales.api.schema import ACTION_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
+from aftersales.api.scoping import ScopedViewSet
 from aftersales.roles import Role
 from integrations import services
 from integrations.dealers import request_dealer
 from integrations.models import WebhookDelivery, WebhookEndpoint
-from repairs.api.views import ACTION_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ScopedViewSet
 
 from .filters import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
 from .serializers import (

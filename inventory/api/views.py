@@ -3,9 +3,10 @@ from rest_framework import viewsets
 
 from aftersales.api.filtering import UserFilterBackend
 from aftersales.api.permissions import ActionRoles
+from aftersales.api.schema import LIST_ERRORS, READ_ERRORS
+from aftersales.api.scoping import INTERNAL
 from inventory.filters import PartFilterSet
 from inventory.models import Part
-from repairs.api.views import INTERNAL, LIST_ERRORS, READ_ERRORS
 
 from .serializers import PartSerializer
 

@@ -4,10 +4,10 @@ from django.db.models import Count
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from aftersales.api.permissions import ActionRoles
-from aftersales.api.schema import ErrorSerializer
+from aftersales.api.schema import LIST_ERRORS, READ_ERRORS, ErrorSerializer
+from aftersales.api.scoping import EVERYONE, ScopedViewSet
 from aftersales.roles import Role
 from network.models import ServiceCenter, Settlement
-from repairs.api.views import EVERYONE, LIST_ERRORS, READ_ERRORS, ScopedViewSet
 
 from .filters import ServiceCenterFilterSet, SettlementFilterSet
 from .serializers import ServiceCenterSerializer, SettlementDetailSerializer, SettlementSerializer

@@ -16,7 +16,8 @@ from aftersales.api.errors import error_body, service_errors
 from aftersales.api.filtering import UserFilterBackend
 from aftersales.api.pagination import OrderedCursorPagination
 from aftersales.api.permissions import ActionRoles
-from aftersales.api.schema import ErrorSerializer
+from aftersales.api.schema import ACTION_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
+from aftersales.api.scoping import EVERYONE, ScopedViewSet
 from aftersales.roles import Role
 from aftersales.validators import normalize_phone
 from integrations.dealers import request_dealer
@@ -54,14 +55,6 @@ from .serializers import (
     WorkOrderSerializer,
 )
 
-INTERNAL = (Role.DISPATCHER, Role.TECHNICIAN, Role.SUPERVISOR, Role.MANAGER)
-EVERYONE = (*INTERNAL, Role.DEALER)
-E = ErrorSerializer
-READ_ERRORS = {401: E, 403: E, 404: E, 429: E}
-LIST_ERRORS = {400: E, 401: E, 403: E, 429: E}
-WRITE_ERRORS = {400: E, 401: E, 403: E, 409: E, 422: E, 429: E}
-ACTION_ERRORS = {400: E, 401: E, 403: E, 404: E, 429: E}
-
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     str,
@@ -71,14 +64,6 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "the first answer (a retry sent while the first is running waits for it); the same key with another body "
     "answers 422",
 )
-
-
-class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
-    filter_backends = [UserFilterBackend]
-    permission_classes = [ActionRoles]
-
-    def get_queryset(self):
-        return super().get_queryset().for_user(self.request.user)
 
 
 @extend_schema_view(
