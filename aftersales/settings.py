@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "warranty",
     "inventory",
     "care",
+    "settlement",
     "integrations",
     "demo",
 ]

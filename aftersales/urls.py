@@ -38,6 +38,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("repairs/", include("repairs.urls")),
     path("network/", include("network.urls")),
+    path("network/", include("settlement.urls")),
     path("inventory/", include("inventory.urls")),
     path("care/", include("care.urls")),
     path("integrations/", include("integrations.urls")),

@@ -18,7 +18,7 @@ Measured, in-process:
     Target: under 30 s.
 (b) a statement PDF of exactly 2,000 lines, each render in a fresh subprocess: its time, the PDF's pages
     and size, the process's resident memory before the call and its peak (ru_maxrss) after. When the
-    largest settlement has exactly 2,000 lines, `network.pdf.statement_pdf` renders it; otherwise (with
+    largest settlement has exactly 2,000 lines, `settlement.pdf.statement_pdf` renders it; otherwise (with
     travel-fee lines SB0001 has about 3,300) its first 2,000 lines are rendered with statement_context and
     the same template and base URL, as the first cut did, and the whole largest statement is rendered by
     statement_pdf as well. Then a statement of about 500 lines (statement_pdf), so the growth per line
@@ -120,7 +120,7 @@ def render_one(settlement_id: int, lines: int | None) -> dict:
     from django.utils import translation
 
     from network.models import Settlement
-    from network.pdf import STATEMENT_LANGUAGE, statement_context, statement_pdf
+    from settlement.pdf import STATEMENT_LANGUAGE, statement_context, statement_pdf
 
     connection.ensure_connection()
     settlement = Settlement.objects.select_related("center").get(pk=settlement_id)
@@ -128,7 +128,7 @@ def render_one(settlement_id: int, lines: int | None) -> dict:
     before_mb = _rss_mb()
     started = time.perf_counter()
     if lines is None or lines == total:
-        how = "network.pdf.statement_pdf"
+        how = "settlement.pdf.statement_pdf"
         pdf = statement_pdf(settlement)
         rendered = total
     else:
@@ -189,8 +189,13 @@ def main() -> None:
 
     from demo.network import seed_fees
     from network.models import ServiceCenter, Settlement, SettlementLine
-    from network.settlement import month_bounds, previous_month, settlement_compute, settlements_compute_month
     from repairs.models import ProductModel
+    from settlement.services import (
+        month_bounds,
+        previous_month,
+        settlement_compute,
+        settlements_compute_month,
+    )
 
     generation: dict = {}
     started = time.perf_counter()

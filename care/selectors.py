@@ -25,7 +25,7 @@ def call_care(*, call, user) -> dict:
 def settlement_penalties(*, center_id: int, start, end) -> dict:
     """What a centre's monthly settlement deducts or holds for [start, end): its upheld complaints resolved
     in the period, its deadlines breached in the period (by stage), and its work orders whose payment is
-    held until a redo is completed. The settlement (network/settlement.py) prices them by its fee schedule."""
+    held until a redo is completed. The settlement (settlement/services.py) prices them by its fee schedule."""
     from django.db.models import Count
 
     from repairs.models import WorkOrder
@@ -90,7 +90,7 @@ def complaint_category_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def discipline_step(upheld: int) -> DisciplineStep | None:
-    """Seed 000, 标准 15: the first upheld complaint a warning, the second a penalty, the third dismissal."""
+    """The appliance service standard (标准 15): the first upheld complaint a warning, the second a penalty, the third dismissal."""
     if upheld <= 0:
         return None
     return DisciplineStep(min(upheld, DisciplineStep.DISMISSAL))

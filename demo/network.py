@@ -457,7 +457,7 @@ def seed_settlements(*, now) -> int:
     from django.contrib.auth import get_user_model
     from django.core.exceptions import ValidationError
 
-    from network.settlement import previous_month, settlement_confirm, settlements_compute_month
+    from settlement.services import previous_month, settlement_confirm, settlements_compute_month
 
     last = previous_month(now)
     before = (last - dt.timedelta(days=1)).replace(day=1)
@@ -512,7 +512,7 @@ def _settlement_follow_up(*, now, manager, month, before) -> None:
     """On last month's drafts: the head office's supervisor disputes two lines — one still open, one the
     manager rejected — and a correction of the month before (confirmed) refers to its statement."""
     from network.models import Settlement
-    from network.settlement import adjustment_add, dispute_raise, dispute_resolve
+    from settlement.services import adjustment_add, dispute_raise, dispute_resolve
 
     draft = (
         Settlement.objects.filter(month=month, status="draft", center__code="GD-GZ-01")

@@ -10,7 +10,7 @@ class RegionLevel(models.TextChoices):
 
 
 class CenterLevel(models.TextChoices):
-    """Service-centre levels (seed 003): capability decides fees and subsidies."""
+    """Service-centre levels (as the phone makers grade their networks): capability decides fees and subsidies."""
 
     DIAMOND = "diamond", _("Diamond")
     GOLD = "gold", _("Gold")

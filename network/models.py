@@ -138,7 +138,7 @@ class ServiceCenter(models.Model):
     agreement_start = models.DateField(_("agreement start"))
     agreement_end = models.DateField(_("agreement end"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    # Daily service hours: appointments are made inside them (seeds 003/004: e.g. 8:00–20:00).
+    # Daily service hours: appointments are made inside them (the makers' policies: e.g. 8:00–20:00).
     opens_at = models.TimeField(_("service hours from"), default=dt.time(8, 0))
     closes_at = models.TimeField(_("service hours until"), default=dt.time(20, 0))
     supervisors = models.ManyToManyField(
@@ -392,7 +392,7 @@ class Settlement(models.Model):
         """The statement's reference, its centre's code and its month: JS-NJ-01-202610 (what corrections
         and the parts credit cite). Not stored: one statement per centre and month makes it unique. It was
         first printed with "JS-" (结算) before the code, which ran into the province's own letters
-        (JS-JS-NJ-01-…); corrections still understand that form (network.settlement)."""
+        (JS-JS-NJ-01-…); corrections still understand that form (settlement.services)."""
         return f"{self.center.code}-{self.month:%Y%m}"
 
 

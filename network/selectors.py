@@ -67,9 +67,10 @@ def settlement_month_overview(*, user, month, region=None, level="", status=""):
     `settlements_for_centres`, so the query count does not grow with the page."""
     from django.db.models import Count, Exists, OuterRef, Sum
 
+    from aftersales.months import month_bounds
+
     from .choices import SettlementStatus
     from .models import ServiceCenter, Settlement
-    from .settlement import month_bounds
 
     start, end = month_bounds(month)
     last_day = (end - dt.timedelta(days=1)).date()

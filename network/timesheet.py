@@ -70,9 +70,8 @@ def month_range(month: dt.date) -> tuple[dt.date, dt.date]:
 
 def time_splits(*, technicians, month: dt.date) -> list[TimeSplit]:
     """The split of `month` for each of `technicians` (a list, kept in its order)."""
+    from aftersales.months import month_bounds
     from repairs.models import WorkOrderClosing
-
-    from .settlement import month_bounds
 
     technicians = list(technicians)
     splits = {t.pk: TimeSplit(technician=t) for t in technicians}

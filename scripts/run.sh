@@ -51,7 +51,7 @@ done
 echo
 echo "售后服务 After-sales is running: http://127.0.0.1:$PORT/   (health: http://127.0.0.1:$PORT/healthz)"
 "$VENV/bin/python" manage.py shell -v 0 -c \
-  "from aftersales.management.commands.seed_demo import print_demo_access; print_demo_access()"
+  "from demo.management.commands.seed_demo import print_demo_access; print_demo_access()"
 echo "Ctrl-C stops web, worker and beat."
 
 wait -n "${pids[@]}"

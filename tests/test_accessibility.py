@@ -401,11 +401,11 @@ def _main_pages() -> list[tuple[str, str, str]]:
             ),
         ),
         ("manager", "dashboard", reverse("network:dashboard")),
-        ("manager", "settlements", reverse("network:settlements")),
+        ("manager", "settlements", reverse("settlement:settlements")),
         (
             "manager",
             "settlement_detail",
-            reverse("network:settlement_detail", args=[first(Settlement.objects)]),
+            reverse("settlement:settlement_detail", args=[first(Settlement.objects)]),
         ),
         ("manager", "care_dashboard", reverse("care:dashboard")),
         ("manager", "callbacks_review", reverse("care:callbacks") + "?view=review"),

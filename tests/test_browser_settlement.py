@@ -26,10 +26,10 @@ def _login(page: Page, live_server, username: str) -> None:
 def test_a_line_disputed_answered_then_the_statement_confirmed(users, live_server, page: Page, artifacts_dir):
     from care.calendar import CHINA
     from network.models import FeeSchedule, Settlement
-    from network.settlement import settlement_compute
     from repairs.choices import ServiceType
     from repairs.choices import WorkOrderStatus as S
     from repairs.factories import WorkOrderFactory
+    from settlement.services import settlement_compute
 
     center = users["center"]
     when = dt.datetime(2026, 10, 9, 10, tzinfo=CHINA)

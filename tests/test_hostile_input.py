@@ -24,7 +24,7 @@ ALWAYS = [
     *("page", "page_size", "id", "pk", "q", "status", "month", "kind", "state", "view"),
     *("center", "warehouse", "region", "part", "unit", "call", "line", "loaner", "technician"),
 ]
-APPS = ("repairs", "network", "inventory", "care", "integrations")
+APPS = ("repairs", "network", "settlement", "inventory", "care", "integrations")
 
 
 @pytest.fixture(scope="module")
@@ -82,13 +82,16 @@ PAGES = {
     "network:technician_time_csv": ("manager", dict),
     "network:technician_time_detail": ("supervisor", lambda: {"pk": _supervisor_technician()}),
     "network:admin_time_new": ("supervisor", dict),
-    "network:settlements": ("manager", dict),
-    "network:settlements_csv": ("manager", dict),
-    "network:settlements_zip": ("manager", dict),
-    "network:settlement_detail": ("manager", lambda: {"pk": _first("network.Settlement")}),
-    "network:settlement_confirm": ("manager", lambda: {"pk": _first("network.Settlement", status="draft")}),
-    "network:settlement_csv": ("manager", lambda: {"pk": _first("network.Settlement")}),
-    "network:settlement_xlsx": ("manager", lambda: {"pk": _first("network.Settlement")}),
+    "settlement:settlements": ("manager", dict),
+    "settlement:settlements_csv": ("manager", dict),
+    "settlement:settlements_zip": ("manager", dict),
+    "settlement:settlement_detail": ("manager", lambda: {"pk": _first("network.Settlement")}),
+    "settlement:settlement_confirm": (
+        "manager",
+        lambda: {"pk": _first("network.Settlement", status="draft")},
+    ),
+    "settlement:settlement_csv": ("manager", lambda: {"pk": _first("network.Settlement")}),
+    "settlement:settlement_xlsx": ("manager", lambda: {"pk": _first("network.Settlement")}),
     "inventory:stock": ("manager", dict),
     "inventory:stock_operations": ("manager", dict),
     "inventory:part_ledger": ("manager", lambda: {"pk": _first("inventory.Part")}),
@@ -131,13 +134,13 @@ POST_ONLY = {
     "repairs:proof_exception_clear",
     "repairs:receivable_paid",
     "repairs:call_service_type",
-    "network:settlements_compute",
-    "network:settlement_paid",
-    "network:settlement_recompute",
-    "network:adjustment_add",
-    "network:adjustment_remove",
-    "network:dispute_raise",
-    "network:dispute_resolve",
+    "settlement:settlements_compute",
+    "settlement:settlement_paid",
+    "settlement:settlement_recompute",
+    "settlement:adjustment_add",
+    "settlement:adjustment_remove",
+    "settlement:dispute_raise",
+    "settlement:dispute_resolve",
     "network:admin_time_cancel",
     "inventory:deposit_action",
     "inventory:request_approve",
@@ -166,7 +169,7 @@ NOT_PAGES = {
     "repairs:not_home_photo",
     "repairs:finding_photo",
     "inventory:return_photo",
-    "network:settlement_pdf",
+    "settlement:settlement_pdf",
 }
 
 
@@ -435,11 +438,11 @@ ACTION_PAGES = [
     ("supervisor", "repairs:tablet_quote", lambda: {"pk": _quoted_order()}),  # consent, decline
     ("supervisor", "repairs:tablet_decline", lambda: {"pk": _quoted_order(declined=True)}),
     ("supervisor", "repairs:receivables", dict),
-    ("manager", "network:settlements", dict),
-    ("manager", "network:settlement_detail", lambda: {"pk": _first("network.Settlement", status="draft")}),
+    ("manager", "settlement:settlements", dict),
+    ("manager", "settlement:settlement_detail", lambda: {"pk": _first("network.Settlement", status="draft")}),
     (
         "supervisor",
-        "network:settlement_detail",
+        "settlement:settlement_detail",
         lambda: {
             "pk": _first("network.Settlement", status="draft", center__supervisors__username="supervisor")
         },

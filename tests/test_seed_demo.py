@@ -151,7 +151,7 @@ def _assert_found_at_the_unit():
 def _assert_settlements(now):
     """Last month's drafts and the month before's confirmed statements, with every kind of line and
     adjustment the manager's page shows, and a dispute to answer."""
-    from network.settlement import previous_month
+    from settlement.services import previous_month
 
     last = previous_month(now)
     before = (last - dt.timedelta(days=1)).replace(day=1)

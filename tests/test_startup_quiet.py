@@ -174,7 +174,7 @@ def test_manage_py_commands_print_no_weasyprint_chatter():
     assert check.stdout == "System check identified no issues (0 silenced).\n"
     assert check.stderr == ""
     shell = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", "import network.pdf, repairs.pdf"],
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", "import settlement.pdf, repairs.pdf"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -27,13 +27,13 @@ from aftersales import sms
 from demo.repairs import signature_png
 from network.factories import ServiceCenterFactory, UserFactory
 from network.models import FeeSchedule, SettlementRate
-from network.settlement import settlement_compute
 from repairs import closing as closing_services
 from repairs import services
 from repairs.choices import FaultCodeKind, ServiceMode, ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory, close_with_record, finish
 from repairs.models import ConfirmationCodeSend, FaultCode, WorkOrder, WorkOrderClosing
+from settlement.services import settlement_compute
 
 ROOT = Path(__file__).resolve().parents[2]
 CHINA = dt.timezone(dt.timedelta(hours=8))

@@ -643,8 +643,8 @@ def test_the_settlement_pays_the_centre_that_completed_the_redispatched_work(wor
     from decimal import Decimal
 
     from network.models import FeeSchedule, SettlementRate
-    from network.settlement import previous_month, settlement_compute
     from repairs.factories import finish
+    from settlement.services import previous_month, settlement_compute
 
     field.work_order_redispatch(
         work_order=world["order"],
@@ -678,7 +678,7 @@ def test_a_visit_nobody_was_at_home_is_paid_once_by_its_distance_to_the_centre_t
     from decimal import Decimal
 
     from network.models import SettlementRate, TravelFee
-    from network.settlement import settlement_compute
+    from settlement.services import settlement_compute
 
     month = timezone.localdate().replace(day=1)
     SettlementRate.objects.all().update(base_subsidy_amount=Decimal("0.00"))

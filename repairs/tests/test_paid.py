@@ -21,7 +21,6 @@ from PIL import Image, ImageDraw
 from inventory.factories import PartFactory
 from network.factories import ServiceCenterFactory, TechnicianFactory, UserFactory
 from network.models import FeeSchedule, SettlementRate
-from network.settlement import settlement_compute, settlement_confirm
 from repairs import paid, services
 from repairs.choices import (
     ConsentMethod,
@@ -46,6 +45,7 @@ from repairs.models import (
     WorkOrderEvent,
 )
 from repairs.services import QuoteLineInput
+from settlement.services import settlement_compute, settlement_confirm
 
 pytestmark = pytest.mark.django_db
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -329,7 +329,7 @@ def test_once_the_first_order_is_finished_a_new_call_needs_no_confirmation(dispa
 
 # Work-order statuses ----------------------------------------------------------------------------------
 
-# What the register lets follow what (seed 002); new → dispatched goes through dispatch (below).
+# What the register lets follow what (the maker's service procedure); new → dispatched goes through dispatch (below).
 ALLOWED = [
     (S.NEW, S.PHONE_GUIDED),
     (S.NEW, S.CANCELLED),

@@ -15,7 +15,10 @@ from inventory.factories import PartFactory, WarehouseFactory
 from inventory.models import CreditEntry, DepositAccount
 from network.factories import ServiceCenterFactory, UserFactory
 from network.models import FeeSchedule, SettlementRate, TravelFee
-from network.settlement import (
+from repairs.choices import ServiceType
+from repairs.choices import WorkOrderStatus as S
+from repairs.factories import WorkOrderFactory, finish
+from settlement.services import (
     adjustment_add,
     adjustment_remove,
     dispute_raise,
@@ -25,9 +28,6 @@ from network.settlement import (
     settlement_mark_paid,
     settlement_warnings,
 )
-from repairs.choices import ServiceType
-from repairs.choices import WorkOrderStatus as S
-from repairs.factories import WorkOrderFactory, finish
 
 pytestmark = pytest.mark.django_db
 NOVEMBER = dt.date(2026, 11, 1)
@@ -376,7 +376,7 @@ def test_an_accepted_dispute_keeps_a_lines_sign(center, manager):
 
 
 def test_the_month_takes_in_a_centre_whose_agreement_began_mid_month(manager):
-    from network.settlement import settlements_compute_month
+    from settlement.services import settlements_compute_month
 
     late_joiner = ServiceCenterFactory(code="SC-NEW", level="a", agreement_start=dt.date(2026, 11, 10))
     order = close(closed(late_joiner, None), at(2026, 11, 20, 10))
@@ -386,7 +386,7 @@ def test_the_month_takes_in_a_centre_whose_agreement_began_mid_month(manager):
 
 
 def test_the_months_zip_is_rebuilt_after_an_adjustment(center, manager):
-    from network.exports import zip_path
+    from settlement.exports import zip_path
 
     october = settlement_compute(center=center, month=dt.date(2026, 10, 1), now=NOW)
     settlement_confirm(settlement=october, acting_user=manager, now=NOW)

@@ -13,10 +13,10 @@ from django.urls import reverse
 from care.calendar import CHINA
 from network.factories import ServiceCenterFactory, UserFactory
 from network.models import Dispute, FeeSchedule
-from network.settlement import dispute_raise, settlement_compute
 from repairs.choices import ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory
+from settlement.services import dispute_raise, settlement_compute
 
 pytestmark = pytest.mark.django_db
 OCTOBER = dt.date(2026, 10, 1)
@@ -59,18 +59,18 @@ def world():
 
 def test_the_centres_supervisor_is_offered_a_dispute_the_manager_is_not(client, world):
     settlement = world["settlement"]
-    raise_url = reverse("network:dispute_raise", args=[settlement.pk])
+    raise_url = reverse("settlement:dispute_raise", args=[settlement.pk])
     client.force_login(world["supervisor"])
-    page = client.get(reverse("network:settlement_detail", args=[settlement.pk])).content.decode()
+    page = client.get(reverse("settlement:settlement_detail", args=[settlement.pk])).content.decode()
     assert raise_url in page and "提出异议" in page
     client.force_login(world["manager"])
-    page = client.get(reverse("network:settlement_detail", args=[settlement.pk])).content.decode()
+    page = client.get(reverse("settlement:settlement_detail", args=[settlement.pk])).content.decode()
     assert raise_url not in page and "提出异议" not in page
 
 
 def test_only_the_centres_side_raises_a_dispute_the_manager_decides_it(client, world):
     settlement, line = world["settlement"], world["line"]
-    raise_url = reverse("network:dispute_raise", args=[settlement.pk])
+    raise_url = reverse("settlement:dispute_raise", args=[settlement.pk])
     form = {"line": line.pk, "reason": "二次上门未计", "claimed_amount": "130.00"}
     # The manager (who decides disputes) may not raise one, through the page or the service.
     client.force_login(world["manager"])
@@ -87,14 +87,14 @@ def test_only_the_centres_side_raises_a_dispute_the_manager_decides_it(client, w
     dispute = Dispute.objects.get()
     assert (dispute.raised_by, dispute.claimed_amount) == (world["supervisor"], Decimal("130.00"))
     client.force_login(world["manager"])
-    page = client.get(reverse("network:settlement_detail", args=[settlement.pk])).content.decode()
-    assert reverse("network:dispute_resolve", args=[dispute.pk]) in page and "二次上门未计" in page
+    page = client.get(reverse("settlement:settlement_detail", args=[settlement.pk])).content.decode()
+    assert reverse("settlement:dispute_resolve", args=[dispute.pk]) in page and "二次上门未计" in page
     assert raise_url not in page
 
 
 def test_the_centre_code_field_suggests_the_codes_of_the_listed_centres(client, world):
     client.force_login(world["manager"])
-    page = client.get(reverse("network:settlements"), {"month": "2026-10"}).content.decode()
+    page = client.get(reverse("settlement:settlements"), {"month": "2026-10"}).content.decode()
     field = re.search(r'<input[^>]*name="center"[^>]*>', page).group(0)
     assert 'placeholder="GD-GZ-01"' in field and "SC001" not in page
     listed = re.search(r'<datalist id="([^"]+)">(.*?)</datalist>', page, re.S)

@@ -29,10 +29,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aftersales.money import ZERO, money, yuan
+from aftersales.months import month_bounds, previous_month  # noqa: F401  (the settlement's months)
 from aftersales.roles import Role, has_role
-
-from .choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
-from .models import Adjustment, Dispute, ServiceCenter, Settlement, SettlementLine, SettlementRate
+from network.choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
+from network.models import Adjustment, Dispute, ServiceCenter, Settlement, SettlementLine, SettlementRate
 
 STATEMENT_LANGUAGE = "zh-hans"  # statements are Chinese documents, whatever the reader's UI language
 
@@ -254,16 +254,6 @@ WHERE l.settlement_id = %(settlement)s AND l.work_order_id = d.work_order_id AND
 """
 
 
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The first instant of the month and of the next one, in China's time."""
-    start = month.replace(day=1)
-    following = (start + dt.timedelta(days=32)).replace(day=1)
-    return (
-        timezone.make_aware(dt.datetime.combine(start, dt.time.min)),
-        timezone.make_aware(dt.datetime.combine(following, dt.time.min)),
-    )
-
-
 def settlement_compute(
     *, center: ServiceCenter, month: dt.date, now: dt.datetime | None = None
 ) -> Settlement:
@@ -462,10 +452,6 @@ def settlements_compute_month(*, month: dt.date, centers=None, now: dt.datetime 
     return results
 
 
-def previous_month(now: dt.datetime) -> dt.date:
-    return (timezone.localdate(now).replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
 def settlement_warnings(settlement: Settlement, *, now: dt.datetime | None = None) -> list[str]:
     """What stops a confirmation: a month not yet over, open disputes, work orders no fee schedule row
     prices, a negative total."""
@@ -523,9 +509,17 @@ def _locked_draft(settlement: Settlement) -> Settlement:
     return row
 
 
-def settlement_confirm(*, settlement: Settlement, acting_user, now: dt.datetime | None = None) -> Settlement:
-    """Confirms a draft; from then on the database refuses any change to it. Refused with every warning.
-    The parts it charges the centre for (used on paid work) free the parts credit they held."""
+def settlement_confirm(
+    *,
+    settlement: Settlement,
+    acting_user,
+    seen: tuple[str, str] | None = None,
+    now: dt.datetime | None = None,
+) -> Settlement:
+    """Confirms a draft; from then on the database refuses any change to it. Refused with every warning, and
+    when `seen` (the computed_at and total the manager looked at) no longer matches the row under its lock: a
+    recompute or an adjustment in between must be looked at first. The parts it charges the centre for (used
+    on paid work) free the parts credit they held."""
     from inventory.services import parts_charged_in_settlement
 
     now = now or timezone.now()
@@ -534,6 +528,11 @@ def settlement_confirm(*, settlement: Settlement, acting_user, now: dt.datetime 
         row = (
             Settlement.objects.select_for_update(of=("self",)).select_related("center").get(pk=settlement.pk)
         )
+        if seen is not None and seen != (row.computed_at.isoformat(), str(row.total_amount)):
+            stale = _(
+                "The statement changed since this page was opened (recomputed or adjusted): check it again."
+            )
+            raise ValidationError({"status": ValidationError(stale, code="stale")})
         if row.status != SettlementStatus.DRAFT:
             raise ValidationError({"status": _("The settlement is confirmed already.")})
         _totals_save(row)  # what is confirmed is exactly the rows as they stand under the lock

@@ -12,11 +12,11 @@ from django.urls import reverse
 from care.calendar import CHINA
 from network.factories import ServiceCenterFactory, UserFactory
 from network.models import FeeSchedule, SettlementRate
-from network.pdf import statement_pdf
-from network.settlement import adjustment_add, settlement_compute, settlement_confirm
 from repairs.choices import ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory
+from settlement.pdf import statement_pdf
+from settlement.services import adjustment_add, settlement_compute, settlement_confirm
 
 pytestmark = pytest.mark.django_db
 SEPTEMBER, OCTOBER = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
@@ -75,7 +75,7 @@ def test_the_statement_page_groups_thousands_and_writes_a_negative_total_with_th
 ):
     settlement, manager = statement
     client.force_login(manager)
-    page = client.get(reverse("network:settlement_detail", args=[settlement.pk])).content.decode()
+    page = client.get(reverse("settlement:settlement_detail", args=[settlement.pk])).content.decode()
     assert "¥19,853.36" in page  # the service fees of the month
     assert f"{MINUS}¥19,888.36" in page  # the adjustments
     assert f"{MINUS}¥35.00" in page  # the total
@@ -86,7 +86,7 @@ def test_the_statement_page_groups_thousands_and_writes_a_negative_total_with_th
 def test_the_months_list_groups_thousands_and_writes_negatives_with_the_minus_sign(client, statement):
     settlement, manager = statement
     client.force_login(manager)
-    page = client.get(reverse("network:settlements"), {"month": "2026-10"}).content.decode()
+    page = client.get(reverse("settlement:settlements"), {"month": "2026-10"}).content.decode()
     assert f"{MINUS}¥35.00" in page  # the month's total payable
     assert "19,853.36" in page and f"{MINUS}19,888.36" in page and f"{MINUS}35.00" in page
     assert "¥-" not in page and "19853.36" not in page
@@ -95,7 +95,7 @@ def test_the_months_list_groups_thousands_and_writes_negatives_with_the_minus_si
 def test_the_confirmation_step_groups_thousands_and_names_the_negative_total(client, statement):
     settlement, manager = statement
     client.force_login(manager)
-    page = client.get(reverse("network:settlement_confirm", args=[settlement.pk])).content.decode()
+    page = client.get(reverse("settlement:settlement_confirm", args=[settlement.pk])).content.decode()
     assert "¥19,853.36" in page and f"{MINUS}¥19,888.36" in page and f"{MINUS}¥35.00" in page
     assert f"结算总额为负（{MINUS}¥35.00）" in page  # the warning names it too
     assert "¥-" not in page and "19853.36" not in page
@@ -119,11 +119,11 @@ def test_the_spreadsheets_keep_numbers_the_excel_sheet_shows_them_grouped(client
 
     settlement, manager = statement
     client.force_login(manager)
-    raw = client.get(reverse("network:settlement_csv", args=[settlement.pk])).content.decode("utf-8-sig")
+    raw = client.get(reverse("settlement:settlement_csv", args=[settlement.pk])).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(raw)))
     assert rows[-1][-1] == "-35.00" and "19853.36" in {row[-1] for row in rows}  # figures a sheet can add
     sheet = load_workbook(
-        io.BytesIO(client.get(reverse("network:settlement_xlsx", args=[settlement.pk])).content)
+        io.BytesIO(client.get(reverse("settlement:settlement_xlsx", args=[settlement.pk])).content)
     ).active
     total = sheet.cell(sheet.max_row, 8)
     assert total.value == -35 and total.number_format == "#,##0.00"

@@ -20,10 +20,10 @@ from care.calendar import CHINA
 from conftest import celery_worker
 from network.factories import ServiceCenterFactory, UserFactory
 from network.models import FeeSchedule
-from network.settlement import settlement_compute
 from repairs.choices import ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory
+from settlement.services import settlement_compute
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 OCTOBER = dt.date(2026, 10, 1)
@@ -51,10 +51,10 @@ def test_the_months_zip_is_built_by_a_worker_and_then_downloaded(client, tmp_pat
         )
         settlements.append((settlement_compute(center=centre, month=OCTOBER, now=now), order))
     client.force_login(UserFactory(roles=["manager"]))
-    url = reverse("network:settlements_zip") + "?month=2026-10"
+    url = reverse("settlement:settlements_zip") + "?month=2026-10"
 
     settings.SETTLEMENT_PDF_INLINE_LINES = 0  # every statement is "long": a worker renders it
-    one = reverse("network:settlement_pdf", args=[settlements[0][0].pk])
+    one = reverse("settlement:settlement_pdf", args=[settlements[0][0].pk])
 
     def refresh_target(page) -> str:
         """Where the page's <meta http-equiv="refresh"> sends the browser (itself when it names no URL)."""

@@ -26,14 +26,13 @@ from aftersales.paging import page_window
 from aftersales.parsing import parse_id, parse_month
 from aftersales.roles import Role, has_role, role_required
 from aftersales.spreadsheets import SafeWriter
+from network.choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
+from network.models import Adjustment, Dispute, Region, ServiceCenter, Settlement
+from network.selectors import settlement_month_overview, settlements_for_centres
 from repairs.models import WorkOrderClosing
-
-from . import exports
-from .choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
-from .models import Adjustment, Dispute, Region, ServiceCenter, Settlement
-from .pdf import statement_pdf
-from .selectors import settlement_month_overview, settlements_for_centres
-from .settlement import (
+from settlement import exports
+from settlement.pdf import statement_pdf
+from settlement.services import (
     MANUAL_ADJUSTMENT_KINDS,
     adjustment_add,
     adjustment_remove,
@@ -71,7 +70,7 @@ def _settlement(request, pk) -> Settlement:
 
 def _month_url(month: dt.date, **params) -> str:
     query = "&".join(f"{k}={v}" for k, v in params.items() if v)
-    return f"{reverse('network:settlements')}?month={month:%Y-%m}" + (f"&{query}" if query else "")
+    return f"{reverse('settlement:settlements')}?month={month:%Y-%m}" + (f"&{query}" if query else "")
 
 
 def _error_messages(request, exc: ValidationError) -> None:
@@ -140,7 +139,7 @@ def settlement_compute_view(request):
     month, month_error = _month(request)
     if month_error:
         messages.error(request, month_error)
-        return redirect("network:settlements")
+        return redirect("settlement:settlements")
     code = request.POST.get("center", "").strip()
     if request.POST.get("one") and not code:
         messages.error(request, _("Enter the code of the centre to compute."))
@@ -173,7 +172,7 @@ def settlement_compute_view(request):
             request, _("%(month)s has not begun: no settlement yet.") % {"month": f"{month:%Y-%m}"}
         )
         return redirect(_month_url(previous_month(timezone.now())))
-    from .tasks import settlements_draft_month
+    from settlement.tasks import settlements_draft_month
 
     transaction.on_commit(partial(settlements_draft_month.delay, f"{month:%Y-%m}"))
     messages.info(
@@ -213,7 +212,7 @@ def settlement_detail(request, pk):
     open_lines = {(d.work_order_id, d.line_kind) for d in disputes if d.status == DisputeStatus.OPEN}
     for line in window["rows"]:
         line.dispute_open = (line.work_order_id, line.kind) in open_lines
-    # The centre's side raises disputes, the manager decides them (network.settlement.dispute_raise).
+    # The centre's side raises disputes, the manager decides them (settlement.services.dispute_raise).
     may_dispute = (
         settlement.status == SettlementStatus.DRAFT
         and settlement.center.supervisors.filter(pk=request.user.pk).exists()
@@ -270,27 +269,20 @@ def settlement_confirm_view(request, pk):
     """Confirmation step: the page shows what will be frozen and every warning; the POST confirms."""
     settlement = _settlement(request, pk)
     if request.method == "POST":
-        # What the manager saw: a recompute in between (new lines, another total) must be looked at first.
+        # What the manager saw: a recompute in between (new lines, another total) must be looked at first;
+        # compared under the settlement's row lock (settlement.services.settlement_confirm).
         seen = (request.POST.get("computed_at", ""), request.POST.get("total", ""))
-        if seen != (settlement.computed_at.isoformat(), str(settlement.total_amount)):
-            messages.error(
-                request,
-                _(
-                    "The statement changed since this page was opened (recomputed or adjusted): check it again."
-                ),
-            )
-            return redirect("network:settlement_confirm", pk=pk)
         try:
-            confirmed = settlement_confirm(settlement=settlement, acting_user=request.user)
+            confirmed = settlement_confirm(settlement=settlement, acting_user=request.user, seen=seen)
         except ValidationError as exc:
             _error_messages(request, exc)
-            return redirect("network:settlement_confirm", pk=pk)
+            return redirect("settlement:settlement_confirm", pk=pk)
         messages.success(
             request,
             _("Settlement %(number)s confirmed: %(total)s yuan. It can no longer change.")
             % {"number": confirmed.number, "total": yuan(confirmed.total_amount, symbol=False)},
         )
-        return redirect("network:settlement_detail", pk=pk)
+        return redirect("settlement:settlement_detail", pk=pk)
     return render(
         request,
         "network/settlement_confirm.html",
@@ -320,7 +312,7 @@ def settlement_paid_view(request, pk):
         messages.success(request, _("Settlement %(number)s marked paid.") % {"number": settlement.number})
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("network:settlement_detail", args=[pk])
+        target = reverse("settlement:settlement_detail", args=[pk])
     return redirect(target)
 
 
@@ -334,7 +326,7 @@ def settlement_recompute_view(request, pk):
         _error_messages(request, exc)
     else:
         messages.success(request, _("Draft recomputed."))
-    return redirect("network:settlement_detail", pk=pk)
+    return redirect("settlement:settlement_detail", pk=pk)
 
 
 @role_required(Role.MANAGER)
@@ -354,7 +346,7 @@ def adjustment_add_view(request, pk):
         _error_messages(request, exc)
     else:
         messages.success(request, _("Adjustment added."))
-    return redirect(reverse("network:settlement_detail", args=[pk]) + "#adjustments")
+    return redirect(reverse("settlement:settlement_detail", args=[pk]) + "#adjustments")
 
 
 @role_required(Role.MANAGER)
@@ -369,7 +361,7 @@ def adjustment_remove_view(request, pk):
         _error_messages(request, exc)
     else:
         messages.success(request, _("Adjustment removed."))
-    return redirect(reverse("network:settlement_detail", args=[adjustment.settlement_id]) + "#adjustments")
+    return redirect(reverse("settlement:settlement_detail", args=[adjustment.settlement_id]) + "#adjustments")
 
 
 @role_required(*ROLES)
@@ -393,7 +385,7 @@ def dispute_raise_view(request, pk):
             _("Dispute #%(id)s on work order %(number)s sent to the manager.")
             % {"id": dispute.pk, "number": line.work_order.number},
         )
-    return redirect(reverse("network:settlement_detail", args=[pk]) + "#disputes")
+    return redirect(reverse("settlement:settlement_detail", args=[pk]) + "#disputes")
 
 
 @role_required(Role.MANAGER)
@@ -421,7 +413,7 @@ def dispute_resolve_view(request, pk):
             )
             % {"id": dispute.pk},
         )
-    return redirect(reverse("network:settlement_detail", args=[dispute.settlement_id]) + "#disputes")
+    return redirect(reverse("settlement:settlement_detail", args=[dispute.settlement_id]) + "#disputes")
 
 
 # A file a worker builds (a long statement's PDF, a month's zip): the first request asks for it and answers a
@@ -479,7 +471,7 @@ def settlement_pdf_view(request, pk):
             "month": settlement.month,
             "count": 1,
             "lines": lines,
-            "back": reverse("network:settlement_detail", args=[pk]),
+            "back": reverse("settlement:settlement_detail", args=[pk]),
         },
     )
 

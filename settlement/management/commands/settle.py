@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from network.models import ServiceCenter
-from network.pdf import statement_pdf
-from network.settlement import month_bounds, settlements_compute_month
+from settlement.pdf import statement_pdf
+from settlement.services import month_bounds, settlements_compute_month
 
 
 class Command(BaseCommand):

@@ -13,10 +13,10 @@ from django.db import IntegrityError, connection, transaction
 from care.calendar import CHINA
 from network.factories import ServiceCenterFactory, UserFactory
 from network.models import FeeSchedule, Settlement, SettlementLine
-from network.settlement import settlement_compute, settlement_confirm, settlement_warnings
 from repairs.choices import ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory, finish
+from settlement.services import settlement_compute, settlement_confirm, settlement_warnings
 
 pytestmark = pytest.mark.django_db
 NOVEMBER = dt.date(2026, 11, 1)
@@ -152,6 +152,24 @@ def test_a_month_to_come_or_a_centre_without_agreement_is_refused_in_chinese(cen
         settlement_compute(center=ended, month=NOVEMBER, now=NOW)
     assert "没有有效的服务协议" in info.value.messages[0]
     assert not Settlement.objects.exists()
+
+
+def test_confirmation_checks_what_the_manager_saw_under_the_settlements_lock(center):
+    fee(closed(center, at(2026, 11, 3, 10, 0)), "90.00", dt.date(2026, 1, 1))
+    looked_at = settlement_compute(center=center, month=NOVEMBER, now=NOW)
+    seen = (looked_at.computed_at.isoformat(), str(looked_at.total_amount))
+    manager = UserFactory(roles=["manager"])
+    # Recomputed after the manager opened the page (a late closing came in): his "confirm" is refused.
+    closed(center, at(2026, 11, 5, 10, 0))  # priced by the same fee schedule row
+    recomputed = settlement_compute(center=center, month=NOVEMBER, now=NOW + dt.timedelta(minutes=5))
+    with pytest.raises(ValidationError) as stale:
+        settlement_confirm(settlement=looked_at, acting_user=manager, seen=seen, now=NOW)
+    assert stale.value.error_dict["status"][0].code == "stale"
+    recomputed.refresh_from_db()
+    assert recomputed.status == "draft"
+    fresh = (recomputed.computed_at.isoformat(), str(recomputed.total_amount))
+    confirmed = settlement_confirm(settlement=recomputed, acting_user=manager, seen=fresh, now=NOW)
+    assert confirmed.status == "confirmed"
 
 
 def test_confirmation_is_refused_with_every_warning_and_then_nothing_can_change(center):
@@ -299,8 +317,8 @@ def test_the_settle_command_prints_a_line_per_centre_and_refuses_bad_input(cente
 def test_the_monthly_task_drafts_last_month_for_every_active_centre(center, settings):
     from django.utils import timezone
 
-    from network.settlement import previous_month
-    from network.tasks import settlements_draft_previous_month
+    from settlement.services import previous_month
+    from settlement.tasks import settlements_draft_previous_month
 
     other = ServiceCenterFactory(code="SC-TWO")
     ServiceCenterFactory(code="SC-GONE", active=False)

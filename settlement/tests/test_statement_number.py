@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from care.calendar import CHINA
 from network.factories import ServiceCenterFactory, UserFactory
-from network.pdf import statement_pdf
-from network.settlement import adjustment_add, settlement_compute, settlement_confirm
+from settlement.pdf import statement_pdf
+from settlement.services import adjustment_add, settlement_compute, settlement_confirm
 
 pytestmark = pytest.mark.django_db
 OCTOBER, NOVEMBER = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
@@ -33,9 +33,9 @@ def test_the_number_reads_the_centres_code_once_then_the_month(nanjing, client, 
     _centre, manager, october, november = nanjing
     assert (october.number, november.number) == ("JS-NJ-01-202610", "JS-NJ-01-202611")
     client.force_login(manager)
-    page = client.get(reverse("network:settlement_detail", args=[november.pk])).content.decode()
+    page = client.get(reverse("settlement:settlement_detail", args=[november.pk])).content.decode()
     assert "JS-NJ-01-202611" in page and "JS-JS-" not in page
-    csv = client.get(reverse("network:settlement_csv", args=[november.pk])).content.decode("utf-8-sig")
+    csv = client.get(reverse("settlement:settlement_csv", args=[november.pk])).content.decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("JS-NJ-01-202611,")
     path = tmp_path / "s.pdf"
     path.write_bytes(statement_pdf(november))
@@ -86,5 +86,5 @@ def test_the_example_of_a_reference_is_a_number_of_the_centre_itself(nanjing, cl
     message = missing.value.message_dict["reference"][0]
     assert "JS-NJ-01-202610" in message and "SC001" not in message
     client.force_login(manager)
-    page = client.get(reverse("network:settlement_detail", args=[november.pk])).content.decode()
+    page = client.get(reverse("settlement:settlement_detail", args=[november.pk])).content.decode()
     assert 'placeholder="JS-NJ-01-202610"' in page and "SC001" not in page

@@ -14,10 +14,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from aftersales.money import amount_in_words
-
-from .choices import SettlementLineKind, SettlementStatus
-from .models import ServiceCenter, Settlement
-from .settlement import STATEMENT_LANGUAGE
+from network.choices import SettlementLineKind, SettlementStatus
+from network.models import ServiceCenter, Settlement
+from settlement.services import STATEMENT_LANGUAGE
 
 MAKER = "售后服务总部"
 # Names in a region chain that are no part of a postal address: the "city" level of a municipality

@@ -1,4 +1,7 @@
-"""Thin Celery tasks of the network: the monthly settlement drafts."""
+"""Thin Celery tasks of the settlement: the monthly drafts, the month's ZIP and a statement's PDF.
+
+Their names keep the `network.tasks.` prefix they were first registered under, so the beat schedule and any
+task already queued by an earlier release still find them."""
 
 from celery import shared_task
 
@@ -9,7 +12,7 @@ def settlements_draft_previous_month() -> int:
     rerun refreshes the drafts and leaves confirmed ones alone."""
     from django.utils import timezone
 
-    from .settlement import previous_month, settlements_compute_month
+    from settlement.services import previous_month, settlements_compute_month
 
     results = settlements_compute_month(month=previous_month(timezone.now()))
     return sum(1 for _center, settlement, _problems in results if settlement is not None)
@@ -20,7 +23,7 @@ def settlements_draft_month(month: str) -> int:
     """A manager's "compute every centre" for a month (YYYY-MM), run by a worker."""
     import datetime as dt
 
-    from .settlement import settlements_compute_month
+    from settlement.services import settlements_compute_month
 
     results = settlements_compute_month(month=dt.datetime.strptime(month, "%Y-%m").date())
     return sum(1 for _center, settlement, _problems in results if settlement is not None)
@@ -28,17 +31,17 @@ def settlements_draft_month(month: str) -> int:
 
 @shared_task(name="network.tasks.settlements_zip_build", acks_late=True)
 def settlements_zip_build(month: str, ids: list[int]) -> str:
-    """Every statement PDF of a month in one zip under var/exports (see network.exports)."""
+    """Every statement PDF of a month in one zip under var/exports (see settlement.exports)."""
     import datetime as dt
 
-    from .exports import zip_build
+    from settlement.exports import zip_build
 
     return str(zip_build(dt.datetime.strptime(month, "%Y-%m").date(), ids))
 
 
 @shared_task(name="network.tasks.settlement_pdf_build", acks_late=True)
 def settlement_pdf_build(settlement_id: int) -> str:
-    """One long statement's PDF under var/exports (see network.exports)."""
-    from .exports import pdf_build
+    """One long statement's PDF under var/exports (see settlement.exports)."""
+    from settlement.exports import pdf_build
 
     return str(pdf_build(settlement_id))

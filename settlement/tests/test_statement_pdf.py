@@ -13,12 +13,12 @@ import pytest
 from care.calendar import CHINA
 from network.factories import CityFactory, DistrictFactory, ProvinceFactory, ServiceCenterFactory, UserFactory
 from network.models import FeeSchedule, SettlementLine
-from network.pdf import statement_pdf
-from network.settlement import settlement_compute, settlement_confirm
 from repairs.choices import ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory
 from repairs.models import RepairCall
+from settlement.pdf import statement_pdf
+from settlement.services import settlement_compute, settlement_confirm
 
 pytestmark = pytest.mark.django_db
 OCTOBER = dt.date(2026, 10, 1)
