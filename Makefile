@@ -46,9 +46,11 @@ seed:
 	@echo "Demo data: making sure it is there (a first run takes a few minutes)…"
 	@$(PY) manage.py seed_demo -v 0
 
+# ruff, then the apps' layers (import-linter's contract in pyproject.toml: imports run down only).
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 check-migrations:
 	$(PY) manage.py makemigrations --check --dry-run

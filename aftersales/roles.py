@@ -191,6 +191,20 @@ def has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & {str(r) for r in roles})
 
 
+def supervises(user, center) -> bool:
+    """Whether the user holds the supervisor role and runs this centre (is one of its supervisors)."""
+    return (
+        center is not None
+        and has_role(user, Role.SUPERVISOR)
+        and center.supervisors.filter(pk=user.pk).exists()
+    )
+
+
+def may_act_for_center(user, center) -> bool:
+    """The one rule of who may act for a service centre: a manager for any, a supervisor for those they run."""
+    return has_role(user, Role.MANAGER) or supervises(user, center)
+
+
 def role_required(*roles: str):
     """View decorator: anonymous → login page; signed in without one of `roles` → 403."""
 

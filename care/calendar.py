@@ -5,7 +5,7 @@ A day is a working day when its weekday is one of `weekdays` and, with `statutor
 holiday; an adjusted working day (调休, a Saturday or Sunday worked in exchange) is a working day then too.
 Both come from the `chinese-calendar` package's published years (warranty.calendar); a year not published
 yet falls back to the weekdays alone. With `statutory=False` (an air-conditioner line that works through
-holidays, seed 004) holidays change nothing.
+holidays, as the air-conditioner maker's service policy allows) holidays change nothing.
 """
 
 from __future__ import annotations

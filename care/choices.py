@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Stage(models.TextChoices):
-    """The promises a deadline stands for (DOMAIN.md, service standards)."""
+    """The promises a deadline stands for (the appliance service standards)."""
 
     ACCEPT = "accept", _("Accepted by the centre")
     FIRST_CONTACT = "first_contact", _("First contact with the customer")
@@ -101,7 +101,7 @@ class ComplaintStatus(models.TextChoices):
 
 
 class DisciplineStep(models.IntegerChoices):
-    """Staff complaints (seed 000, 标准 15): first a warning, second a penalty, third dismissal."""
+    """Staff complaints (the appliance service standard, 标准 15): first a warning, second a penalty, third dismissal."""
 
     WARNING = 1, _("Warning")
     PENALTY = 2, _("Penalty")

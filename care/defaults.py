@@ -1,4 +1,4 @@
-"""The default working calendar and SLA policies (DOMAIN.md's service standards), written by the data
+"""The default working calendar and SLA policies (the appliance service standards), written by the data
 migration and stated again whenever no active policy applies — a dispatch never fails for want of one."""
 
 import datetime as dt

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.money import money
 from aftersales.numbering import next_number
-from aftersales.roles import Role, has_role
+from aftersales.roles import Role, has_role, may_act_for_center
 from network.models import Technician
 from repairs.choices import OPEN_STATUSES, ServiceType, WorkOrderStatus
 from repairs.models import WorkOrder
@@ -897,10 +897,7 @@ def part_request_cancel(*, request: PartRequest, acting_user, now=None) -> PartR
     now = now or timezone.now()
     with transaction.atomic():
         request = _lock_request(request)
-        if not (
-            has_role(acting_user, Role.MANAGER)
-            or request.center.supervisors.filter(pk=acting_user.pk).exists()
-        ):
+        if not may_act_for_center(acting_user, request.center):
             raise ValidationError(_("You are not allowed to do this."), code="forbidden")
         _request_move(request, PartRequestStatus.CANCELLED)
         old = request.status
@@ -957,10 +954,7 @@ def part_request_receive(*, request: PartRequest, acting_user, now=None) -> Part
     now = now or timezone.now()
     with transaction.atomic():
         request = _lock_request(request)
-        if not (
-            has_role(acting_user, Role.MANAGER)
-            or request.center.supervisors.filter(pk=acting_user.pk).exists()
-        ):
+        if not may_act_for_center(acting_user, request.center):
             raise ValidationError(_("You are not allowed to do this."), code="forbidden")
         _request_move(request, PartRequestStatus.RECEIVED)
         warehouse = _center_warehouse(request.center)
@@ -1171,8 +1165,7 @@ def _tag_state(tag: DefectiveReturn, *allowed: str) -> None:
         )
 
 
-def _own_center(user, center) -> bool:
-    return has_role(user, Role.MANAGER) or center.supervisors.filter(pk=user.pk).exists()
+_own_center = may_act_for_center
 
 
 def _is_image(photo) -> bool:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.paging import page_window
-from aftersales.roles import Role, has_role, role_required
+from aftersales.roles import Role, has_role, role_required, supervises
 
 from . import services
 from .choices import OWED_RETURN_STATUSES, DefectiveReturnStatus, PartRequestStatus, WarehouseKind
@@ -63,8 +63,7 @@ def _add_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-def _supervises(user, center) -> bool:
-    return has_role(user, Role.SUPERVISOR) and center.supervisors.filter(pk=user.pk).exists()
+_supervises = supervises
 
 
 # Part requests ------------------------------------------------------------------------------------------------

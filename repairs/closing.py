@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from aftersales import sms
 from aftersales.parsing import parse_int
-from aftersales.roles import Role, has_role
+from aftersales.roles import Role, has_role, may_act_for_center
 from inventory.models import Part
 from inventory.services import InsufficientStock, part_issue, part_request_submit
 
@@ -407,13 +407,7 @@ def _validate(order: WorkOrder, data: ClosingInput, acting_user) -> tuple[dict, 
 def may_record_proof_exception(user, order: WorkOrder) -> bool:
     """A closing without the customer's proof is a supervisor's exception (of the order's centre), or a
     manager's — never the technician's."""
-    if has_role(user, Role.MANAGER):
-        return True
-    return (
-        has_role(user, Role.SUPERVISOR)
-        and bool(order.center_id)
-        and order.center.supervisors.filter(pk=user.pk).exists()
-    )
+    return may_act_for_center(user, order.center if order.center_id else None)
 
 
 def work_order_close(

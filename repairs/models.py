@@ -493,7 +493,7 @@ class RepairCall(models.Model):
         on_delete=models.PROTECT,
         related_name="repair_calls",
     )
-    # Phone guidance (seed 002 §一.2–3): the customer is called back 2 hours later.
+    # Phone guidance (the maker's service procedure): the customer is called back 2 hours later.
     callback_due_at = models.DateTimeField(_("callback due"), null=True, blank=True, db_index=True)
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

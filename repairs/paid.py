@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.money import CENT, ZERO, money, yuan
 from aftersales.parsing import parse_amount
-from aftersales.roles import Role, has_role
+from aftersales.roles import Role, has_role, may_act_for_center
 
 from .choices import (
     CALL_OUT_ONLY,
@@ -360,9 +360,7 @@ def payment_summary(payment: Payment, resolution: str) -> str:
 
 def may_manage_receivable(user, receivable: Receivable) -> bool:
     """The centre's supervisor, or a manager."""
-    if has_role(user, Role.MANAGER):
-        return True
-    return has_role(user, Role.SUPERVISOR) and receivable.center.supervisors.filter(pk=user.pk).exists()
+    return may_act_for_center(user, receivable.center)
 
 
 def receivable_mark_paid(

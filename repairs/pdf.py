@@ -1,6 +1,6 @@
 """WeasyPrint rendering of templates/repairs/pdf/*.html: the service voucher (服务凭证) of a work order.
 
-The voucher is a Chinese form filed with the order (seed 000 §(九)–(十二)): the technician takes it to
+The voucher is a Chinese form filed with the order (the appliance service standard, items 九–十二): the technician takes it to
 the customer, the customer signs it, the clerk files it. Its labels are written in Chinese in the template
 and it is rendered under zh-hans whatever the user's UI language, so a voucher printed from an English
 session is the same document.
@@ -40,7 +40,7 @@ from .models import CustomerPhone, DecisionChange, Quote, WorkOrder
 
 VOUCHER_LANGUAGE = "zh-hans"
 
-# The form's own vocabulary (seed 000 §(六) names the four service types). Written here rather than
+# The form's own vocabulary (the appliance service standard names the four service types). Written here rather than
 # taken from the UI catalogue: the printed form must not change with a translation of the UI.
 SERVICE_TYPE_ZH = {
     ServiceType.PAID: "A · 有费服务",

@@ -580,7 +580,7 @@ def _move(
         order.save()
         _event(order, previous, to_status, acting_user, now, note.strip()[:500])
         if to_status == WorkOrderStatus.PHONE_GUIDED:
-            # Seed 002 §一.2–3: the customer is called back 2 hours after the guidance.
+            # The maker's service procedure: the customer is called back 2 hours after the guidance.
             RepairCall.objects.filter(pk=order.call_id).update(callback_due_at=now + PHONE_GUIDANCE_CALLBACK)
     return order
 

@@ -68,7 +68,7 @@ STEP_DONE = {
     S.IN_REPAIR: gettext_lazy("Repair started at %(time)s."),
 }
 del S
-ARRIVE_BEFORE = dt.timedelta(minutes=10)  # seed 001: arrive 5–10 minutes before the appointment
+ARRIVE_BEFORE = dt.timedelta(minutes=10)  # the service standard: arrive 5–10 minutes before the appointment
 LATE_MANAGER_VISIT = dt.timedelta(minutes=15)
 
 

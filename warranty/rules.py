@@ -2,8 +2,8 @@
 
 No ORM, no clock: the same facts always give the same decision, and thousands run in milliseconds.
 
-Sources (see ../shared/DOMAIN.md): 《部分商品修理更换退货责任规定》 (1995) arts. 6–14;
-《移动电话机商品修理更换退货责任规定》; Civil Code arts. 201–203; the makers' policies (seeds 003, 004).
+Sources: 《部分商品修理更换退货责任规定》 (1995) arts. 6–14;
+《移动电话机商品修理更换退货责任规定》; Civil Code arts. 201–203; the makers' policies (a phone maker's, an air-conditioner maker's).
 Where a maker's policy is more generous than the national minimum the policy wins; where it is stricter,
 the national minimum wins (`effective_policy`).
 """

@@ -16,7 +16,6 @@ EVERYONE = (*INTERNAL, Role.DEALER)
 # `get_queryset()` narrowed by `for_user()`; the viewset's `queryset` must come from a QuerySet class with
 # `for_user()`.
 class ScopedQuerysetMixin:
-
     def get_queryset(self):
         return super().get_queryset().for_user(self.request.user)
 
