@@ -137,11 +137,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 # Where each role starts; the first role a user holds in this order wins.
 HOME_BY_ROLE = [
-    (Role.MANAGER, "network:dashboard"),
-    (Role.SUPERVISOR, "network:my_center"),
+    (Role.MANAGER, "office:dashboard"),
+    (Role.SUPERVISOR, "office:my_center"),
     (Role.DISPATCHER, "repairs:register"),
     (Role.TECHNICIAN, "repairs:my_orders"),
-    (Role.DEALER, "network:dealer_home"),
+    (Role.DEALER, "office:dealer_home"),
 ]
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "inventory",
     "care",
     "settlement",
+    "office",
     "integrations",
     "demo",
 ]

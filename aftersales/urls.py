@@ -3,8 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from network.api.views import MeView
+
 from . import views
-from .api.views import MeView, api_not_found
+from .api.views import api_not_found
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -37,7 +39,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("repairs/", include("repairs.urls")),
-    path("network/", include("network.urls")),
+    path("network/", include("office.urls")),
     path("network/", include("settlement.urls")),
     path("inventory/", include("inventory.urls")),
     path("care/", include("care.urls")),

@@ -7,9 +7,14 @@ class CareConfig(AppConfig):
     verbose_name = _("Customer care")
 
     def ready(self):
-        from aftersales import events
+        from aftersales import events, extensions
 
+        from .selectors import call_care, carry_in_delays
         from .services import work_order_changed
 
         # An order's deadlines and the callbacks it is owed follow its every change (in its transaction).
         events.subscribe(events.WORK_ORDER_CHANGED, work_order_changed)
+        # The call's page shows its complaints, callbacks and deadlines; the 三包 engine asks whose delay a
+        # late carry-in repair was.
+        extensions.provide(extensions.REPAIR_CALL_PAGE, call_care, key="care")
+        extensions.provide(extensions.CARRY_IN_DELAYS, carry_in_delays)

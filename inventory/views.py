@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from aftersales.paging import MAX_PAGE
-from aftersales.parsing import parse_id, parse_int
+from aftersales.paging import page_and_size, page_queries
+from aftersales.parsing import parse_id
 from aftersales.roles import Role, has_role, role_required
 
 from . import selectors, services
@@ -34,23 +34,6 @@ STOCK_ROLES = (Role.MANAGER, Role.SUPERVISOR)
 PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 LEDGER_PAGE_SIZE = 20
-
-
-def _paging(request, *, param: str = "page", sizes=PAGE_SIZES, default: int = DEFAULT_PAGE_SIZE):
-    size = parse_int(request.GET.get("page_size"), default=default)
-    if size not in sizes:
-        size = default
-    return parse_int(request.GET.get(param), default=1, low=1, high=MAX_PAGE), size
-
-
-def _queries(request, *drop: str) -> tuple[str, str]:
-    """The query string without the page (for the pager), and without page and size (for the sizes)."""
-    params = request.GET.copy()
-    for key in drop:
-        params.pop(key, None)
-    sizeless = params.copy()
-    sizeless.pop("page_size", None)
-    return params.urlencode(), sizeless.urlencode()
 
 
 def _work_order_url(order) -> str:
@@ -75,13 +58,13 @@ def stock(request):
             selectors.warehouse_rank("warehouse__"), "warehouse__code", "part__code", "pk"
         )
     totals = selectors.stock_totals(levels)
-    page, size = _paging(request)
+    page, size = page_and_size(request, sizes=PAGE_SIZES)
     pages = max(1, -(-totals["lines"] // size))
     page = min(page, pages)
     rows = selectors.stock_rows(
         levels, offset=(page - 1) * size, limit=size, reorder_day=selectors.latest_reorder_day()
     )
-    query, sizeless = _queries(request, "page")
+    query, sizeless = page_queries(request, "page")
     return render(
         request,
         "inventory/stock/stock.html",
@@ -210,7 +193,7 @@ def part_ledger(request, pk):
     raw = request.GET.get("warehouse", "")
     if raw:
         warehouse = get_object_or_404(selectors.warehouses_for(request.user), pk=parse_id(raw, default=0))
-    page, size = _paging(request, default=LEDGER_PAGE_SIZE)
+    page, size = page_and_size(request, sizes=PAGE_SIZES, default=LEDGER_PAGE_SIZE)
     rows = list(
         selectors.part_ledger_rows(user=request.user, part=part, warehouse=warehouse)[
             (page - 1) * size : page * size + 1
@@ -220,7 +203,7 @@ def part_ledger(request, pk):
     rows = rows[:size]
     for row in rows:
         row.work_order_url = _work_order_url(row.work_order) if row.work_order_id else None
-    query, sizeless = _queries(request, "page")
+    query, sizeless = page_queries(request, "page")
     levels = selectors.part_levels(user=request.user, part=part)
     return render(
         request,
@@ -294,8 +277,8 @@ def deposits(request, center_pk):
 def _deposits_page(request, center, *, bound=None, status=200):
     """The deposit ledger and the credit ledger of a centre; the manager's forms (one of them bound when
     a post failed)."""
-    dpage, _size = _paging(request, param="dpage", default=LEDGER_PAGE_SIZE)
-    cpage, _size = _paging(request, param="cpage", default=LEDGER_PAGE_SIZE)
+    dpage, _size = page_and_size(request, param="dpage", sizes=PAGE_SIZES, default=LEDGER_PAGE_SIZE)
+    cpage, _size = page_and_size(request, param="cpage", sizes=PAGE_SIZES, default=LEDGER_PAGE_SIZE)
     size = LEDGER_PAGE_SIZE
     deposit_rows = selectors.deposit_ledger(center=center, offset=(dpage - 1) * size, limit=size + 1)
     credit_rows = selectors.credit_ledger(center=center, offset=(cpage - 1) * size, limit=size + 1)

@@ -488,17 +488,6 @@ class Adjustment(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} · ¥{self.amount}"
 
-    @property
-    def reference_display(self) -> str:
-        """The reference as a person reads it: a late-deadline penalty names its stage (its reference is
-        the stage's code, e.g. completion → 完工)."""
-        if self.kind == AdjustmentKind.SLA_PENALTY:
-            from care.choices import Stage
-
-            if self.reference in Stage.values:
-                return str(Stage(self.reference).label)
-        return self.reference
-
 
 class SettlementRate(models.Model):
     """The monthly subsidies and penalties by centre level, in force from a month on: the base subsidy, a

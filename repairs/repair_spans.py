@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from aftersales import extensions
+
 from .choices import WorkOrderStatus
 from .models import CarryIn, WorkOrder, WorkOrderEvent
 
@@ -38,16 +40,16 @@ def repair_spans(*, orders: list[WorkOrder]) -> dict[int, RepairSpan]:
     """For each order that went into repair: the day it counts from and the cause of its delay, if any.
 
     - carry-in: from its date in; a delay past the 30 days the SLA scan found breached is the repairer's,
-      or the maker's when the order waited for parts (care.selectors.carry_in_delays);
+      or the maker's when the order waited for parts (asked of care: aftersales.extensions.CARRY_IN_DELAYS);
     - on site, having waited for parts: from the first visit, waiting for the maker's parts ("parts_supply":
       the rules offer the exchange once the days pass the policy's parts-supply limit);
     - on site otherwise: from the day the repair started, no delay cause.
     """
-    from care.selectors import carry_in_delays
-
     ids = [o.pk for o in orders]
     received = dict(CarryIn.objects.filter(work_order_id__in=ids).values_list("work_order_id", "received_at"))
-    carry_in_late = carry_in_delays(order_ids=[pk for pk in ids if pk in received])
+    carry_in_late = extensions.ask(
+        extensions.CARRY_IN_DELAYS, {}, order_ids=[pk for pk in ids if pk in received]
+    )
     waited = set(
         WorkOrderEvent.objects.filter(
             work_order_id__in=[pk for pk in ids if pk not in received],

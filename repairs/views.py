@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
+from aftersales import extensions
 from aftersales.paging import page_window
 from aftersales.parsing import parse_amount, parse_id, parse_int
 from aftersales.roles import Role, has_role, role_required
 from aftersales.spreadsheets import SafeWriter
-from care.selectors import call_care
 from network.models import ServiceCenter
 from warranty.choices import Liable, Remedy
 from warranty.rules import FactsError
@@ -528,7 +528,8 @@ def call_detail(request, pk):
             "can_dispatch": has_role(request.user, *INTAKE_ROLES),
             "is_supervisor": has_role(request.user, Role.SUPERVISOR, Role.MANAGER),
             "is_manager": has_role(request.user, Role.MANAGER),
-            "care": call_care(call=call, user=request.user),
+            # What the apps above hold about the call (care: complaints, callbacks, deadlines).
+            **extensions.gather(extensions.REPAIR_CALL_PAGE, call=call, user=request.user),
             # The decision taken again after intake (another faulty part, exclusions found on site) and the
             # office's changes of service type: the latest decides what the order is settled as.
             "decision_changes": DecisionChange.objects.filter(work_order__call=call)

@@ -18,7 +18,7 @@ from aftersales.roles import Role, role_required
 from network.choices import AdminWorkKind
 from network.models import ADMIN_DAY_MAX_MINUTES
 from network.services import admin_time_record
-from network.timesheet import time_splits
+from repairs.timesheet import time_splits
 
 RECENT_DAYS = 31  # the entries listed under the form
 

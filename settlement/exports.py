@@ -23,6 +23,7 @@ from aftersales.spreadsheets import SafeWriter
 from aftersales.spreadsheets import row as safe_row
 from network.models import Settlement
 from settlement.pdf import STATEMENT_LANGUAGE, statement_context
+from settlement.templatetags.settlement import adjustment_reference
 
 EXPORT_DIR_NAME = "exports"
 
@@ -49,7 +50,7 @@ def _line_rows(settlement: Settlement):
     for adjustment in context["adjustments"]:
         yield [
             "",
-            adjustment.reference_display,
+            adjustment_reference(adjustment),
             "",
             "",
             adjustment.get_kind_display(),

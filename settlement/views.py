@@ -28,10 +28,10 @@ from aftersales.roles import Role, has_role, role_required
 from aftersales.spreadsheets import SafeWriter
 from network.choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
 from network.models import Adjustment, Dispute, Region, ServiceCenter, Settlement
-from network.selectors import settlement_month_overview, settlements_for_centres
 from repairs.models import WorkOrderClosing
 from settlement import exports
 from settlement.pdf import statement_pdf
+from settlement.selectors import settlement_month_overview, settlements_for_centres
 from settlement.services import (
     MANUAL_ADJUSTMENT_KINDS,
     adjustment_add,

@@ -127,9 +127,9 @@ LANDING = [
     (None, "login"),
     ("dispatcher", "repairs:register"),
     ("technician", "repairs:my_orders"),
-    ("supervisor", "network:my_center"),
-    ("manager", "network:dashboard"),
-    ("dealer", "network:dealer_home"),
+    ("supervisor", "office:my_center"),
+    ("manager", "office:dashboard"),
+    ("dealer", "office:dealer_home"),
 ]
 
 
@@ -284,7 +284,7 @@ def test_the_centres_table_scrolls_in_its_own_box_at_200_percent_zoom(users, liv
     page = context.new_page()
     try:
         _login(page, live_server, "mgr")
-        page.goto(f"{live_server.url}{reverse('network:dashboard')}")
+        page.goto(f"{live_server.url}{reverse('office:dashboard')}")
         # The page itself does not scroll sideways ...
         assert page.evaluate(
             "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
@@ -387,20 +387,20 @@ def _main_pages() -> list[tuple[str, str, str]]:
         ("dispatcher", "callbacks", reverse("care:callbacks")),
         ("tech", "tablet_day", reverse("repairs:my_orders")),
         ("tech", "tablet_order", reverse("repairs:tablet_order", args=[tech_order])),
-        ("supervisor", "supervisor_home", reverse("network:my_center")),
+        ("supervisor", "supervisor_home", reverse("office:my_center")),
         ("supervisor", "supervisor_stock", reverse("inventory:my_center")),
         ("tech", "tablet_admin_time", reverse("repairs:tablet_admin_time")),
-        ("supervisor", "technicians_time", reverse("network:technician_time")),
-        ("supervisor", "admin_time_new", reverse("network:admin_time_new")),
+        ("supervisor", "technicians_time", reverse("office:technician_time")),
+        ("supervisor", "admin_time_new", reverse("office:admin_time_new")),
         (
             "supervisor",
             "technician_time",
             reverse(
-                "network:technician_time_detail",
+                "office:technician_time_detail",
                 args=[first(Technician.objects.filter(center__supervisors__username="supervisor"))],
             ),
         ),
-        ("manager", "dashboard", reverse("network:dashboard")),
+        ("manager", "dashboard", reverse("office:dashboard")),
         ("manager", "settlements", reverse("settlement:settlements")),
         (
             "manager",
@@ -417,7 +417,7 @@ def _main_pages() -> list[tuple[str, str, str]]:
             "center_stock",
             reverse("inventory:center_detail", args=[first(ServiceCenter.objects.filter(active=True))]),
         ),
-        ("dealer", "dealer_home", reverse("network:dealer_home")),
+        ("dealer", "dealer_home", reverse("office:dealer_home")),
         ("dealer", "api_keys", reverse("integrations:api_keys")),
         ("dealer", "api_docs", reverse("api:docs")),
     ]

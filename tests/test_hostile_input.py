@@ -24,7 +24,7 @@ ALWAYS = [
     *("page", "page_size", "id", "pk", "q", "status", "month", "kind", "state", "view"),
     *("center", "warehouse", "region", "part", "unit", "call", "line", "loaner", "technician"),
 ]
-APPS = ("repairs", "network", "settlement", "inventory", "care", "integrations")
+APPS = ("repairs", "network", "office", "settlement", "inventory", "care", "integrations")
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +75,13 @@ PAGES = {
     "repairs:tablet_quote": ("supervisor", lambda: {"pk": _quoted_order()}),
     "repairs:tablet_decline": ("supervisor", lambda: {"pk": _quoted_order(declined=True)}),
     "repairs:receivables": ("supervisor", dict),
-    "network:dashboard": ("manager", dict),
-    "network:my_center": ("supervisor", dict),
-    "network:dealer_home": ("dealer", dict),
-    "network:technician_time": ("manager", dict),
-    "network:technician_time_csv": ("manager", dict),
-    "network:technician_time_detail": ("supervisor", lambda: {"pk": _supervisor_technician()}),
-    "network:admin_time_new": ("supervisor", dict),
+    "office:dashboard": ("manager", dict),
+    "office:my_center": ("supervisor", dict),
+    "office:dealer_home": ("dealer", dict),
+    "office:technician_time": ("manager", dict),
+    "office:technician_time_csv": ("manager", dict),
+    "office:technician_time_detail": ("supervisor", lambda: {"pk": _supervisor_technician()}),
+    "office:admin_time_new": ("supervisor", dict),
     "settlement:settlements": ("manager", dict),
     "settlement:settlements_csv": ("manager", dict),
     "settlement:settlements_zip": ("manager", dict),
@@ -141,7 +141,7 @@ POST_ONLY = {
     "settlement:adjustment_remove",
     "settlement:dispute_raise",
     "settlement:dispute_resolve",
-    "network:admin_time_cancel",
+    "office:admin_time_cancel",
     "inventory:deposit_action",
     "inventory:request_approve",
     "inventory:request_reject",
@@ -447,8 +447,8 @@ ACTION_PAGES = [
             "pk": _first("network.Settlement", status="draft", center__supervisors__username="supervisor")
         },
     ),
-    ("supervisor", "network:admin_time_new", dict),
-    ("supervisor", "network:technician_time_detail", lambda: {"pk": _supervisor_technician()}),
+    ("supervisor", "office:admin_time_new", dict),
+    ("supervisor", "office:technician_time_detail", lambda: {"pk": _supervisor_technician()}),
     ("tech", "repairs:tablet_admin_time", dict),
     ("manager", "inventory:stock_operations", dict),
     ("manager", "inventory:deposits", lambda: {"center_pk": _supervisor_centre()}),

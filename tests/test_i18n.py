@@ -18,11 +18,11 @@ def test_pages_are_in_chinese_by_default(client):
 def test_the_language_switch_turns_the_ui_english_and_back(client, users):
     client.force_login(users["manager"])
     client.post(reverse("set_language"), {"language": "en", "next": "/network/dashboard/"})
-    html = client.get(reverse("network:dashboard")).content.decode()
+    html = client.get(reverse("office:dashboard")).content.decode()
     assert '<html lang="en">' in html
     assert "Service centres" in html and "服务网点" not in html
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
-    assert "服务网点" in client.get(reverse("network:dashboard")).content.decode()
+    assert "服务网点" in client.get(reverse("office:dashboard")).content.decode()
 
 
 def test_the_chinese_catalogue_translates_every_string():

@@ -7,18 +7,18 @@ from aftersales.roles import ROLE_PERMISSIONS, Role
 pytestmark = pytest.mark.django_db
 
 PAGES = {
-    "network:dashboard": {"manager"},
-    "network:my_center": {"supervisor"},
+    "office:dashboard": {"manager"},
+    "office:my_center": {"supervisor"},
     "repairs:register": {"dispatcher", "supervisor", "manager"},
     "repairs:my_orders": {"technician", "supervisor"},
-    "network:dealer_home": {"dealer"},
+    "office:dealer_home": {"dealer"},
 }
 HOME = {
-    "manager": "network:dashboard",
-    "supervisor": "network:my_center",
+    "manager": "office:dashboard",
+    "supervisor": "office:my_center",
     "dispatcher": "repairs:register",
     "technician": "repairs:my_orders",
-    "dealer": "network:dealer_home",
+    "dealer": "office:dealer_home",
 }
 
 
@@ -71,7 +71,7 @@ def test_a_supervisor_sees_their_own_centre_and_not_another(
     technician_factory(center=other, name="乙网点的工程师")
     technician_factory(center=users["center"], name="甲网点的工程师")
     client.force_login(users["supervisor"])
-    html = client.get(reverse("network:my_center")).content.decode()
+    html = client.get(reverse("office:my_center")).content.decode()
     assert "甲网点" in html and "甲网点的工程师" in html
     assert "乙网点" not in html and "乙网点的工程师" not in html
 

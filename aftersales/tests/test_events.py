@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from aftersales import events
+from aftersales import events, extensions
 from network.factories import UserFactory
 from repairs import services
 from repairs.choices import WorkOrderStatus as S
@@ -64,3 +64,27 @@ def test_a_listener_hears_each_transition_once_and_a_failing_one_undoes_the_chan
         events._listeners[events.WORK_ORDER_CHANGED].remove(listener)
         if failing in events._listeners[events.WORK_ORDER_CHANGED]:
             events._listeners[events.WORK_ORDER_CHANGED].remove(failing)
+
+
+def test_care_answers_the_call_pages_and_the_warranty_engines_questions():
+    assert extensions.providers() == {
+        extensions.REPAIR_CALL_PAGE: ["care.selectors.call_care"],
+        extensions.CARRY_IN_DELAYS: ["care.selectors.carry_in_delays"],
+    }
+    assert extensions.ask(extensions.CARRY_IN_DELAYS, None, order_ids=[]) == {}
+    with pytest.raises(ValueError, match="no_such_question"):
+        extensions.ask("no_such_question", None)
+
+
+def test_a_question_nobody_answers_gets_its_default_and_two_answers_are_refused():
+    name = extensions.CARRY_IN_DELAYS
+    saved = list(extensions._providers[name])
+    try:
+        extensions._providers[name].clear()
+        assert extensions.ask(name, {"none": True}, order_ids=[1]) == {"none": True}
+        extensions.provide(name, lambda *, order_ids: {1: "repairer"})
+        extensions.provide(name, lambda *, order_ids: {1: "parts_supply"})
+        with pytest.raises(RuntimeError, match="2 providers"):
+            extensions.ask(name, {}, order_ids=[1])
+    finally:
+        extensions._providers[name][:] = saved

@@ -156,7 +156,7 @@ def test_a_key_is_claimed_and_answered_in_one_commit(client, api_world, monkeypa
     import psycopg2
     from django.db import connection
 
-    from repairs.api.views import UnitViewSet
+    from integrations.api.sales import UnitViewSet
 
     seen = []
     register = UnitViewSet.create_resource

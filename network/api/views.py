@@ -2,12 +2,15 @@
 
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from aftersales.api.permissions import ActionRoles
 from aftersales.api.schema import LIST_ERRORS, READ_ERRORS, ErrorSerializer
 from aftersales.api.scoping import EVERYONE, ScopedViewSet
-from aftersales.roles import Role
-from network.models import ServiceCenter, Settlement
+from aftersales.roles import Role, dealer_ids, user_roles
+from network.models import Dealer, ServiceCenter, Settlement
 
 from .filters import ServiceCenterFilterSet, SettlementFilterSet
 from .serializers import ServiceCenterSerializer, SettlementDetailSerializer, SettlementSerializer
@@ -56,3 +59,34 @@ class SettlementViewSet(ScopedViewSet):
 
     def get_serializer_class(self):
         return SettlementDetailSerializer if self.action == "retrieve" else SettlementSerializer
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    service_centers = serializers.ListField(
+        child=serializers.CharField(), help_text="codes of the user's centres"
+    )
+    dealers = serializers.ListField(child=serializers.CharField(), help_text="codes of the user's dealers")
+
+
+class MeView(APIView):
+    """Who the caller is: lets an integrator check its credentials and scope."""
+
+    @extend_schema(summary="The authenticated caller, its roles and scope", responses=MeSerializer)
+    def get(self, request, *args, **kwargs):
+        user = request.user
+        roles = user_roles(user)
+        centers = set()
+        if Role.SUPERVISOR in roles:
+            centers |= set(user.supervised_centers.values_list("code", flat=True))
+        technician = getattr(user, "technician", None) if Role.TECHNICIAN in roles else None
+        if technician is not None:
+            centers.add(technician.center.code)
+        data = {
+            "username": user.get_username(),
+            "roles": sorted(roles),
+            "service_centers": sorted(centers),
+            "dealers": sorted(Dealer.objects.filter(pk__in=dealer_ids(user)).values_list("code", flat=True)),
+        }
+        return Response(MeSerializer(data).data)

@@ -21,9 +21,9 @@ from network.choices import AdminWorkKind
 from network.factories import ServiceCenterFactory, TechnicianFactory, UserFactory
 from network.models import ADMIN_DAY_MAX_MINUTES, AdminTimeEntry
 from network.services import admin_time_cancel, admin_time_record
-from network.timesheet import time_splits
 from repairs.choices import WorkOrderStatus
 from repairs.factories import WorkOrderFactory
+from repairs.timesheet import time_splits
 
 # The messages are read in English (their Chinese is the catalogue's, checked by the i18n tests).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -293,7 +293,7 @@ def test_the_monthly_report_shows_each_technician_of_the_supervisors_centre_only
     client, people, month_of_work
 ):
     client.force_login(people["supervisor"])
-    url = f"{reverse('network:technician_time')}?month={month_of_work:%Y-%m}"
+    url = f"{reverse('office:technician_time')}?month={month_of_work:%Y-%m}"
 
     html = client.get(url).content.decode()
 
@@ -315,7 +315,7 @@ def test_the_report_takes_a_fixed_number_of_queries_however_many_technicians(
     client, people, month_of_work, django_assert_max_num_queries
 ):
     client.force_login(people["manager"])
-    url = f"{reverse('network:technician_time')}?month={month_of_work:%Y-%m}"
+    url = f"{reverse('office:technician_time')}?month={month_of_work:%Y-%m}"
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
 
@@ -335,7 +335,7 @@ def test_the_report_as_csv_one_row_per_technician_in_minutes(client, people, mon
     client.force_login(people["manager"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-    response = client.get(reverse("network:technician_time_csv"), {"month": f"{month_of_work:%Y-%m}"})
+    response = client.get(reverse("office:technician_time_csv"), {"month": f"{month_of_work:%Y-%m}"})
 
     assert response["Content-Type"].startswith("text/csv")
     assert f"technicians-time-{month_of_work:%Y-%m}.csv" in response["Content-Disposition"]
@@ -359,12 +359,12 @@ def test_the_supervisors_board_shows_this_months_split(client, people):
     record(people["first"], minutes=40)
     client.force_login(people["supervisor"])
 
-    html = client.get(reverse("network:my_center")).content.decode()
+    html = client.get(reverse("office:my_center")).content.decode()
 
     row = re.search(r'<tr data-technician="T-A">.*?</tr>', html, re.S).group(0)
     assert 'data-type="C" data-minutes="75">1:15' in row
     assert 'data-type="D" data-minutes="40">0:40' in row
-    assert reverse("network:technician_time_detail", args=[people["first"].pk]) in row
+    assert reverse("office:technician_time_detail", args=[people["first"].pk]) in row
 
 
 @pytest.mark.parametrize("value", ["2026-13", "abc", "9999-12", "１２", "2026-1-1", "-1"])
@@ -374,13 +374,13 @@ def test_a_hostile_month_answers_the_current_month_with_a_message(client, people
     current = f"{timezone.localdate():%Y-%m}"
 
     for name, args in (
-        ("network:technician_time", []),
-        ("network:technician_time_detail", [people["first"].pk]),
+        ("office:technician_time", []),
+        ("office:technician_time_detail", [people["first"].pk]),
     ):
         response = client.get(reverse(name, args=args), {"month": value})
         assert response.status_code == 200
         assert f'value="{current}"' in response.content.decode()
-    assert client.get(reverse("network:technician_time_csv"), {"month": value}).status_code == 200
+    assert client.get(reverse("office:technician_time_csv"), {"month": value}).status_code == 200
 
 
 def test_a_month_to_come_answers_this_month(client, people):
@@ -388,7 +388,7 @@ def test_a_month_to_come_answers_this_month(client, people):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     coming = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
-    response = client.get(reverse("network:technician_time"), {"month": f"{coming:%Y-%m}"}, follow=True)
+    response = client.get(reverse("office:technician_time"), {"month": f"{coming:%Y-%m}"}, follow=True)
 
     assert "has not begun" in response.content.decode()
 
@@ -402,18 +402,18 @@ def test_another_centres_technician_and_entries_answer_404(client, people):
     client.force_login(people["supervisor"])
 
     assert (
-        client.get(reverse("network:technician_time_detail", args=[people["outsider"].pk])).status_code == 404
+        client.get(reverse("office:technician_time_detail", args=[people["outsider"].pk])).status_code == 404
     )
-    response = client.post(reverse("network:admin_time_cancel", args=[theirs.pk]), {"reason": "试试"})
+    response = client.post(reverse("office:admin_time_cancel", args=[theirs.pk]), {"reason": "试试"})
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.cancelled_at is None
-    assert client.get(reverse("network:technician_time_detail", args=[people["first"].pk])).status_code == 200
+    assert client.get(reverse("office:technician_time_detail", args=[people["first"].pk])).status_code == 200
 
     # A technician cannot reach a colleague's entry either.
     client.force_login(people["outsider"].user)
     assert (
-        client.post(reverse("network:admin_time_cancel", args=[mine.pk]), {"reason": "x"}).status_code == 404
+        client.post(reverse("office:admin_time_cancel", args=[mine.pk]), {"reason": "x"}).status_code == 404
     )
     mine.refresh_from_db()
     assert mine.cancelled_at is None
@@ -423,20 +423,20 @@ def test_a_manager_sees_every_centre_and_records_nothing(client, people):
     record(people["outsider"], minutes=25)
     client.force_login(people["manager"])
 
-    html = client.get(reverse("network:technician_time")).content.decode()
+    html = client.get(reverse("office:technician_time")).content.decode()
     assert "T-A" in html and "T-C" in html
     assert (
-        client.get(reverse("network:technician_time_detail", args=[people["outsider"].pk])).status_code == 200
+        client.get(reverse("office:technician_time_detail", args=[people["outsider"].pk])).status_code == 200
     )
-    assert client.get(reverse("network:admin_time_new")).status_code == 403
+    assert client.get(reverse("office:admin_time_new")).status_code == 403
 
 
 def test_technicians_dispatchers_and_users_without_a_role_do_not_see_the_report(client, users, people):
     for who in ("technician", "dispatcher", "nobody"):
         client.force_login(users[who])
-        assert client.get(reverse("network:technician_time")).status_code == 403
-        assert client.get(reverse("network:technician_time_csv")).status_code == 403
-        assert client.get(reverse("network:admin_time_new")).status_code == 403
+        assert client.get(reverse("office:technician_time")).status_code == 403
+        assert client.get(reverse("office:technician_time_csv")).status_code == 403
+        assert client.get(reverse("office:admin_time_new")).status_code == 403
     client.force_login(users["supervisor"])
     assert client.get(reverse("repairs:tablet_admin_time")).status_code == 403
 
@@ -492,7 +492,7 @@ def _form_fields(html: str, marker: str) -> dict:
 def test_the_supervisors_form_untouched_then_each_field(client, people):
     client.force_login(people["supervisor"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    url = reverse("network:admin_time_new")
+    url = reverse("office:admin_time_new")
     html = client.get(url).content.decode()
     untouched = _form_fields(html, "data-admin-time-form")
     assert set(untouched) == {"technician", "work_date", "kind", "minutes", "note"}
@@ -538,7 +538,7 @@ def test_the_supervisors_form_untouched_then_each_field(client, people):
     entry = AdminTimeEntry.objects.get()
     assert response.status_code == 302
     assert response["Location"].startswith(
-        reverse("network:technician_time_detail", args=[people["first"].pk])
+        reverse("office:technician_time_detail", args=[people["first"].pk])
     )
     assert (entry.minutes, entry.kind, entry.note, entry.recorded_by) == (
         50,
@@ -585,7 +585,7 @@ def test_the_technicians_tablet_page_is_reached_from_the_tablet_home_and_records
     page = client.get(url).content.decode()
     assert f'data-entry="{entry.pk}"' in page and "Cancel this entry" in page
     response = client.post(
-        reverse("network:admin_time_cancel", args=[entry.pk]), {"reason": "录错", "next": url}
+        reverse("office:admin_time_cancel", args=[entry.pk]), {"reason": "录错", "next": url}
     )
     assert response.status_code == 302 and response["Location"] == url
     entry.refresh_from_db()
@@ -598,7 +598,7 @@ def test_a_cancel_without_a_reason_or_to_another_site_changes_nothing_and_stays_
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     response = client.post(
-        reverse("network:admin_time_cancel", args=[entry.pk]), {"reason": "", "next": "https://evil.example/"}
+        reverse("office:admin_time_cancel", args=[entry.pk]), {"reason": "", "next": "https://evil.example/"}
     )
 
     assert response.status_code == 302 and "evil" not in response["Location"]

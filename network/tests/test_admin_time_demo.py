@@ -55,7 +55,7 @@ def test_the_demo_records_three_months_of_administrative_time_once(client):
     ).exists()
 
     client.force_login(ServiceCenter.objects.order_by("code").first().supervisors.get())
-    html = client.get(reverse("network:my_center")).content.decode()
+    html = client.get(reverse("office:my_center")).content.decode()
     home = ServiceCenter.objects.order_by("code").first()
     this_month = AdminTimeEntry.objects.active().filter(
         technician__center=home, work_date__gte=today.replace(day=1)

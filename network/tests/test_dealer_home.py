@@ -65,7 +65,7 @@ def shop(users):
 def test_a_dealer_sees_its_recent_calls_open_calls_units_and_the_way_to_its_api_keys(client, users, shop):
     client.force_login(users["dealer"])
 
-    response = client.get(reverse("network:dealer_home"))
+    response = client.get(reverse("office:dealer_home"))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -86,12 +86,12 @@ def test_a_dealer_sees_its_recent_calls_open_calls_units_and_the_way_to_its_api_
 
 def test_another_dealers_calls_and_units_stay_out_of_sight(client, users, shop):
     client.force_login(users["dealer"])
-    html = client.get(reverse("network:dealer_home")).content.decode()
+    html = client.get(reverse("office:dealer_home")).content.decode()
     assert "BX-B-OPEN" not in html and "SN-THEIRS-1" not in html
 
     # Dealer B sees its own call and none of dealer A's.
     client.force_login(shop["other_user"])
-    html = client.get(reverse("network:dealer_home")).content.decode()
+    html = client.get(reverse("office:dealer_home")).content.decode()
     assert "BX-B-OPEN" in html and "SN-THEIRS-1" in html
     assert "BX-A-OPEN" not in html and "SN-QUIET-1" not in html
 
@@ -99,12 +99,12 @@ def test_another_dealers_calls_and_units_stay_out_of_sight(client, users, shop):
 @pytest.mark.parametrize("role", ["dispatcher", "supervisor", "manager", "technician", "nobody"])
 def test_users_without_the_dealer_role_are_refused(client, users, shop, role):
     client.force_login(users[role])
-    assert client.get(reverse("network:dealer_home")).status_code == 403
+    assert client.get(reverse("office:dealer_home")).status_code == 403
 
 
 def test_a_dealer_user_without_a_dealer_finds_nothing(client, shop):
     client.force_login(UserFactory(username="dealer_orphan", roles=["dealer"]))
-    assert client.get(reverse("network:dealer_home")).status_code == 404
+    assert client.get(reverse("office:dealer_home")).status_code == 404
 
 
 def test_the_page_runs_the_same_queries_however_many_calls_and_units(
@@ -112,7 +112,7 @@ def test_the_page_runs_the_same_queries_however_many_calls_and_units(
 ):
     client.force_login(users["dealer"])
     with django_assert_max_num_queries(20) as few:
-        assert client.get(reverse("network:dealer_home")).status_code == 200
+        assert client.get(reverse("office:dealer_home")).status_code == 200
     for n in range(15):
         WorkOrderFactory(
             call__unit=ProductUnitFactory(dealer=shop["dealer"], serial_number=f"SN-MORE-{n}"),
@@ -120,7 +120,7 @@ def test_the_page_runs_the_same_queries_however_many_calls_and_units(
             **shop["staffed"],
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(reverse("network:dealer_home"))
+        response = client.get(reverse("office:dealer_home"))
     html = response.content.decode()
     dealer = shop["dealer"]
     assert re.sub(r"\s", "", _section(html, f"unit-count-{dealer.pk}")) == "18"

@@ -108,7 +108,7 @@ def _row(html, employee_no):
 def test_the_supervisor_sees_each_technicians_load_and_todays_work(client, users, centre):
     client.force_login(users["supervisor"])
 
-    html = client.get(reverse("network:my_center")).content.decode()
+    html = client.get(reverse("office:my_center")).content.decode()
 
     first, second = _row(html, "T-A"), _row(html, "T-B")
     # 甲: the visit, the late job (the completed one is not open); today: the visit and the completed one.
@@ -126,7 +126,7 @@ def test_overdue_open_orders_link_to_their_page_with_the_age_in_days_and_hours(c
     client.force_login(users["supervisor"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-    html = client.get(reverse("network:my_center")).content.decode()
+    html = client.get(reverse("office:my_center")).content.decode()
 
     overdue = _section(html, "overdue")
     late = centre["late"]
@@ -140,7 +140,7 @@ def test_callbacks_due_by_tonight_for_the_centres_orders(client, users, centre):
     client.force_login(users["supervisor"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-    html = client.get(reverse("network:my_center")).content.decode()
+    html = client.get(reverse("office:my_center")).content.decode()
 
     callbacks = _section(html, "callbacks")
     assert reverse("care:callback_detail", args=[centre["overdue_callback"].pk]) in callbacks
@@ -153,22 +153,22 @@ def test_callbacks_due_by_tonight_for_the_centres_orders(client, users, centre):
 
 def test_another_centres_supervisor_sees_none_of_it_and_a_technician_is_refused(client, users, centre):
     client.force_login(centre["other_supervisor"])
-    html = client.get(reverse("network:my_center")).content.decode()
+    html = client.get(reverse("office:my_center")).content.decode()
     assert centre["theirs"].number in html
     for mine in ("visit", "done", "late"):
         assert centre[mine].number not in html
     assert "T-A" not in html and "T-C" in html
 
     client.force_login(users["technician"])
-    assert client.get(reverse("network:my_center")).status_code == 403
+    assert client.get(reverse("office:my_center")).status_code == 403
     client.force_login(users["nobody"])
-    assert client.get(reverse("network:my_center")).status_code == 403
+    assert client.get(reverse("office:my_center")).status_code == 403
 
 
 def test_a_fixed_number_of_queries_however_many_orders(client, users, centre, django_assert_max_num_queries):
     client.force_login(users["supervisor"])
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("network:my_center")).status_code == 200
+        assert client.get(reverse("office:my_center")).status_code == 200
 
     # Many more orders, visits, late jobs and callbacks, a second centre of the same supervisor's, more
     # technicians.
@@ -184,18 +184,18 @@ def test_a_fixed_number_of_queries_however_many_orders(client, users, centre, dj
                 callback(late, due_at=now - dt.timedelta(hours=k + 1))
 
     with django_assert_max_num_queries(len(few.captured_queries)):
-        html = client.get(reverse("network:my_center")).content.decode()
+        html = client.get(reverse("office:my_center")).content.decode()
     assert html.count('data-technician="') == 2 + 6
     assert "丙网点" in html
 
 
 def test_every_list_is_cut_at_its_size_and_says_how_many_there_are(client, users, centre, monkeypatch):
-    from network import views
+    from office import views
 
     monkeypatch.setattr(views, "SUPERVISOR_LIST", 1)
     client.force_login(users["supervisor"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    html = client.get(reverse("network:my_center")).content.decode()
+    html = client.get(reverse("office:my_center")).content.decode()
     assert _section(html, "visits").count("<tr>") == 1 + 1  # the heading's row and one
     assert "(the first 1 of 2)" in html
 

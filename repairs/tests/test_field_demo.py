@@ -37,7 +37,7 @@ def test_the_demo_leaves_each_exception_open_at_the_home_centre(demo, client):
     assert Reschedule.objects.filter(work_order__in=waiting).count() == 1
 
     client.force_login(get_user_model().objects.get(username="supervisor"))
-    board = client.get(reverse("network:my_center")).content.decode()
+    board = client.get(reverse("office:my_center")).content.decode()
     for order in waiting:
         assert f'data-order="{order.number}"' in board
     client.force_login(get_user_model().objects.get(username="tech"))

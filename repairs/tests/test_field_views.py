@@ -251,7 +251,7 @@ def test_after_two_empty_visits_the_call_page_offers_the_decision_to_the_supervi
     assert _fresh(order).status == S.CANCELLED
     assert len(sms.outbox) == 0  # the test client's request ran in the test's transaction: nothing committed
     # The supervisor's board no longer lists it.
-    board = client.get(reverse("network:my_center")).content.decode()
+    board = client.get(reverse("office:my_center")).content.decode()
     assert f'data-order="{order.number}"' not in board
 
 
@@ -269,7 +269,7 @@ def test_the_supervisors_board_lists_what_waits_for_a_new_appointment(
     )
     client.force_login(world["supervisor"])
     with django_assert_max_num_queries(40):
-        html = client.get(reverse("network:my_center")).content.decode()
+        html = client.get(reverse("office:my_center")).content.decode()
     row = re.search(rf'<tr data-order="{world["order"].number}">.*?</tr>', html, re.S)
     assert row is not None
     assert "冯工" in row.group(0) and "status-to_reschedule" in row.group(0)

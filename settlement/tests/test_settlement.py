@@ -17,6 +17,7 @@ from repairs.choices import ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory, finish
 from settlement.services import settlement_compute, settlement_confirm, settlement_warnings
+from settlement.templatetags.settlement import adjustment_reference
 
 pytestmark = pytest.mark.django_db
 NOVEMBER = dt.date(2026, 11, 1)
@@ -284,7 +285,7 @@ def test_adjustments_volume_bonus_penalties_and_a_defective_part_deducted_once(c
     assert november.total_amount == Decimal("450.00") + Decimal("469.00")  # 5 × 90 + the adjustments
     # The penalty names its stage as a person reads it, not the stage's code.
     penalty = november.adjustments.get(kind="sla_penalty")
-    assert penalty.reference_display == "网点接单"
+    assert adjustment_reference(penalty) == "网点接单"
     assert settlement_compute(center=center, month=NOVEMBER, now=NOW).total_amount == november.total_amount
     december = settlement_compute(
         center=center, month=dt.date(2026, 12, 1), now=dt.datetime(2027, 1, 2, tzinfo=CHINA)

@@ -22,12 +22,11 @@ from django.views.decorators.http import require_POST
 from aftersales.parsing import parse_day, parse_id, parse_month
 from aftersales.roles import Role, has_role, role_required
 from aftersales.spreadsheets import SafeWriter
+from network.choices import AdminWorkKind
+from network.models import ADMIN_DAY_MAX_MINUTES, AdminTimeEntry, ServiceCenter, Technician
+from network.services import admin_time_cancel, admin_time_record
 from repairs.choices import ServiceType
-
-from .choices import AdminWorkKind
-from .models import ADMIN_DAY_MAX_MINUTES, AdminTimeEntry, ServiceCenter, Technician
-from .services import admin_time_cancel, admin_time_record
-from .timesheet import SERVICE_TYPES, month_range, time_splits, totals
+from repairs.timesheet import SERVICE_TYPES, month_range, time_splits, totals
 
 REPORT_ROLES = (Role.MANAGER, Role.SUPERVISOR)
 
@@ -234,7 +233,7 @@ def admin_time_new(request):
                 },
             )
             return redirect(
-                f"{reverse('network:technician_time_detail', args=[technician.pk])}?month={entry.work_date:%Y-%m}"
+                f"{reverse('office:technician_time_detail', args=[technician.pk])}?month={entry.work_date:%Y-%m}"
             )
         values = {k: post.get(k, "") for k in ("technician", "work_date", "kind", "minutes", "note")}
         values["note"] = values["note"][:200]
@@ -286,6 +285,6 @@ def admin_time_cancel_view(request, pk):
         return redirect(back)
     if entry.technician.user_id != request.user.pk:  # a supervisor's: back to the technician's month
         return redirect(
-            f"{reverse('network:technician_time_detail', args=[entry.technician_id])}?month={entry.work_date:%Y-%m}"
+            f"{reverse('office:technician_time_detail', args=[entry.technician_id])}?month={entry.work_date:%Y-%m}"
         )
     return redirect("repairs:tablet_admin_time")

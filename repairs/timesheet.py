@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Sum
 
-from .models import AdminTimeEntry, Technician
+from network.models import AdminTimeEntry, Technician
 
 SERVICE_TYPES = ("A", "B", "C", "D")
 

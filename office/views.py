@@ -2,12 +2,11 @@ from django.http import Http404
 from django.shortcuts import render
 
 from aftersales.roles import Role, role_required
+from network.choices import CenterLevel
+from network.models import Dealer, ServiceCenter
+from office.selectors import network_overview
 from repairs.models import ProductUnit, WorkOrder
-
-from .choices import CenterLevel
-from .models import Dealer, ServiceCenter
-from .selectors import network_overview
-from .timesheet import time_splits
+from repairs.timesheet import time_splits
 
 
 @role_required(Role.MANAGER)

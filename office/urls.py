@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views, views_time
 
-app_name = "network"
+app_name = "office"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("my-center/", views.my_center, name="my_center"),

@@ -3,6 +3,8 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from warranty.models import WarrantyPolicy
+
 register = template.Library()
 
 
@@ -11,11 +13,10 @@ def policy_label(context, value) -> str:
     """{% policy_label "washing_machine/v1" %} → "洗衣机三包政策 v1"; a value of another shape is shown as it
     is. The categories are read once per page (a table of decisions asks once), so a renamed category shows
     its new name on the next page."""
-    from repairs.models import ProductCategory
-
     categories = context.render_context.get("policy_label_categories")
     if categories is None:
-        categories = {c.code: c for c in ProductCategory.objects.all()}
+        # The categories with a policy: a decision's policy version always names one of them.
+        categories = {p.category.code: p.category for p in WarrantyPolicy.objects.select_related("category")}
         context.render_context["policy_label_categories"] = categories
     code, _sep, version = str(value or "").partition("/")
     category = categories.get(code)

@@ -1,0 +1,84 @@
+"""The settlement's reads: the manager's month of every centre, and a page of centres' settlements."""
+
+import datetime as dt
+
+from django.db.models import Q
+
+from aftersales.roles import Role, user_roles
+
+
+def settlement_month_overview(*, user, month, region=None, level="", status=""):
+    """The manager's month: every centre in the user's scope that had an agreement in force during the month
+    or has a settlement for it, each with its settlement (or none yet), and the month's totals. Returns
+    (centres queryset ordered by code, totals dict); the page fetches the settlements of its rows with
+    `settlements_for_centres`, so the query count does not grow with the page."""
+    from django.db.models import Count, Exists, OuterRef, Sum
+
+    from aftersales.months import month_bounds
+    from network.choices import SettlementStatus
+    from network.models import ServiceCenter, Settlement
+
+    start, end = month_bounds(month)
+    last_day = (end - dt.timedelta(days=1)).date()
+    in_force = Q(active=True, agreement_start__lte=last_day) & (
+        Q(agreement_end__isnull=True) | Q(agreement_end__gte=month)
+    )
+    has_settlement = Exists(Settlement.objects.filter(center=OuterRef("pk"), month=month))
+    centres = ServiceCenter.objects.for_user(user).filter(in_force | Q(has_settlement))
+    if Role.MANAGER not in user_roles(user):
+        centres = ServiceCenter.objects.filter(pk__in=centres.values("pk")).filter(has_settlement)
+    if region is not None:
+        centres = centres.filter(
+            Q(region=region) | Q(region__parent=region) | Q(region__parent__parent=region)
+        )
+    if level:
+        centres = centres.filter(level=level)
+    if status == "none":
+        centres = centres.exclude(has_settlement)
+    elif status:
+        centres = centres.filter(
+            Exists(Settlement.objects.filter(center=OuterRef("pk"), month=month, status=status))
+        )
+    settlements = Settlement.objects.filter(month=month, center__in=centres.values("pk"))
+    totals = settlements.aggregate(
+        lines=Sum("lines_amount"),
+        adjustments=Sum("adjustments_amount"),
+        total=Sum("total_amount"),
+        computed=Count("pk"),
+        drafts=Count("pk", filter=Q(status=SettlementStatus.DRAFT)),
+        confirmed=Count("pk", filter=Q(status=SettlementStatus.CONFIRMED)),
+        paid=Count("pk", filter=Q(status=SettlementStatus.PAID)),
+    )
+    totals["centres"] = centres.count()
+    return centres.select_related("region", "region__parent").order_by("code"), totals
+
+
+def settlements_for_centres(*, month, centre_ids) -> dict:
+    """{centre id: settlement} for a page of centres, each with its paid work-order count, open disputes and
+    work orders without a fee schedule row — one query."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from network.choices import DisputeStatus, SettlementLineKind
+    from network.models import Dispute, Settlement, SettlementLine
+
+    def count_of(qs):
+        return Coalesce(
+            Subquery(
+                qs.filter(settlement=OuterRef("pk"))
+                .order_by()
+                .values("settlement")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        )
+
+    service = SettlementLine.objects.filter(kind=SettlementLineKind.SERVICE_FEE)
+    rows = Settlement.objects.filter(month=month, center_id__in=list(centre_ids)).annotate(
+        order_count=count_of(service),
+        unpriced_count=count_of(service.filter(fee_schedule__isnull=True)),
+        open_disputes=count_of(Dispute.objects.filter(status=DisputeStatus.OPEN)),
+    )
+    return {s.center_id: s for s in rows}
