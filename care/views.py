@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from aftersales.paging import page_window
 from aftersales.parsing import parse_id, parse_ids, parse_int
 from aftersales.roles import Role, has_role, role_required
+from aftersales.web_errors import error_dict
 from network.models import ServiceCenter, Technician
 from repairs.models import RepairCall
 
@@ -53,12 +54,6 @@ def _center_filter(request, rows, field="center"):
     if value is not None:
         return rows.filter(**{f"{field}_id": value}), value
     return rows, None
-
-
-def _errors(exc: ValidationError) -> dict:
-    if hasattr(exc, "error_dict"):
-        return {field: [m for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
-    return {"__all__": exc.messages}
 
 
 # Callbacks ---------------------------------------------------------------------------------------------
@@ -153,7 +148,9 @@ def callback_attempt(request, pk):
             acting_user=request.user,
         )
     except ValidationError as exc:
-        return _callback_page(request, callback, attempt={"post": post, "errors": _errors(exc)}, status=400)
+        return _callback_page(
+            request, callback, attempt={"post": post, "errors": error_dict(exc)}, status=400
+        )
     if row.status == CallbackStatus.REACHED:
         messages.success(request, _("Callback recorded: review it below."))
     elif row.status == CallbackStatus.UNREACHABLE:
@@ -186,7 +183,7 @@ def callback_review(request, pk):
         )
     except ValidationError as exc:
         return _callback_page(
-            request, callback, review={"post": request.POST, "errors": _errors(exc)}, status=400
+            request, callback, review={"post": request.POST, "errors": error_dict(exc)}, status=400
         )
     if row.review == CallbackReview.REDO:
         messages.success(
@@ -289,7 +286,7 @@ def complaint_new(request):
                 acting_user=request.user,
             )
         except ValidationError as exc:
-            errors.update(_errors(exc))
+            errors.update(error_dict(exc))
         else:
             messages.success(
                 request,
@@ -361,7 +358,7 @@ def complaint_reply(request, pk):
         )
     except ValidationError as exc:
         return _complaint_page(
-            request, complaint, form={"post": request.POST, "errors": _errors(exc)}, status=400
+            request, complaint, form={"post": request.POST, "errors": error_dict(exc)}, status=400
         )
     messages.success(request, _("Reply recorded."))
     return redirect("care:complaint_detail", pk=complaint.pk)
@@ -381,7 +378,7 @@ def complaint_resolve(request, pk):
         )
     except ValidationError as exc:
         return _complaint_page(
-            request, complaint, form={"post": request.POST, "errors": _errors(exc)}, status=400
+            request, complaint, form={"post": request.POST, "errors": error_dict(exc)}, status=400
         )
     messages.success(request, _("Complaint resolved; the customer will be called back."))
     return redirect("care:complaint_detail", pk=complaint.pk)

@@ -1,7 +1,7 @@
 """Forms of the stock pages: receipt, transfer and count adjustment (a manager's stock operations), and the
 deposit forms (pay, refund, leverage ratio, parts payment). The forms check only the shape of the input;
 the rules (positive quantities, enough stock, refunds within the deposit…) are the services' and their
-messages are put on the form by `add_service_errors`."""
+messages are put on the form by `aftersales.web_errors.add_service_errors`."""
 
 from __future__ import annotations
 
@@ -14,20 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from .choices import WarehouseKind
 from .models import Part, Warehouse
 from .selectors import warehouse_rank
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, *, rename: dict | None = None) -> None:
-    """A service's ValidationError onto a form: errors of known fields on the field, the rest on the form."""
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for field, errors in error.error_dict.items():
-        target = rename.get(field, field)
-        for err in errors:
-            message = err.message % err.params if err.params else err.message
-            form.add_error(target if target in form.fields else None, message)
 
 
 class WarehouseChoiceField(forms.ModelChoiceField):

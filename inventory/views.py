@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from aftersales.paging import page_and_size, page_queries
 from aftersales.parsing import parse_id
 from aftersales.roles import Role, has_role, role_required
+from aftersales.web_errors import add_service_errors
 
 from . import selectors, services
 from .choices import CreditEntryKind, DepositEntryKind
@@ -26,7 +27,6 @@ from .forms import (
     RatioForm,
     ReceiptForm,
     TransferForm,
-    add_service_errors,
 )
 from .models import Part
 

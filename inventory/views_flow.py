@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.paging import page_window
 from aftersales.roles import Role, has_role, role_required, supervises
+from aftersales.web_errors import add_service_errors
 
 from . import services
 from .choices import OWED_RETURN_STATUSES, DefectiveReturnStatus, PartRequestStatus, WarehouseKind
@@ -49,18 +50,6 @@ SUMMARY_LINES = 3
 def _flash(request, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError onto a form: known fields on the field, the rest on the form."""
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, errors in exc.error_dict.items():
-        for error in errors:
-            message = error.message % error.params if error.params else error.message
-            form.add_error(field if field in form.fields else None, message)
 
 
 _supervises = supervises
@@ -115,7 +104,7 @@ def part_request_new(request):
                 acting_user=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if part_request.status == PartRequestStatus.APPROVED:
                 messages.success(
@@ -352,7 +341,7 @@ def defective_return_ship(request, pk):
         try:
             services.defective_return_ship(tag=tag, acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _return_done(request, tag, _("Tag %(number)s: the part is on its way back."))
     return _return_page(request, tag, ship_form=form, status=400)
@@ -372,7 +361,7 @@ def defective_return_request_scrap(request, pk):
                 acting_user=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _return_done(
                 request, tag, _("Tag %(number)s: scrapping on site requested; a manager decides.")
@@ -423,7 +412,7 @@ def defective_return_inspect(request, pk):
                 acting_user=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _return_done(request, tag, _("Tag %(number)s: inspection recorded."))
     return _return_page(request, tag, inspect_form=form, status=400)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from aftersales.parsing import parse_day, parse_id, parse_month
 from aftersales.roles import Role, has_role, role_required
 from aftersales.spreadsheets import SafeWriter
+from aftersales.web_errors import error_dict
 from network.choices import AdminWorkKind
 from network.models import ADMIN_DAY_MAX_MINUTES, AdminTimeEntry, ServiceCenter, Technician
 from network.services import admin_time_cancel, admin_time_record
@@ -29,13 +30,6 @@ from repairs.choices import ServiceType
 from repairs.timesheet import SERVICE_TYPES, month_range, time_splits, totals
 
 REPORT_ROLES = (Role.MANAGER, Role.SUPERVISOR)
-
-
-def form_errors(exc: ValidationError) -> dict:
-    """A service's refusal as {field: [messages]} ("all" for what belongs to no field)."""
-    if hasattr(exc, "error_dict"):
-        return {field: [m for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
-    return {"all": exc.messages}
 
 
 def report_month(request) -> tuple[dt.date, str | None]:
@@ -220,7 +214,7 @@ def admin_time_new(request):
                 acting_user=request.user,
             )
         except ValidationError as exc:
-            errors = form_errors(exc)
+            errors = error_dict(exc, rest="all")
         else:
             messages.success(
                 request,

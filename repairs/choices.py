@@ -91,6 +91,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # Leaves only by a new appointment (repairs.field.work_order_reschedule) or a cancellation.
     S.TO_RESCHEDULE: frozenset({S.DISPATCHED, S.CANCELLED}),
 }
+
+
+def transitions_into(to_status: str) -> frozenset[str]:
+    """The statuses TRANSITIONS lets move to `to_status`."""
+    return frozenset(source for source, targets in TRANSITIONS.items() if to_status in targets)
+
+
 # Statuses in which the work is still to be done (the register's "open" and the duplicate guard).
 OPEN_STATUSES = frozenset(
     {

@@ -22,6 +22,7 @@ from aftersales.paging import page_window
 from aftersales.parsing import parse_amount, parse_id, parse_int
 from aftersales.roles import Role, has_role, role_required
 from aftersales.spreadsheets import SafeWriter
+from aftersales.web_errors import add_service_errors, flash_errors
 from network.models import ServiceCenter
 from warranty.choices import Liable, Remedy
 from warranty.rules import FactsError
@@ -61,17 +62,6 @@ INTAKE_ROLES = (Role.DISPATCHER, Role.MANAGER)
 REGISTER_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER)
 PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 50
-
-
-def _add_errors(form, error: ValidationError, *, fallback: str | None = None) -> None:
-    """A service's ValidationError onto a form: known fields on the field, the rest on the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errs in error.error_dict.items():
-        target = field if field in form.fields else fallback
-        for err in errs:
-            form.add_error(target, err.message % err.params if err.params else err.message)
 
 
 # The register ------------------------------------------------------------------------------------------
@@ -388,9 +378,11 @@ def _intake_save(request, action, form, customer_form, unit_form, dispatch_form)
             else:
                 unit = data["unit"]
                 customer = unit.owner
-                primary = customer.addresses.order_by("-is_primary", "pk").first()
-                region = data.get("service_region") or (primary.region if primary else None)
-                address = data.get("service_address") or (primary.detail if primary else "")
+                region, address, _phone = services.call_defaults(
+                    customer=customer,
+                    service_region=data.get("service_region"),
+                    service_address=data.get("service_address") or "",
+                )
                 if region is None or not address:
                     form.add_error("service_address", _("Enter the address where the service takes place."))
                     raise _Invalid
@@ -414,7 +406,7 @@ def _intake_save(request, action, form, customer_form, unit_form, dispatch_form)
                     acting_user=request.user,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
                 raise _Invalid from exc
             order = call.work_orders.get()
             if action == "dispatch":
@@ -431,7 +423,7 @@ def _intake_save(request, action, form, customer_form, unit_form, dispatch_form)
                         override_reason=dispatch_form.cleaned_data["override_reason"],
                     )
                 except ValidationError as exc:
-                    _add_dispatch_errors(dispatch_form, exc)
+                    add_service_errors(dispatch_form, exc, rename=DISPATCH_FIELDS)
                     raise _Invalid from exc
             elif action == "guide":
                 services.work_order_guide_by_phone(
@@ -442,20 +434,12 @@ def _intake_save(request, action, form, customer_form, unit_form, dispatch_form)
         return None
 
 
+# The dispatch service names the window as the form does not.
+DISPATCH_FIELDS = {"appointment_start": "start", "appointment_end": "end"}
+
+
 class _Invalid(Exception):
     """Rolls the intake back after the errors were put on the forms."""
-
-
-def _add_dispatch_errors(dispatch_form, exc: ValidationError) -> None:
-    mapping = {"appointment_start": "start", "appointment_end": "end"}
-    if not hasattr(exc, "error_dict"):
-        dispatch_form.add_error(None, exc)
-        return
-    for field, errs in exc.error_dict.items():
-        target = mapping.get(field, field)
-        for err in errs:
-            message = err.message % err.params if err.params else err.message
-            dispatch_form.add_error(target if target in dispatch_form.fields else None, message)
 
 
 def _save_new_customer(request, data, customer_form, unit_form):
@@ -468,7 +452,7 @@ def _save_new_customer(request, data, customer_form, unit_form):
             acting_user=request.user,
         )
     except ValidationError as exc:
-        _add_errors(customer_form, exc)
+        add_service_errors(customer_form, exc)
         raise _Invalid from exc
 
 
@@ -476,7 +460,7 @@ def _save_new_unit(customer, unit_form):
     try:
         return services.unit_register(owner=customer, **unit_form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(unit_form, exc)
+        add_service_errors(unit_form, exc)
         raise _Invalid from exc
 
 
@@ -548,11 +532,6 @@ def _back(order: WorkOrder):
     return redirect(reverse("repairs:call_detail", args=[order.call_id]) + f"#wo-{order.pk}")
 
 
-def _flash_errors(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
 @require_POST
 @role_required(*INTAKE_ROLES)
 def work_order_dispatch(request, pk):
@@ -578,7 +557,7 @@ def work_order_dispatch(request, pk):
         )
         messages.success(request, _("Work order %(number)s dispatched.") % {"number": order.number})
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return _back(order)
 
 
@@ -609,7 +588,7 @@ def work_order_transition(request, pk):
             % {"number": order.number, "status": WorkOrderStatus(to_status).label},
         )
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return _back(order)
 
 
@@ -653,7 +632,7 @@ def work_order_carry_in(request, pk):
             raise Http404
         messages.success(request, _("Saved."))
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return _back(order)
 
 
@@ -690,7 +669,7 @@ def work_order_quote(request, pk):
             )
         messages.success(request, _("Saved."))
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return _back(order)
 
 
@@ -779,7 +758,7 @@ def proof_exception_clear(request, pk):
             % {"number": closing.work_order.number},
         )
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     back = reverse("repairs:proof_exceptions")
     query = request.POST.get("back_query", "")
     return redirect(

@@ -15,18 +15,13 @@ from django.utils.translation import gettext as _
 
 from aftersales.parsing import parse_day
 from aftersales.roles import Role, role_required
+from aftersales.web_errors import error_dict
 from network.choices import AdminWorkKind
 from network.models import ADMIN_DAY_MAX_MINUTES
 from network.services import admin_time_record
 from repairs.timesheet import time_splits
 
 RECENT_DAYS = 31  # the entries listed under the form
-
-
-def _errors(exc: ValidationError) -> dict:
-    if hasattr(exc, "error_dict"):
-        return {field: [m for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
-    return {"all": exc.messages}
 
 
 @role_required(Role.TECHNICIAN)
@@ -47,7 +42,7 @@ def tablet_admin_time(request):
                 acting_user=request.user,
             )
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_dict(exc, rest="all")
             values = {k: post.get(k, "") for k in values}
             values["note"] = values["note"][:200]
         else:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.fields import DayField
 from aftersales.roles import Role, has_role, role_required
+from aftersales.web_errors import error_dict
 from network.models import ServiceCenter, Technician
 
 from . import field
@@ -106,12 +107,6 @@ def _form_errors(request, form) -> None:
         label = form.fields[name].label if name in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}：{error}" if label else error)
-
-
-def _service_errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {key: list(value) for key, value in exc.message_dict.items()}
-    return {"status": exc.messages}
 
 
 # What a page offers -----------------------------------------------------------------------------------------
@@ -381,7 +376,7 @@ def tablet_reschedule(request, pk):
                     acting_user=request.user,
                 )
             except ValidationError as exc:
-                errors = _service_errors(exc)
+                errors = error_dict(exc, rest="status")
             else:
                 messages.success(
                     request,
@@ -441,7 +436,7 @@ def tablet_not_home(request, pk):
                     acting_user=request.user,
                 )
             except ValidationError as exc:
-                errors = _service_errors(exc)
+                errors = error_dict(exc, rest="status")
             else:
                 messages.success(
                     request,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aftersales.roles import Role, role_required
+from aftersales.web_errors import error_dict
 
 from . import findings
 from .choices import ServiceType, SiteFindingKind
@@ -36,10 +37,6 @@ def latest_change(order: WorkOrder) -> DecisionChange | None:
         .order_by("-at", "-pk")
         .first()
     )
-
-
-def _messages(exc: ValidationError) -> dict[str, list[str]]:
-    return dict(exc.message_dict) if hasattr(exc, "error_dict") else {"status": exc.messages}
 
 
 @role_required(*TABLET_ROLES)
@@ -79,7 +76,7 @@ def order_findings(request, pk):
             else:
                 raise ValidationError({"action": _("Choose what to record.")})
         except ValidationError as exc:
-            errors = _messages(exc)
+            errors = error_dict(exc, rest="status")
             if "status" in errors:  # the order moved on meanwhile: its page as it is now
                 for message in errors["status"]:
                     messages.error(request, message)

@@ -43,6 +43,7 @@ from .choices import (
     Satisfaction,
     ServiceType,
     WorkOrderStatus,
+    transitions_into,
 )
 from .models import FaultCode, LoanerUnit, WorkOrder, WorkOrderPhoto
 from .selectors import TABLET_PAGE, TABLET_VIEWS, tablet_orders, tablet_scope, with_verdict_in_force
@@ -50,12 +51,16 @@ from .views_field import tablet_actions
 
 TABLET_ROLES = (Role.TECHNICIAN, Role.SUPERVISOR)
 S = WorkOrderStatus
-# The on-site steps a tablet may take, from which status, with the button's words.
+# The on-site steps a tablet may take, with the button's words; each from the statuses the transitions table
+# lets move to it.
 STEPS = {
-    S.ACCEPTED: ({S.DISPATCHED}, gettext_lazy("Accept")),
-    S.EN_ROUTE: ({S.ACCEPTED}, gettext_lazy("Set off")),
-    S.ON_SITE: ({S.EN_ROUTE}, gettext_lazy("Arrived")),
-    S.IN_REPAIR: ({S.ACCEPTED, S.ON_SITE, S.WAITING_FOR_PARTS}, gettext_lazy("Start repair")),
+    to: (transitions_into(to), label)
+    for to, label in (
+        (S.ACCEPTED, gettext_lazy("Accept")),
+        (S.EN_ROUTE, gettext_lazy("Set off")),
+        (S.ON_SITE, gettext_lazy("Arrived")),
+        (S.IN_REPAIR, gettext_lazy("Start repair")),
+    )
 }
 # What the tablet says once a step is taken: a sentence of its own (the status's name alone read as the service
 # mode's — "On site" is both).

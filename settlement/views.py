@@ -26,6 +26,7 @@ from aftersales.paging import page_window
 from aftersales.parsing import parse_id, parse_month
 from aftersales.roles import Role, has_role, role_required
 from aftersales.spreadsheets import SafeWriter
+from aftersales.web_errors import flash_errors
 from network.choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
 from network.models import Adjustment, Dispute, Region, ServiceCenter, Settlement
 from repairs.models import WorkOrderClosing
@@ -71,11 +72,6 @@ def _settlement(request, pk) -> Settlement:
 def _month_url(month: dt.date, **params) -> str:
     query = "&".join(f"{k}={v}" for k, v in params.items() if v)
     return f"{reverse('settlement:settlements')}?month={month:%Y-%m}" + (f"&{query}" if query else "")
-
-
-def _error_messages(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @role_required(*ROLES)
@@ -154,7 +150,7 @@ def settlement_compute_view(request):
         try:
             settlement = settlement_compute(center=centre, month=month)
         except ValidationError as exc:
-            _error_messages(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -275,7 +271,7 @@ def settlement_confirm_view(request, pk):
         try:
             confirmed = settlement_confirm(settlement=settlement, acting_user=request.user, seen=seen)
         except ValidationError as exc:
-            _error_messages(request, exc)
+            flash_errors(request, exc)
             return redirect("settlement:settlement_confirm", pk=pk)
         messages.success(
             request,
@@ -307,7 +303,7 @@ def settlement_paid_view(request, pk):
     try:
         settlement_mark_paid(settlement=settlement, acting_user=request.user)
     except ValidationError as exc:
-        _error_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Settlement %(number)s marked paid.") % {"number": settlement.number})
     target = request.POST.get("next", "")
@@ -323,7 +319,7 @@ def settlement_recompute_view(request, pk):
     try:
         settlement_compute(center=settlement.center, month=settlement.month)
     except ValidationError as exc:
-        _error_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Draft recomputed."))
     return redirect("settlement:settlement_detail", pk=pk)
@@ -343,7 +339,7 @@ def adjustment_add_view(request, pk):
             acting_user=request.user,
         )
     except ValidationError as exc:
-        _error_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Adjustment added."))
     return redirect(reverse("settlement:settlement_detail", args=[pk]) + "#adjustments")
@@ -358,7 +354,7 @@ def adjustment_remove_view(request, pk):
     try:
         adjustment_remove(adjustment=adjustment, acting_user=request.user)
     except ValidationError as exc:
-        _error_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Adjustment removed."))
     return redirect(reverse("settlement:settlement_detail", args=[adjustment.settlement_id]) + "#adjustments")
@@ -378,7 +374,7 @@ def dispute_raise_view(request, pk):
             acting_user=request.user,
         )
     except ValidationError as exc:
-        _error_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -402,7 +398,7 @@ def dispute_resolve_view(request, pk):
             acting_user=request.user,
         )
     except ValidationError as exc:
-        _error_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,

@@ -139,14 +139,14 @@ class UnitScopedQuerySet(models.QuerySet):
     hotline and managers every unit, a centre the units of its work orders, a dealer the units it sold)."""
 
     def for_user(self, user):
-        from repairs.models import ProductUnit
-
+        # The unit's own scope, through the relation (the product units are the catalogue's, below these rows).
+        units = self.model._meta.get_field("unit").related_model.objects
         roles = user_roles(user)
         if roles & {Role.MANAGER, Role.DISPATCHER}:
             return self
         if not roles & {Role.SUPERVISOR, Role.TECHNICIAN, Role.DEALER}:
             return self.none()
-        return self.filter(unit__in=ProductUnit.objects.for_user(user).values("pk"))
+        return self.filter(unit__in=units.for_user(user).values("pk"))
 
 
 class WarrantyDecision(models.Model):

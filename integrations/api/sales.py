@@ -158,9 +158,9 @@ class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
         if data["confirm_duplicate_of"]:
             duplicate_of = RepairCall.objects.filter(pk=data["confirm_duplicate_of"], unit=unit).first()
         owner = unit.owner
-        phone = owner.phones.order_by("-is_primary", "pk").first()
-        address = owner.addresses.select_related("region").order_by("-is_primary", "pk").first()
-        region = data["service_region"] or (address.region if address else None)
+        region, address, phone = services.call_defaults(
+            customer=owner, service_region=data["service_region"], service_address=data["service_address"]
+        )
         if region is None:
             raise serializers.ValidationError(
                 {"service_region": [_("Name the district of the service address.")]}
@@ -170,9 +170,9 @@ class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
                 customer=owner,
                 unit=unit,
                 caller_name=data["caller_name"] or owner.name,
-                caller_phone=normalize_phone(data["caller_phone"]) or (phone.number if phone else ""),
+                caller_phone=normalize_phone(data["caller_phone"]) or phone,
                 service_region=region,
-                service_address=data["service_address"] or (address.detail if address else ""),
+                service_address=address,
                 symptom=symptom,
                 symptom_text=data["symptom_text"],
                 customer_request=data["customer_request"],

@@ -31,6 +31,7 @@ from .register import (
     DuplicateCall,
     ServiceTypeSuggestion,
     _event,
+    call_defaults,
     open_calls_on_unit,
     repair_call_register,
     service_type_suggest,

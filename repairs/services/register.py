@@ -123,6 +123,20 @@ def open_calls_on_unit(*, unit: ProductUnit) -> list[RepairCall]:
     )
 
 
+def call_defaults(*, customer: Customer, service_region=None, service_address: str = "") -> tuple:
+    """Where and whom a call is about when the caller does not say: the service district and address default
+    to the customer's primary address, the caller's phone to the customer's primary phone. Returns
+    (service_region or None, service_address, phone number or "") — the one rule the register's page and
+    the API both apply before repair_call_register."""
+    address = customer.addresses.select_related("region").order_by("-is_primary", "pk").first()
+    phone = customer.phones.order_by("-is_primary", "pk").first()
+    return (
+        service_region or (address.region if address else None),
+        service_address or (address.detail if address else ""),
+        phone.number if phone else "",
+    )
+
+
 def _event(work_order: WorkOrder, from_status: str, to_status: str, actor, at, note: str = "") -> None:
     """Appends to the order's trail and publishes WORK_ORDER_CHANGED in the same transaction, so what follows
     from the order's state (its SLA deadlines and callbacks, the dealer's webhooks, whatever listens) is

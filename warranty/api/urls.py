@@ -1,8 +1,7 @@
 from django.urls import path
 
-from .views import UnitWarrantyView, WarrantyEvaluateView
+from .views import WarrantyEvaluateView
 
 urlpatterns = [
     path("warranty/evaluate/", WarrantyEvaluateView.as_view(), name="warranty-evaluate"),
-    path("units/<int:pk>/warranty/", UnitWarrantyView.as_view(), name="unit-warranty"),
 ]
