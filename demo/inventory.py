@@ -41,7 +41,7 @@ from inventory.models import (
     StockMovement,
     Warehouse,
 )
-from repairs.choices import QuoteLineKind, ServiceType, WorkOrderStatus
+from repairs.choices import PARTS_ISSUABLE, QuoteLineKind, ServiceType, WorkOrderStatus
 from repairs.models import Component, ProductCategory, ProductModel, QuoteLine, WorkOrder, WorkOrderEvent
 
 HISTORY_DAYS = 92
@@ -741,7 +741,7 @@ class _History:
         """The part moved while the order was being repaired; an order closed since then is replayed at the
         status it had then, in repair (the ledger's services check today's status), and put back."""
         status = WorkOrder.objects.filter(pk=order.pk).values_list("status", flat=True).get()
-        replay = status not in services.ISSUABLE_STATUSES
+        replay = status not in PARTS_ISSUABLE
         if replay:
             WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrderStatus.IN_REPAIR)
         try:

@@ -8,8 +8,6 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from repairs.models import ProductCategory
-
 from .models import Part, ReorderSuggestion, StockLevel, Warehouse
 from .selectors import latest_reorder_day, warehouse_rank
 
@@ -40,7 +38,8 @@ class StockLevelFilterSet(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(
         label=_("Category"),
         field_name="part__category",
-        queryset=ProductCategory.objects.all(),
+        # The parts' product categories (the catalogue is repairs', above the stock), through the relation.
+        queryset=Part._meta.get_field("category").related_model.objects.all(),
         empty_label=_("All categories"),
     )
     attention = django_filters.ChoiceFilter(

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.fields import MonthFilter
 from network.models import ServiceCenter
-from repairs.models import WorkOrder
 
 from .choices import (
     OPEN_RETURN_STATUSES,
@@ -20,7 +19,7 @@ from .choices import (
     InspectionOutcome,
     PartRequestStatus,
 )
-from .models import Part
+from .models import Part, PartRequest
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 10
@@ -204,7 +203,9 @@ class PartRequestForm(forms.Form):
         center = cleaned.get("center")
         cleaned["work_order"] = None
         if number and center is not None:
-            order = WorkOrder.objects.for_user(self.user).filter(number=number, center=center).first()
+            # The request's work order, through the relation (work orders are repairs', above the stock).
+            orders = PartRequest._meta.get_field("work_order").related_model.objects
+            order = orders.for_user(self.user).filter(number=number, center=center).first()
             if order is None:
                 self.add_error(
                     "work_order",

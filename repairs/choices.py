@@ -111,6 +111,8 @@ OPEN_STATUSES = frozenset(
         S.TO_RESCHEDULE,
     }
 )
+# Statuses parts can be issued to (and returned from): still open, or completed and not yet closed.
+PARTS_ISSUABLE = OPEN_STATUSES | {S.COMPLETED}
 # Statuses a technician's work has not yet started in: the appointment can still be moved.
 BEFORE_VISIT = frozenset({S.NEW, S.DISPATCHED, S.ACCEPTED})
 # Statuses an appointment may be moved in (改约): before the visit, on the way, after nobody was at home.

@@ -11,7 +11,6 @@ Errors are ValidationErrors with messages in the user's language; nothing is hal
 
 from .common import (
     IDEMPOTENCY_KEY_MAX,
-    ISSUABLE_STATUSES,
     MAX_AMOUNT,
     MAX_QUANTITY,
     MAX_RATIO,

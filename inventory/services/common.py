@@ -11,15 +11,12 @@ from django.utils.translation import gettext as _
 
 from aftersales.money import money
 from aftersales.roles import has_role
-from repairs.choices import OPEN_STATUSES, WorkOrderStatus
 
 from ..models import (
     Part,
     Warehouse,
 )
 
-# Work orders parts can be issued to: still open, or completed and not yet closed.
-ISSUABLE_STATUSES = OPEN_STATUSES | {WorkOrderStatus.COMPLETED}
 # Bounds of what the columns hold: quantities are 32-bit integers, money has 12 digits before the point.
 MAX_QUANTITY = 1_000_000
 MAX_AMOUNT = Decimal("999999999999.99")

@@ -14,7 +14,6 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from aftersales.money import money
-from repairs.models import WorkOrder
 
 from ..choices import (
     WarehouseKind,
@@ -53,7 +52,7 @@ def _post(
     acting_user,
     now: dt.datetime,
     reference: str = "",
-    work_order: WorkOrder | None = None,
+    work_order=None,  # a repairs.WorkOrder
     part_request: PartRequest | None = None,
     reason: str = "",
     idempotency_key: str | None = None,

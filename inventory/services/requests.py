@@ -14,7 +14,6 @@ from aftersales.money import money
 from aftersales.numbering import next_number
 from aftersales.roles import Role, may_act_for_center
 from network.models import Technician
-from repairs.models import WorkOrder
 
 from ..choices import (
     PART_REQUEST_TRANSITIONS,
@@ -73,7 +72,7 @@ def part_request_submit(
     center,
     lines: Iterable[tuple[Part, object]],
     acting_user,
-    work_order: WorkOrder | None = None,
+    work_order=None,  # a repairs.WorkOrder
     note: str = "",
     now=None,
 ) -> PartRequest:

@@ -14,8 +14,6 @@ from django.utils.translation import gettext as _
 
 from aftersales.money import money
 from aftersales.numbering import next_number
-from repairs.choices import ServiceType
-from repairs.models import WorkOrder
 
 from ..choices import (
     CreditEntryKind,
@@ -30,7 +28,7 @@ from ..models import (
     StockMovement,
     Warehouse,
 )
-from .common import ISSUABLE_STATUSES, MAX_AMOUNT, _quantity, _text, _whole
+from .common import MAX_AMOUNT, _quantity, _text, _whole
 from .credit import _account, _credit, _freeable, _transfer_credit
 from .ledger import Move, _center_warehouse, _lock_levels, _merge_lines, _post, _replayed
 
@@ -146,14 +144,14 @@ def stock_adjust(
         return movement
 
 
-def _in_warranty(work_order: WorkOrder) -> bool:
+def _in_warranty(work_order) -> bool:
     """Parts on free (in-warranty) service are the maker's cost: consuming them frees the centre's credit."""
-    return work_order.call.service_type == ServiceType.FREE
+    return work_order.is_free_service
 
 
 def part_issue(
     *,
-    work_order: WorkOrder,
+    work_order,
     part: Part,
     quantity=1,
     acting_user,
@@ -175,12 +173,13 @@ def part_issue(
             return done[0]
         # Locked before its status is read: a work order being closed or cancelled meanwhile waits.
         order = (
-            WorkOrder.objects.select_for_update(no_key=True, of=("self",))
+            type(work_order)
+            .objects.select_for_update(no_key=True, of=("self",))
             .select_related("call__unit__model", "center")
             .only("status", "number", "center", "call__service_type", "call__unit__model")
             .get(pk=work_order.pk)
         )
-        if order.status not in ISSUABLE_STATUSES:
+        if not order.accepts_parts:
             raise ValidationError(
                 _("Parts cannot be issued to work order %(number)s: it is %(status)s.")
                 % {"number": order.number, "status": order.get_status_display()}
@@ -249,7 +248,7 @@ def _split(total: Decimal, pieces: int) -> list[Decimal]:
     return [Decimal(base + (1 if i < extra else 0)).scaleb(-2) for i in range(pieces)]
 
 
-def issued_quantity(*, work_order: WorkOrder, part: Part) -> int:
+def issued_quantity(*, work_order, part: Part) -> int:
     """Net pieces of a part on a work order (issued minus returned)."""
     total = StockMovement.objects.filter(
         work_order=work_order, part=part, kind__in=[MovementKind.ISSUE, MovementKind.RETURN]
@@ -257,9 +256,7 @@ def issued_quantity(*, work_order: WorkOrder, part: Part) -> int:
     return -(total or 0)
 
 
-def part_return(
-    *, work_order: WorkOrder, part: Part, quantity=1, reason: str, acting_user, now=None
-) -> StockMovement:
+def part_return(*, work_order, part: Part, quantity=1, reason: str, acting_user, now=None) -> StockMovement:
     """An issued part comes back unused: into the centre's warehouse at the value it went out at; its
     defective-return tags (newest first) are cancelled."""
     now = now or timezone.now()
@@ -267,11 +264,12 @@ def part_return(
     reason = _text(reason, "reason", 200, required_message=_("Say why the part comes back."))
     with transaction.atomic():
         order = (
-            WorkOrder.objects.select_for_update(no_key=True, of=("self",))
+            type(work_order)
+            .objects.select_for_update(no_key=True, of=("self",))
             .select_related("call")
             .get(pk=work_order.pk)
         )
-        if order.status not in ISSUABLE_STATUSES:
+        if not order.accepts_parts:
             # A closed order's parts are settled (and a cancelled one's were never used): nothing comes back
             # to it. A part found unused later goes back to stock by a count correction with its reason.
             raise ValidationError(

@@ -15,6 +15,7 @@ from network.models import PhoneField, Region
 from ..choices import (
     BEFORE_VISIT,
     OPEN_STATUSES,
+    PARTS_ISSUABLE,
     CallChannel,
     CallCustomerRequest,
     Priority,
@@ -405,6 +406,16 @@ class WorkOrder(models.Model):
     @property
     def can_reschedule(self) -> bool:
         return self.status in BEFORE_VISIT
+
+    @property
+    def accepts_parts(self) -> bool:
+        """Whether parts may be issued to (or returned from) the order: open, or completed and not closed."""
+        return self.status in PARTS_ISSUABLE
+
+    @property
+    def is_free_service(self) -> bool:
+        """In-warranty (三包) service: its parts are the maker's cost."""
+        return self.call.service_type == ServiceType.FREE
 
 
 class WorkOrderEvent(models.Model):
