@@ -15,9 +15,11 @@ class AftersalesConfig(AppConfig):
 
 
 def _sync_roles_after_migrate(sender, using="default", **kwargs):
+    # Imported in ready(): the app registry is loaded by then.
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
+    # Imported in ready(): the app registry is loaded by then.
     from .roles import roles_sync
 
     # post_migrate reaches apps one by one; make sure every app's permissions exist first.

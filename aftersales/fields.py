@@ -9,10 +9,12 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .parsing import FIRST_DAY, LAST_DAY, parse_month
+from .validators import normalize_phone, validate_phone
 
 OUT_OF_RANGE = _("Enter a date from %(first)s to %(last)s.")
 
@@ -94,7 +96,6 @@ class MonthFilter(django_filters.Filter):
     def filter(self, qs, value):
         if not value:
             return qs
-        from django.utils import timezone
 
         tz = timezone.get_current_timezone()
         start = dt.datetime.combine(value, dt.time.min, tzinfo=tz)
@@ -129,7 +130,6 @@ class ApiPhoneField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        from .validators import normalize_phone, validate_phone
 
         value = super().to_internal_value(data)
         if not value:

@@ -8,6 +8,8 @@ import redis
 from django.conf import settings
 from django.db import connections
 
+from aftersales.celery import app
+
 
 def beat_key() -> str:
     """Beat's last tick, under this installation's CACHE_KEY_PREFIX: another installation's beat on the same
@@ -42,7 +44,6 @@ def check_redis() -> dict:
 
 
 def check_celery(timeout: float | None = None) -> dict:
-    from aftersales.celery import app
 
     timeout = settings.HEALTH_CELERY_TIMEOUT if timeout is None else timeout
     try:

@@ -2,9 +2,11 @@ import contextlib
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import get_supported_language_variant
+from django.utils.translation import gettext as _
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
@@ -75,8 +77,6 @@ class RejectNulMiddleware:
 
     @staticmethod
     def _refuse(request):
-        from django.http import HttpResponseBadRequest, JsonResponse
-        from django.utils.translation import gettext as _
 
         message = _("The request contains a NUL character, which no field accepts.")
         if request.path.startswith("/api/"):

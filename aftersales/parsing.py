@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 MAX_ID = 2**63 - 1  # PostgreSQL's bigint
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
@@ -53,7 +54,6 @@ def parse_amount(value, *, default=None):
     """A sum of money as typed (¥1,280.50, 1280.5, １２８０): a Decimal as written — at most 12 digits before
     the point and 6 after, so that a service can still say "at most two decimal places" — or `default` for
     anything else (1e999999, NaN, Infinity, words)."""
-    from decimal import Decimal
 
     if value is None or isinstance(value, bool | float):
         return default

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -26,7 +28,6 @@ def healthz(request):
 def client_address(request) -> str:
     """The caller's address for login lockouts, counted as the API's rate limits count it: REMOTE_ADDR, or
     behind NUM_PROXIES trusted proxies the address they forwarded (X-Forwarded-For, from the right)."""
-    from django.conf import settings
 
     remote = request.META.get("REMOTE_ADDR", "")
     proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES")
@@ -41,8 +42,6 @@ def client_address(request) -> str:
 def login_locked_out(request, original_response=None, credentials=None):
     """django-axes' answer once a username has failed too often from this address: the login page again
     (429), saying so in the user's language, with no hint whether the password was right."""
-    from django.conf import settings
-    from django.contrib.auth.forms import AuthenticationForm
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(

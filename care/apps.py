@@ -7,8 +7,10 @@ class CareConfig(AppConfig):
     verbose_name = _("Customer care")
 
     def ready(self):
+        # Imported in ready(): the app registry is loaded by then.
         from aftersales import events, extensions
 
+        # Imported in ready(): the app registry is loaded by then.
         from .selectors import call_care, carry_in_delays
         from .services import work_order_changed
 

@@ -14,6 +14,7 @@ import datetime as dt
 from django.db.models import Q
 
 from network.models import Region
+from repairs.choices import ServiceMode, WorkOrderStatus
 
 from .calendar import WorkingHours, add_working_time, subtract_working_time, working_seconds_between
 from .choices import Clock, Stage, StopReason
@@ -81,7 +82,6 @@ def _wanted(order, policy: SlaPolicy, hours: WorkingHours | None, existing: set[
     """What each stage of this order should be: when its clock started, when it is due, on which clock
     (`hours`: the centre's working hours, None around the clock), and when (if at all) it was met or
     stopped applying. Stages the order has not reached are left out."""
-    from repairs.choices import ServiceMode, WorkOrderStatus
 
     start = order.dispatched_at
     if start is None:
@@ -161,7 +161,6 @@ def _wanted(order, policy: SlaPolicy, hours: WorkingHours | None, existing: set[
 
 def work_order_deadlines_sync(*, order, now: dt.datetime) -> None:
     """Brings the order's deadlines in line with the order. Runs under the caller's lock on the order."""
-    from repairs.choices import WorkOrderStatus
 
     existing = {d.stage: d for d in Deadline.objects.filter(work_order=order).select_related("policy")}
     if not existing and order.dispatched_at is None:

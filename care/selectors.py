@@ -1,10 +1,13 @@
 """Reads other apps use: what customer care knows about one repair call."""
 
 from django.db.models import Count, F, Max, Q
+from django.utils.translation import gettext as _
 
 from aftersales.roles import Role, has_role
+from repairs.choices import WorkOrderStatus
+from repairs.models import WorkOrder, WorkOrderEvent
 
-from .choices import CONDUCT_CATEGORIES, ComplaintCategory, DisciplineStep
+from .choices import CONDUCT_CATEGORIES, ComplaintCategory, DisciplineStep, Stage, StopReason
 from .models import Callback, Complaint, Deadline
 
 
@@ -26,11 +29,6 @@ def settlement_penalties(*, center_id: int, start, end) -> dict:
     """What a centre's monthly settlement deducts or holds for [start, end): its upheld complaints resolved
     in the period, its deadlines breached in the period (by stage), and its work orders whose payment is
     held until a redo is completed. The settlement (settlement/services.py) prices them by its fee schedule."""
-    from django.db.models import Count
-
-    from repairs.models import WorkOrder
-
-    from .choices import StopReason
 
     upheld = list(
         Complaint.objects.filter(
@@ -59,10 +57,6 @@ def carry_in_delays(*, order_ids: list[int]) -> dict[int, str]:
     "parts_supply" when the order waited for parts, else "repairer"."""
     if not order_ids:
         return {}
-    from repairs.choices import WorkOrderStatus
-    from repairs.models import WorkOrderEvent
-
-    from .choices import Stage
 
     late = set(
         Deadline.objects.filter(
@@ -79,7 +73,6 @@ def carry_in_delays(*, order_ids: list[int]) -> dict[int, str]:
 
 def complaint_category_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """The categories as the complaint forms group them: the staff member's conduct first."""
-    from django.utils.translation import gettext as _
 
     conduct = [(v, label) for v, label in ComplaintCategory.choices if v in CONDUCT_CATEGORIES]
     rest = [(v, label) for v, label in ComplaintCategory.choices if v not in CONDUCT_CATEGORIES]

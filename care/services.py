@@ -13,6 +13,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,9 @@ from django.utils.translation import gettext as _
 
 from aftersales.numbering import next_number
 from aftersales.roles import Role
+from network.models import Region, ServiceCenter
+from repairs.choices import WorkOrderStatus
+from repairs.services import PHONE_GUIDANCE_CALLBACK, work_order_note, work_order_redo, work_order_transition
 
 from .calendar import CHINA
 from .choices import (
@@ -50,8 +54,6 @@ COMPLAINT_PREFIX = "TS"  # 投诉
 def work_order_changed(*, order, previous: str, now: dt.datetime) -> None:
     """Listens to WORK_ORDER_CHANGED (aftersales.events), every event of a work order, in its transaction: the deadlines
     follow the order, and the callbacks it is owed are scheduled (once: a unique constraint per reason)."""
-    from repairs.choices import WorkOrderStatus
-    from repairs.services import PHONE_GUIDANCE_CALLBACK
 
     work_order_deadlines_sync(order=order, now=now)
     if previous == order.status:
@@ -168,8 +170,6 @@ def callback_review(
     """Ends a reached callback: close the work order (only when the customer says it is solved), send it
     back to the centre to correct its record (退回重填), or to be redone (退回重办: a new work order of the
     same call, the first one's payment held in the settlement until the redo is completed)."""
-    from repairs.choices import WorkOrderStatus
-    from repairs.services import work_order_redo, work_order_transition
 
     now = now or timezone.now()
     if review not in CallbackReview.values:
@@ -200,8 +200,6 @@ def callback_review(
         elif order is None:
             raise ValidationError({"review": _("This callback has no work order to send back.")})
         elif review == CallbackReview.CORRECT:
-            from repairs.services import work_order_note
-
             work_order_note(
                 work_order=order,
                 acting_user=acting_user,
@@ -371,7 +369,6 @@ class _People:
 
     @classmethod
     def load(cls) -> _People:
-        from network.models import Region, ServiceCenter
 
         User = get_user_model()
         managers_by_region: dict[int, list[int]] = {}
@@ -585,6 +582,7 @@ def _escalate(rows: list[Deadline], *, now: dt.datetime, people: _People) -> int
 def _email_after_commit(ids: list[int]) -> None:
     if not ids:
         return
+    # The task shares this function's name, and care.tasks imports this module.
     from .tasks import notifications_email
 
     transaction.on_commit(partial(notifications_email.delay, ids))
@@ -594,7 +592,6 @@ def notifications_email(*, ids: list[int], now: dt.datetime | None = None) -> in
     """Emails notifications not emailed yet to users with an address. Each one is claimed (SKIP LOCKED),
     sent and marked in its own transaction: a failure leaves the ones already sent marked, so the retried
     task sends only what is left and nothing twice."""
-    from django.core.mail import send_mail
 
     now = now or timezone.now()
     sent = 0

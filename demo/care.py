@@ -19,7 +19,17 @@ from django.utils import timezone
 from care import services
 from care.choices import CallbackReview, CallbackStatus, ComplaintCategory
 from care.models import Callback, Complaint, RegionalManager
-from repairs.choices import WorkOrderStatus
+from demo.repairs import signature_png
+from network.models import Technician
+from repairs.choices import CallCustomerRequest, FaultCodeKind, Resolution, ServiceMode, WorkOrderStatus
+from repairs.closing import ClosingInput, work_order_close, work_order_diagnose
+from repairs.models import FaultCode, FaultSymptom, ProductUnit, WorkOrder
+from repairs.services import (
+    repair_call_register,
+    work_order_contact_record,
+    work_order_dispatch,
+    work_order_transition,
+)
 
 COMPLAINTS = [
     (ComplaintCategory.LATE, "师傅比预约时间晚到一个多小时，事先也没有打电话说明。"),
@@ -221,7 +231,6 @@ def _upheld_complaints(orders, cases, *, now, dispatcher, manager) -> int:
 
 
 def _complaint_candidates(now):
-    from repairs.models import WorkOrder
 
     return WorkOrder.objects.filter(
         Q(status__in=[WorkOrderStatus.COMPLETED, WorkOrderStatus.CLOSED]),
@@ -236,17 +245,6 @@ def _parts_wait_on_site(*, now: dt.datetime, dispatcher) -> int:
     compressor — counted from the visit that found the fault, as a carry-in from its date in — and the
     customer's call of yesterday, whose decision offers the exchange (the maker's 30-day parts limit) and
     extends the period by the 35 days. The call is left for the dispatcher to act on."""
-    from demo.repairs import signature_png
-    from network.models import Technician
-    from repairs.choices import CallCustomerRequest, FaultCodeKind, Resolution, ServiceMode
-    from repairs.closing import ClosingInput, work_order_close, work_order_diagnose
-    from repairs.models import FaultCode, FaultSymptom, ProductUnit
-    from repairs.services import (
-        repair_call_register,
-        work_order_contact_record,
-        work_order_dispatch,
-        work_order_transition,
-    )
 
     visit = timezone.localtime(now - dt.timedelta(days=40)).replace(
         hour=10, minute=0, second=0, microsecond=0

@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from aftersales.money import money
 from inventory import services
@@ -312,7 +313,6 @@ def seed_inventory(*, rng: random.Random, now: dt.datetime, network) -> int:
 
 def _jpeg(rng: random.Random) -> ContentFile:
     """A small photo stand-in (a grey part on a bench) for scrapping requests."""
-    from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (320, 240), (196, 170, 120))
     draw = ImageDraw.Draw(image)

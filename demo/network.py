@@ -11,14 +11,36 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from aftersales.demo.names import landline_number, mobile_number, person_name, street_address
 from aftersales.money import money
 from aftersales.roles import Role
+from inventory import services as stock
+from inventory.models import DepositEntry, Part
 from network.choices import CenterLevel, RegionLevel
-from network.models import Dealer, FeeSchedule, Region, ServiceCenter, Technician, TravelFee
+from network.models import (
+    AdminTimeEntry,
+    Dealer,
+    FeeSchedule,
+    Region,
+    ServiceCenter,
+    Settlement,
+    Technician,
+    TravelFee,
+)
+from network.services import admin_time_cancel, admin_time_record
 from repairs.models import ProductCategory
+from settlement.services import (
+    adjustment_add,
+    dispute_raise,
+    dispute_resolve,
+    previous_month,
+    settlement_confirm,
+    settlements_compute_month,
+)
 
 DEMO_PASSWORD = "demo-2026"
 
@@ -454,10 +476,6 @@ def _bank(code: str, name: str) -> dict:
 def seed_settlements(*, now) -> int:
     """Drafts for the last two complete months, the older one confirmed when nothing stops it (idempotent:
     a confirmed settlement is left alone and a draft is refreshed)."""
-    from django.contrib.auth import get_user_model
-    from django.core.exceptions import ValidationError
-
-    from settlement.services import previous_month, settlement_confirm, settlements_compute_month
 
     last = previous_month(now)
     before = (last - dt.timedelta(days=1)).replace(day=1)
@@ -482,10 +500,6 @@ def _settlement_inputs(*, now, manager, month) -> None:
     """What the statements are made of beyond fees: distances recorded at closing (on-site work), the cheap
     electrical parts centres buy locally and are reimbursed for at cost, and one deposit top-up a centre
     asked to have deducted from its settlement."""
-    from django.db import connection
-
-    from inventory import services as stock
-    from inventory.models import DepositEntry, Part
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -511,8 +525,6 @@ def _settlement_inputs(*, now, manager, month) -> None:
 def _settlement_follow_up(*, now, manager, month, before) -> None:
     """On last month's drafts: the head office's supervisor disputes two lines — one still open, one the
     manager rejected — and a correction of the month before (confirmed) refers to its statement."""
-    from network.models import Settlement
-    from settlement.services import adjustment_add, dispute_raise, dispute_resolve
 
     draft = (
         Settlement.objects.filter(month=month, status="draft", center__code="GD-GZ-01")
@@ -591,8 +603,6 @@ def seed_admin_time(*, now) -> int:
     mistake of the home centre's first technician cancelled and recorded again. Each technician's day is
     decided by a generator of its own, and a day that has entries is left alone: a second run on the same
     day creates nothing, a run on a later day adds the days since."""
-    from network.models import AdminTimeEntry
-    from network.services import admin_time_cancel, admin_time_record
 
     today = timezone.localdate(now)
     first_day = today - dt.timedelta(days=ADMIN_DAYS)

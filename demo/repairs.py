@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import uuid
 from collections.abc import Callable
@@ -11,25 +12,32 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from aftersales.demo.names import landline_number, mobile_number, person_name, street_address
 from aftersales.money import money
 from aftersales.validators import imei_with_check_digit
+from care.models import Callback
+from care.services import callback_record_attempt, callback_review
 from demo import repairs_paid as demo_paid
-from demo.repairs_field import field_units_reserve, seed_field_units
+from demo.repairs_field import field_units_reserve, seed_field_exceptions, seed_field_units
 from network.models import Region, Technician
 from repairs.choices import (
     CallChannel,
     CallCustomerRequest,
+    ClosingChannel,
     ConsentMethod,
+    FaultCodeKind,
     LoanerStatus,
     PhoneLabel,
     Priority,
     QuoteLineKind,
+    Resolution,
     ServiceMode,
     ServiceType,
     WorkOrderStatus,
 )
+from repairs.closing import ClosingInput, closing_proof_clear, work_order_close
 from repairs.models import (
     Component,
     Customer,
@@ -43,6 +51,7 @@ from repairs.models import (
     ProductModel,
     ProductUnit,
     RepairCall,
+    WorkOrderClosing,
 )
 from repairs.reference import CALL_OUT, catalogue_sync, fault_codes_sync, symptoms_sync
 from repairs.services import (
@@ -589,7 +598,6 @@ def seed_repair_calls(*, rng: random.Random, now: dt.datetime, network, count: i
             continue
         unit.free_after = _play(world, spec, unit)
         logged += 1
-    from demo.repairs_field import seed_field_exceptions
 
     logged += seed_field_exceptions(
         world=world, network=network, now=now, forever=FOREVER, reserved=field_units
@@ -602,8 +610,6 @@ def seed_repair_calls(*, rng: random.Random, now: dt.datetime, network, count: i
 def _clear_old_proof_exceptions(now: dt.datetime) -> None:
     """The manager has cleared the closings without the customer's proof older than CLEARED_AFTER (a few
     days after each); the recent ones wait on the manager's list, held out of the settlement."""
-    from repairs.closing import closing_proof_clear
-    from repairs.models import WorkOrderClosing
 
     manager = get_user_model().objects.filter(groups__name="manager", is_active=True).order_by("pk").first()
     if manager is None:
@@ -1036,10 +1042,6 @@ PROOF_EXCEPTIONS = [
 def signature_png() -> bytes:
     """A customer's scribble, drawn once (the demo's closings, and tests')."""
     if not _SIGNATURE:
-        import io
-
-        from PIL import Image, ImageDraw
-
         image = Image.new("RGBA", (360, 120), (255, 255, 255, 0))
         draw = ImageDraw.Draw(image)
         draw.line(
@@ -1067,7 +1069,6 @@ def _forced_exception(at: dt.datetime) -> bool:
 
 
 def _fault_codes(category_id: int) -> tuple[list, list]:
-    from repairs.choices import FaultCodeKind
 
     if category_id not in _CODES:
         codes = list(FaultCode.objects.filter(category_id=category_id, active=True).order_by("pk"))
@@ -1082,8 +1083,6 @@ def _close(state, worker, supervisor, at, *, minutes: int, carry_in: bool, part:
     """完工 with its closing record: the customer signs on the tablet (carry-in work is closed in the
     office); a few the centre's supervisor closes as an exception, without the customer's proof. A generator
     of its own per order, so the rest of the demo stays as it was."""
-    from repairs.choices import ClosingChannel, Resolution
-    from repairs.closing import ClosingInput, work_order_close
 
     order = state["order"]
     rng = random.Random(f"closing:{order.number}")
@@ -1114,8 +1113,6 @@ def _close(state, worker, supervisor, at, *, minutes: int, carry_in: bool, part:
 def _guidance_called_back(state, dispatcher, at):
     """The hotline's callback after the guidance reaches the customer, who says it works again; its review
     closes the order (the customer's word is the guidance's proof: the settlement pays it then)."""
-    from care.models import Callback
-    from care.services import callback_record_attempt, callback_review
 
     callback = Callback.objects.get(work_order=state["order"], reason="phone_guidance")
     callback_record_attempt(

@@ -37,6 +37,7 @@ NOT_HOME_NOTES = (
 def seed_field_exceptions(*, world, network, now: dt.datetime, forever, reserved: list) -> int:
     """Five calls of the home centre's customers, each played through the field's services. Returns how many
     were logged (none when the centre has fewer than two technicians certified for a category)."""
+    # demo.repairs imports this module: a module-level import would be a circle.
     from demo.repairs import _local, _slots
 
     rng = random.Random("field-exceptions")
@@ -269,8 +270,10 @@ def seed_field_units(*, network, today: dt.date) -> None:
     for the field's stories (demo.repairs.seed_repair_calls takes them out of the random calls' pool). Made
     with the customers, before the warranty demo reads the units, and found again on a second run (the same
     serial numbers), so that a second run changes nothing."""
+    # demo.repairs imports this module: a module-level import would be a circle.
     from decimal import Decimal
 
+    # demo.repairs imports this module: a module-level import would be a circle.
     from aftersales.money import money
     from demo.repairs import DEMO_CUSTOMER_NUMBER, SERIAL_PREFIX
     from repairs.models import Customer, ProductModel, ProductUnit
@@ -318,6 +321,7 @@ def seed_field_units(*, network, today: dt.date) -> None:
 
 def field_units_reserve(world) -> list:
     """Takes the field stories' appliances out of the random calls' pool; returns them."""
+    # demo.repairs imports this module: a module-level import would be a circle.
     from demo.repairs import SERIAL_PREFIX
 
     marks = tuple(prefix + FIELD_SERIAL_MARK for prefix in SERIAL_PREFIX.values())

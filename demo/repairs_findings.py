@@ -23,6 +23,7 @@ from repairs.models import DecisionChange, WorkOrder
 
 def _photo(rng: random.Random, name: str) -> SimpleUploadedFile:
     """A small photo stand-in: a dark phone on a bench with a water stain."""
+    # demo.repairs imports this module: a module-level import would be a circle.
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (320, 240), (205, 190, 160))
@@ -67,6 +68,7 @@ DIAGNOSED = {
 def _quoted_and_signed(order: WorkOrder, *, now: dt.datetime) -> None:
     """The repair now paid, the technician quotes it from the fee schedule (the call-out fee, the cheapest
     labour line) and the customer signs on the tablet before the work goes on."""
+    # demo.repairs imports this module: a module-level import would be a circle.
     from demo.repairs import signature_png
     from repairs.paid import labour_rates, quote_lines_from_schedule
     from repairs.services import consent_record, quote_create

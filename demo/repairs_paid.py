@@ -15,7 +15,10 @@ import uuid
 from django.contrib.auth import get_user_model
 
 from repairs.choices import ClosingChannel, PaymentMethod, Resolution, ServiceType, WorkOrderStatus
+from repairs.closing import ClosingInput, work_order_close
 from repairs.models import Receivable, WorkOrder
+from repairs.paid import amount_due, call_service_type_change, quote_decline, receivable_mark_paid
+from repairs.services import work_order_transition
 
 _STATE: dict = {}
 PAY_LATER_SHARE = 0.08
@@ -49,7 +52,6 @@ def _reference(rng: random.Random, method: str, at: dt.datetime) -> str:
 def payment(order: WorkOrder, at: dt.datetime, *, resolution: str = Resolution.REPAIRED) -> dict:
     """The closing's payment fields of a paid order: mostly paid in full on the spot; sometimes (and the home
     centre's first paid closing of the last month) the invoice is asked for and it is paid later."""
-    from repairs.paid import amount_due
 
     rng = random.Random(f"payment:{order.number}")
     due = amount_due(order=order, resolution=resolution)
@@ -97,9 +99,6 @@ def payment(order: WorkOrder, at: dt.datetime, *, resolution: str = Resolution.R
 def decline(state, worker, dispatcher, at: dt.datetime, *, signature_png, fault_codes) -> None:
     """The customer declined the quote on site: the quote is marked declined, the order closed on the tablet as
     declined with the call-out fee paid, and the register entry closed."""
-    from repairs.closing import ClosingInput, work_order_close
-    from repairs.paid import quote_decline
-    from repairs.services import work_order_transition
 
     order = state["order"]
     rng = random.Random(f"declined:{order.number}")
@@ -133,7 +132,6 @@ def finish(*, now: dt.datetime, network, dispatcher) -> None:
     """After the calls: the customers who owed for longer than OWED_RECENT mostly paid since (recorded by the
     centre's supervisor); the home centre's forced one and the recent ones are still owed. One open call of the
     home centre (free service) changes to contract service, with its reason."""
-    from repairs.paid import call_service_type_change, receivable_mark_paid
 
     manager = get_user_model().objects.filter(groups__name="manager", is_active=True).order_by("pk").first()
     settled = 0

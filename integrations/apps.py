@@ -8,8 +8,10 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self):
+        # Imported in ready(): the app registry is loaded by then.
         from aftersales import events
 
+        # Imported in ready(): the app registry is loaded by then.
         from . import schema  # noqa: F401  (registers the API key scheme with drf-spectacular)
         from .services import work_order_event_notify
 

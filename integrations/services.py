@@ -7,9 +7,14 @@ import functools
 import hashlib
 import hmac
 import http.client
+import ipaddress
+import json
 import secrets
+import socket
+import ssl
 from dataclasses import dataclass
 from functools import partial
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,8 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.roles import Role
+from network.models import Dealer
 
-from .models import ApiKey, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .models import ApiKey, DeliveryStatus, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
+from .tasks import webhook_deliver
 
 KEY_TAG = "ask"  # after-sales key: lets secret scanners recognise a leaked key
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)  # last_used_at is written at most once a minute per key
@@ -117,7 +124,6 @@ def _key_lookup():
     """The SQL of ApiKey.objects.usable(now).select_related("dealer", "principal").filter(key_hash=…),
     written out once from the models' own tables and columns: it runs on every API request, and composing
     it through the ORM cost ten times the query (integrations/tests/test_api_keys.py holds it to usable())."""
-    from network.models import Dealer
 
     quote = connection.ops.quote_name
     User = get_user_model()
@@ -166,7 +172,6 @@ def _usable_key_by_hash(key_hash: str, now) -> ApiKey | None:
 
 
 def idempotency_records_purge(*, now=None) -> int:
-    from .models import IdempotencyRecord
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
@@ -216,7 +221,6 @@ def validate_webhook_url(url: str) -> str:
     """Checks the URL (HTTPS, a host name, a public host) and returns the address to connect to: the host
     is resolved once here, and the attempt connects to exactly this address (a name that resolves to a
     public address for the check and to an internal one for the request — DNS rebinding — gets nowhere)."""
-    from urllib.parse import urlsplit
 
     parts = urlsplit(url or "")
     if parts.scheme != "https" and not (settings.WEBHOOK_ALLOW_HTTP and parts.scheme == "http"):
@@ -232,7 +236,6 @@ def validate_webhook_url(url: str) -> str:
 
 
 def _resolve(hostname: str) -> list[str]:
-    import socket
 
     try:
         infos = socket.getaddrinfo(hostname, None, proto=socket.IPPROTO_TCP)
@@ -244,7 +247,6 @@ def _resolve(hostname: str) -> list[str]:
 def _is_public(address: str) -> bool:
     """A global address: no loopback, private, link-local, shared or reserved one, so a dealer's URL
     cannot reach our own network."""
-    import ipaddress
 
     ip = ipaddress.ip_address(address.split("%")[0])
     if getattr(ip, "ipv4_mapped", None):
@@ -256,9 +258,6 @@ def _post_pinned(*, url: str, address: str, body: bytes, headers: dict, timeout:
     """POSTs to `url` over a connection to `address` (the checked one), with the URL's host name in the
     Host header and for TLS (SNI and certificate check). No proxy from the environment, no redirect
     followed. Returns (status, first 500 bytes of the answer)."""
-    import socket
-    import ssl
-    from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -311,7 +310,6 @@ def work_order_event_notify(*, order, previous: str, now: dt.datetime) -> int:
         event_type = "work_order.status_changed"
     else:  # a new order: the call's first one, or a redo
         event_type = "work_order.created" if order.redo_of_id else "repair_call.created"
-    from .tasks import webhook_deliver
 
     for endpoint in endpoints:
         delivery = WebhookDelivery(endpoint=endpoint, event_type=event_type, created_at=now)
@@ -326,7 +324,6 @@ def work_order_event_notify(*, order, previous: str, now: dt.datetime) -> int:
 def webhook_delivery_replay(*, delivery: WebhookDelivery, now=None) -> WebhookDelivery:
     """Sends the same event (same id and payload) again as a new delivery, e.g. after the dealer fixed its
     receiver."""
-    from .tasks import webhook_deliver
 
     now = now or timezone.now()
     if not delivery.endpoint.active:
@@ -354,7 +351,6 @@ def webhook_attempt(*, delivery_id: int, now=None) -> AttemptResult:
     """One POST of the delivery to its endpoint. 2xx: delivered. Otherwise the attempt is recorded and the
     caller retries while attempts remain (WEBHOOK_MAX_ATTEMPTS). An endpoint switched off meanwhile fails
     the delivery without a request."""
-    import json
 
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != DeliveryStatus.PENDING:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 
+import redis
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
@@ -33,8 +34,6 @@ def key_prefix() -> str:
 def redis_client():
     global _client
     if _client is None:
-        import redis
-
         _client = redis.Redis.from_url(settings.REDIS_URL)
     return _client
 

@@ -117,7 +117,6 @@ class PartFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        from django.db.models import Q
 
         value = (value or "").strip()
         return queryset.filter(Q(code__istartswith=value) | Q(name__icontains=value)) if value else queryset

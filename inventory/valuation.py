@@ -17,6 +17,7 @@ when the range is long; forward, one (parallel) sequential scan.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 from django.db import connection
@@ -86,8 +87,6 @@ def _estimated_rows(cursor, op: str, at: dt.datetime) -> float:
     cursor.execute(_sql(_ESTIMATE_SQL.replace("{op}", op)), {"at": at})
     (plan,) = cursor.fetchone()
     if isinstance(plan, str):  # psycopg2 without a json type adapter
-        import json
-
         plan = json.loads(plan)
     return float(plan[0]["Plan"]["Plan Rows"])
 

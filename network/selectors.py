@@ -2,11 +2,12 @@
 
 from django.db.models import Q
 
+from .models import FeeSchedule, TravelFee
+
 
 def fee_for(*, category_id: int, service_kind: str, center_level: str, day):
     """The fee schedule row that pays work of this kind closed on `day` (the latest in force by then), or
     None when the schedule has no row for it — which the settlement reports as a warning."""
-    from .models import FeeSchedule
 
     return (
         FeeSchedule.objects.filter(
@@ -20,7 +21,6 @@ def fee_for(*, category_id: int, service_kind: str, center_level: str, day):
 def travel_fee_for(*, center_level: str, km: int, day):
     """The travel fee of the distance band `km` falls in, from the band set in force on `day` (a new set
     replaces the whole previous one for that level), or None."""
-    from .models import TravelFee
 
     in_force = (
         TravelFee.objects.filter(center_level=center_level, valid_from__lte=day)

@@ -1,10 +1,17 @@
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 
 from aftersales.roles import Role, role_required
+from care.choices import CallbackStatus
+from care.models import Callback
 from network.choices import CenterLevel
 from network.models import Dealer, ServiceCenter
 from office.selectors import network_overview
+from repairs.choices import OPEN_STATUSES, WorkOrderStatus
+from repairs.field import supervisor_board
 from repairs.models import ProductUnit, WorkOrder
 from repairs.timesheet import time_splits
 
@@ -28,16 +35,6 @@ def my_center(request):
     over all the supervisor's centres (the lists cut per centre by a window), shared out here."""
     # Read from the apps above the network's (work orders, callbacks): this page composes them.
     import datetime as dt
-
-    from django.db.models import Count, F, Window
-    from django.db.models.functions import RowNumber
-    from django.utils import timezone
-
-    from care.choices import CallbackStatus
-    from care.models import Callback
-    from repairs.choices import OPEN_STATUSES, WorkOrderStatus
-    from repairs.field import supervisor_board
-    from repairs.models import WorkOrder
 
     def first_per_center(rows, *order):
         ranked = rows.annotate(

@@ -12,10 +12,12 @@ import datetime as dt
 import io
 import secrets
 import uuid
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
@@ -23,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageChops, UnidentifiedImageError
 
 from aftersales import sms
 from aftersales.parsing import parse_int
@@ -42,6 +45,7 @@ from .choices import (
 )
 from .models import ConfirmationCodeSend, FaultCode, WorkOrder, WorkOrderClosing, WorkOrderPhoto
 from .services import _lock, _move, work_order_note, work_order_transition
+from .tasks import confirmation_code_send as send_task
 
 CONFIRMATION_CODE_DIGITS = 6
 CONFIRMATION_MAX_FAILURES = 5
@@ -92,7 +96,6 @@ def confirmation_code_resend_request(
     so that the user is told, then made and texted by a worker after the commit (a gateway that is down is
     retried there, and the code never leaves the worker but to the gateway). False when the caller gave no
     mobile number or the order is no longer open."""
-    from .tasks import confirmation_code_send as send_task
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -226,9 +229,6 @@ class ClosingInput:
 
 def _signature_drawn(data: bytes) -> bool:
     """Whether the PNG holds ink: something neither transparent nor white."""
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
@@ -253,13 +253,11 @@ def _signature_drawn(data: bytes) -> bool:
     # Ink is a pixel that is opaque and not white: invert the grey of opaque pixels and look for any.
     grey = rgba.convert("L").point(lambda v: 255 - v)
     opaque = rgba.getchannel("A").point(lambda a: 255 if a > 32 else 0)
-    from PIL import ImageChops
 
     return ImageChops.multiply(grey, opaque).point(lambda v: 255 if v > 40 else 0).getbbox() is not None
 
 
 def _is_image(upload) -> bool:
-    from django import forms
 
     try:
         forms.ImageField().to_python(upload)

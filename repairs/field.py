@@ -26,7 +26,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from aftersales import sms
+from aftersales.parsing import parse_int
 from aftersales.roles import Role, has_role
+from inventory.choices import MovementKind
+from inventory.models import StockMovement
 from network.models import ServiceCenter, Technician
 
 from .choices import (
@@ -351,8 +354,6 @@ def _already_redispatched(order: WorkOrder) -> ValidationError:
 
 def _parts_issued(order: WorkOrder) -> list[str]:
     """Parts issued to the order from its centre's stock and not returned: "CODE ×n"."""
-    from inventory.choices import MovementKind
-    from inventory.models import StockMovement
 
     rows = (
         StockMovement.objects.filter(
@@ -545,7 +546,6 @@ def work_order_not_home(
     a note (at least one), and the one-way distance, which the settlement pays once as a travel fee. Recorded on
     the way or at the door only; the order then waits for a new appointment ("to be rescheduled", through the
     status machinery: its deadlines, the dealer's webhooks) and the customer is told by SMS."""
-    from aftersales.parsing import parse_int
 
     now = now or timezone.now()
     note = (note or "").strip()

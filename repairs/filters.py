@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import django_filters
@@ -141,7 +142,6 @@ class WorkOrderFilterSet(django_filters.FilterSet):
         return work_order_search(queryset, value)
 
     def _day_start(self, day):
-        import datetime as dt
 
         return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -149,7 +149,6 @@ class WorkOrderFilterSet(django_filters.FilterSet):
         return queryset.filter(created_at__gte=self._day_start(value))
 
     def filter_to(self, queryset, name, value):
-        import datetime as dt
 
         return queryset.filter(created_at__lt=self._day_start(value + dt.timedelta(days=1)))
 

@@ -88,6 +88,7 @@ def _type_after(before: str, suggested: str) -> str:
 
 
 def _redecide(*, order: WorkOrder, component: Component, exclusions: tuple[str, ...], acting_user, now):
+    # repairs.services imports this module (the faulty part at intake): a module-level import would be a circle.
     from .services import unit_repair_history
 
     call = order.call
@@ -104,6 +105,7 @@ def _redecide(*, order: WorkOrder, component: Component, exclusions: tuple[str, 
 def _apply(
     *, order: WorkOrder, kind: str, component: Component, exclusions, reason: str, acting_user, now
 ) -> DecisionChange:
+    # repairs.services imports this module (the faulty part at intake): a module-level import would be a circle.
     from .services import _event, service_type_suggest
 
     call = RepairCall.objects.select_for_update().get(pk=order.call_id)
@@ -149,6 +151,7 @@ def _apply(
 
 
 def _lock_open(work_order: WorkOrder) -> WorkOrder:
+    # repairs.services imports this module (the faulty part at intake): a module-level import would be a circle.
     from .services import _lock
 
     order = _lock(work_order)
@@ -209,6 +212,7 @@ class FindingInput:
 
 
 def _check_photo(upload, errors: list[str]) -> None:
+    # repairs.services imports this module (the faulty part at intake): a module-level import would be a circle.
     from .closing import _is_image
 
     name = getattr(upload, "name", "") or "?"

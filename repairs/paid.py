@@ -33,6 +33,8 @@ from django.utils.translation import gettext as _
 from aftersales.money import CENT, ZERO, money, yuan
 from aftersales.parsing import parse_amount
 from aftersales.roles import Role, has_role, may_act_for_center
+from network.choices import SettlementStatus
+from network.models import Settlement, SettlementLine
 
 from .choices import (
     CALL_OUT_ONLY,
@@ -47,6 +49,7 @@ from .choices import (
 )
 from .models import DecisionChange, LabourRate, Quote, Receivable, RepairCall, WorkOrder
 from .reference import CALL_OUT
+from .services import _event, _lock, work_order_note
 
 REFERENCE_MAX = 64
 NOTE_MAX = 200
@@ -114,7 +117,6 @@ def amount_due(*, order: WorkOrder, resolution: str) -> Decimal:
 def quote_decline(*, quote: Quote, acting_user, note: str = "", now: dt.datetime | None = None) -> Quote:
     """The customer says no to a quote: nothing is done on it. The first quote declined (none agreed to) leaves
     the order to be closed as declined; an additional repair declined leaves the agreed repair to be done."""
-    from .services import _event, _lock
 
     now = now or timezone.now()
     note = (note or "").strip()
@@ -421,7 +423,6 @@ def receivable_mark_paid(
         row.paid_at, row.paid_by = now, acting_user
         row.payment_method, row.payment_reference, row.paid_note = method, reference, note
         row.save(update_fields=["paid_at", "paid_by", "payment_method", "payment_reference", "paid_note"])
-        from .services import work_order_note
 
         work_order_note(
             work_order=row.work_order,
@@ -449,8 +450,6 @@ def may_change_service_type(user, call: RepairCall) -> bool:
 def _on_confirmed_statement(order_ids: list[int]) -> list[str]:
     """The numbers of the confirmed (or paid) statements that hold any of the orders. The settlement reads
     the service type when it computes; a confirmed statement is never changed afterwards."""
-    from network.choices import SettlementStatus
-    from network.models import Settlement, SettlementLine
 
     statements = (
         Settlement.objects.filter(
@@ -485,7 +484,6 @@ def call_service_type_change(
         errors["service_type_reason"] = [_("At most %(n)s characters.") % {"n": REASON_MAX}]
     if errors:
         raise ValidationError(errors)
-    from .services import _event
 
     with transaction.atomic():
         row = RepairCall.objects.select_for_update().get(pk=call.pk)

@@ -4,6 +4,8 @@ Shipped by a data migration and kept in step by seed_demo; `catalogue_sync` take
 that the migration can pass its historical models.
 """
 
+from decimal import Decimal
+
 MU, MC, AC = "main_unit", "main_component", "accessory"
 
 # (code, name, English, requires IMEI, [(component code, name, English, kind)])
@@ -146,7 +148,6 @@ LABOUR_RATES = {
 
 def symptoms_sync(ProductCategory, FaultSymptom, LabourRate) -> None:  # noqa: N803 - model classes
     """The common symptoms and the fee standard per category (a data migration and seed_demo call it)."""
-    from decimal import Decimal
 
     categories = {c.code: c for c in ProductCategory.objects.all()}
     for code, symptoms in SYMPTOMS.items():

@@ -8,12 +8,25 @@ import re
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aftersales.validators import normalize_phone
 from network.models import ServiceCenter, Technician
 
 from .choices import OPEN_STATUSES, WorkOrderStatus
-from .models import Customer, CustomerPhone, DecisionChange, ProductUnit, RepairCall, WorkOrder
+from .models import (
+    Customer,
+    CustomerAddress,
+    CustomerPhone,
+    DecisionChange,
+    LoanerLoan,
+    ProductUnit,
+    Quote,
+    RepairCall,
+    WorkOrder,
+    WorkOrderClosing,
+    WorkOrderEvent,
+)
 
 LOOKUP_LIMIT = 8
 _DIGITS = re.compile(r"^\d+$")
@@ -84,7 +97,6 @@ def customer_lookup(*, user, query: str, limit: int = LOOKUP_LIMIT) -> dict:
 
 
 def _addresses():
-    from .models import CustomerAddress
 
     return CustomerAddress.objects.select_related("region__parent__parent").order_by("-is_primary", "pk")
 
@@ -139,7 +151,6 @@ def register_rows(*, user):
 
 def call_detail(*, user, pk: int) -> RepairCall:
     """A call with everything its page shows, in a fixed number of queries."""
-    from .models import LoanerLoan, Quote, WorkOrderEvent
 
     orders = WorkOrder.objects.for_user(user).select_related(
         "center",
@@ -183,9 +194,6 @@ def call_detail(*, user, pk: int) -> RepairCall:
 def call_timeline(call: RepairCall) -> list[dict]:
     """Everything that happened to a call, in time order: each work-order event (the first is the call
     being logged), quotes, consents and loaners."""
-    from django.utils.translation import gettext as _
-
-    from .choices import WorkOrderStatus
 
     items = []
     for order in call.work_orders.all():
@@ -340,7 +348,6 @@ def tablet_orders(*, user, view: str, now, page: int = 1):
 def proof_pending_closings(*, center_id: int | None = None, until: dt.datetime | None = None):
     """Closings made without the customer's proof that no manager has cleared yet (the settlement holds
     their work), oldest first: of one centre, closed before `until`, when given."""
-    from .models import WorkOrderClosing
 
     rows = WorkOrderClosing.objects.proof_pending().select_related("work_order").order_by("closed_at", "pk")
     if center_id is not None:

@@ -1,6 +1,8 @@
 """Thin Celery tasks of the repair register: each takes primary keys and calls a service."""
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
 
 @shared_task(
@@ -15,9 +17,7 @@ def confirmation_code_send(
     """Texts the customer of a dispatched work order the code that confirms the visit (made here, in the
     worker: the code never travels through the broker). `resend`: asked for again from the tablet or the
     office (limited per hour; a request over the limit in the meantime sends nothing)."""
-    from django.contrib.auth import get_user_model
-    from django.core.exceptions import ValidationError
-
+    # Imported when the task runs: the services import this module to queue their tasks.
     from .closing import confirmation_code_send as send
     from .models import WorkOrder
 

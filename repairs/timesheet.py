@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Sum
 
+from aftersales.months import month_bounds
 from network.models import AdminTimeEntry, Technician
+from repairs.models import WorkOrderClosing
 
 SERVICE_TYPES = ("A", "B", "C", "D")
 
@@ -70,8 +72,6 @@ def month_range(month: dt.date) -> tuple[dt.date, dt.date]:
 
 def time_splits(*, technicians, month: dt.date) -> list[TimeSplit]:
     """The split of `month` for each of `technicians` (a list, kept in its order)."""
-    from aftersales.months import month_bounds
-    from repairs.models import WorkOrderClosing
 
     technicians = list(technicians)
     splits = {t.pk: TimeSplit(technician=t) for t in technicians}

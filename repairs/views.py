@@ -25,7 +25,7 @@ from aftersales.spreadsheets import SafeWriter
 from aftersales.web_errors import add_service_errors, flash_errors
 from network.models import ServiceCenter
 from warranty.choices import Liable, Remedy
-from warranty.rules import FactsError
+from warranty.rules import Facts, FactsError
 from warranty.selectors import unit_warranty_position
 from warranty.services import decision_as_dict, unit_facts, warranty_evaluate
 
@@ -298,7 +298,6 @@ def _dispatch_choices(request, *, unit, region, now, form=None) -> dict:
 
 
 def _unsaved_facts(unit: ProductUnit, today: dt.date, component: str = "main_unit"):
-    from warranty.rules import Facts
 
     return Facts(
         category=unit.model.category.code,

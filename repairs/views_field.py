@@ -29,6 +29,7 @@ from . import field
 from .choices import REDISPATCHABLE, RESCHEDULABLE, RescheduleReason, WorkOrderStatus
 from .forms import DispatchForm
 from .models import NotHomeVisit, WorkOrder
+from .selectors import tablet_scope, with_verdict_in_force
 
 OFFICE_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER)
 TABLET_ROLES = (Role.TECHNICIAN, Role.SUPERVISOR)
@@ -326,7 +327,6 @@ def work_order_not_home_cancel(request, pk):
 
 
 def _tablet_order(request, pk) -> WorkOrder:
-    from .selectors import tablet_scope, with_verdict_in_force
 
     scope, _tech, _centers = tablet_scope(request.user)
     return get_object_or_404(
@@ -478,6 +478,7 @@ def tablet_not_home(request, pk):
 @role_required(Role.TECHNICIAN, Role.SUPERVISOR, Role.DISPATCHER, Role.MANAGER)
 def not_home_photo(request, pk):
     """The photo of the door, only to those who may see the work order (never a public media URL)."""
+    # views_tablet imports this module (the tablet's actions): a module-level import would be a circle.
     from .views_tablet import _file_response
 
     visit = get_object_or_404(

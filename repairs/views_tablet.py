@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,8 +29,8 @@ from django.views.decorators.http import require_POST
 
 from aftersales.parsing import parse_id, parse_int
 from aftersales.roles import Role, role_required
-from inventory.choices import WarehouseKind
-from inventory.models import Part, StockLevel
+from inventory.choices import MovementKind, WarehouseKind
+from inventory.models import Part, StockLevel, StockMovement
 
 from . import closing as closing_services
 from . import paid, services
@@ -268,10 +269,6 @@ def order_diagnosis(request, pk):
 
 
 def _parts_used(order: WorkOrder):
-    from django.db.models import Sum
-
-    from inventory.choices import MovementKind
-    from inventory.models import StockMovement
 
     rows = (
         StockMovement.objects.filter(work_order=order, kind__in=[MovementKind.ISSUE, MovementKind.RETURN])

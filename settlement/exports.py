@@ -7,6 +7,7 @@ are written as the exact 2-place decimals (never floats), in XLSX as numbers sho
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import zipfile
 from decimal import Decimal
@@ -22,7 +23,8 @@ from django.utils.translation import gettext as _
 from aftersales.spreadsheets import SafeWriter
 from aftersales.spreadsheets import row as safe_row
 from network.models import Settlement
-from settlement.pdf import STATEMENT_LANGUAGE, statement_context
+from settlement.pdf import STATEMENT_LANGUAGE, statement_context, statement_pdf
+from settlement.tasks import settlement_pdf_build, settlements_zip_build
 from settlement.templatetags.settlement import adjustment_reference
 
 EXPORT_DIR_NAME = "exports"
@@ -84,8 +86,8 @@ def statement_csv(settlement: Settlement, out) -> None:
 
 
 def statement_xlsx(settlement: Settlement) -> bytes:
-    import io
 
+    # A heavy library, loaded only when a document is made.
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -205,13 +207,11 @@ def _write(path: Path, write) -> Path:
 
 def pdf_request(settlement: Settlement) -> bool:
     """Asks a worker for one long statement's PDF, once."""
-    from settlement.tasks import settlement_pdf_build
 
     return _ask_once(pdf_path(settlement), settlement_pdf_build, settlement.pk)
 
 
 def pdf_build(settlement_id: int) -> Path:
-    from settlement.pdf import statement_pdf
 
     settlement = Settlement.objects.select_related("center").get(pk=settlement_id)
     return _write(pdf_path(settlement), lambda out: out.write(statement_pdf(settlement)))
@@ -219,14 +219,12 @@ def pdf_build(settlement_id: int) -> Path:
 
 def zip_request(month, ids) -> bool:
     """Asks a worker for the month's zip once (a second request while it is being built adds nothing)."""
-    from settlement.tasks import settlements_zip_build
 
     return _ask_once(zip_path(month, ids), settlements_zip_build, f"{month:%Y-%m}", sorted(ids))
 
 
 def zip_build(month, ids) -> Path:
     """Every statement of the month's selection, rendered into one zip."""
-    from settlement.pdf import statement_pdf
 
     settlements = Settlement.objects.filter(pk__in=ids).select_related("center").order_by("center__code")
 

@@ -2,9 +2,13 @@
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
+from aftersales.months import month_bounds
 from aftersales.roles import Role, user_roles
+from network.choices import DisputeStatus, SettlementLineKind, SettlementStatus
+from network.models import Dispute, ServiceCenter, Settlement, SettlementLine
 
 
 def settlement_month_overview(*, user, month, region=None, level="", status=""):
@@ -12,11 +16,6 @@ def settlement_month_overview(*, user, month, region=None, level="", status=""):
     or has a settlement for it, each with its settlement (or none yet), and the month's totals. Returns
     (centres queryset ordered by code, totals dict); the page fetches the settlements of its rows with
     `settlements_for_centres`, so the query count does not grow with the page."""
-    from django.db.models import Count, Exists, OuterRef, Sum
-
-    from aftersales.months import month_bounds
-    from network.choices import SettlementStatus
-    from network.models import ServiceCenter, Settlement
 
     start, end = month_bounds(month)
     last_day = (end - dt.timedelta(days=1)).date()
@@ -56,11 +55,6 @@ def settlement_month_overview(*, user, month, region=None, level="", status=""):
 def settlements_for_centres(*, month, centre_ids) -> dict:
     """{centre id: settlement} for a page of centres, each with its paid work-order count, open disputes and
     work orders without a fee schedule row — one query."""
-    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce
-
-    from network.choices import DisputeStatus, SettlementLineKind
-    from network.models import Dispute, Settlement, SettlementLine
 
     def count_of(qs):
         return Coalesce(

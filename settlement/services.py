@@ -31,6 +31,11 @@ from django.utils.translation import gettext as _
 from aftersales.money import ZERO, money, yuan
 from aftersales.months import month_bounds, previous_month  # noqa: F401  (the settlement's months)
 from aftersales.roles import Role, has_role
+from care.choices import Stage
+from care.selectors import settlement_penalties
+from inventory.choices import DepositEntryKind
+from inventory.models import DefectiveReturn, DepositEntry
+from inventory.services import parts_charged_in_settlement
 from network.choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
 from network.models import Adjustment, Dispute, ServiceCenter, Settlement, SettlementLine, SettlementRate
 
@@ -338,10 +343,6 @@ def _adjustments_compute(*, settlement: Settlement, center: ServiceCenter, first
     """The computed adjustments, replaced like the lines (manual ones stay): the level's base subsidy, the
     volume bonus above its threshold, a penalty per SLA breach and per upheld complaint of the month, and the
     value of each defective part owed back past its due date by the month's end (deducted once, ever)."""
-    from care.choices import Stage
-    from care.selectors import settlement_penalties
-    from inventory.choices import DepositEntryKind
-    from inventory.models import DefectiveReturn, DepositEntry
 
     settlement.adjustments.filter(automatic=True).delete()
     rate = (
@@ -520,7 +521,6 @@ def settlement_confirm(
     when `seen` (the computed_at and total the manager looked at) no longer matches the row under its lock: a
     recompute or an adjustment in between must be looked at first. The parts it charges the centre for (used
     on paid work) free the parts credit they held."""
-    from inventory.services import parts_charged_in_settlement
 
     now = now or timezone.now()
     _require_manager(acting_user)

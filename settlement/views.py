@@ -30,6 +30,7 @@ from aftersales.web_errors import flash_errors
 from network.choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
 from network.models import Adjustment, Dispute, Region, ServiceCenter, Settlement
 from repairs.models import WorkOrderClosing
+from repairs.selectors import proof_pending_closings
 from settlement import exports
 from settlement.pdf import statement_pdf
 from settlement.selectors import settlement_month_overview, settlements_for_centres
@@ -47,6 +48,7 @@ from settlement.services import (
     settlement_mark_paid,
     settlement_warnings,
 )
+from settlement.tasks import settlements_draft_month
 
 ROLES = (Role.MANAGER, Role.SUPERVISOR)
 
@@ -168,7 +170,6 @@ def settlement_compute_view(request):
             request, _("%(month)s has not begun: no settlement yet.") % {"month": f"{month:%Y-%m}"}
         )
         return redirect(_month_url(previous_month(timezone.now())))
-    from settlement.tasks import settlements_draft_month
 
     transaction.on_commit(partial(settlements_draft_month.delay, f"{month:%Y-%m}"))
     messages.info(
@@ -251,7 +252,6 @@ def _held(settlement: Settlement) -> list:
     """The centre's work closed by the month's end without the customer's proof and not cleared: not in
     the statement (paid in the month a manager clears it). Listed so that the manager sees it before
     confirming."""
-    from repairs.selectors import proof_pending_closings
 
     if settlement.status != SettlementStatus.DRAFT:
         return []

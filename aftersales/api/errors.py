@@ -3,7 +3,10 @@
 import contextlib
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import serializers
+
+from .exceptions import _flatten
 
 
 def _detail(exc: DjangoValidationError) -> dict:
@@ -26,9 +29,6 @@ def service_errors():
 def error_body(exc: DjangoValidationError) -> dict:
     """A service error in the API's one error shape, for a view that answers it itself instead of raising
     (a raised error rolls the request's transaction back)."""
-    from django.utils.translation import gettext as _
-
-    from .exceptions import _flatten
 
     return {
         "code": "invalid",

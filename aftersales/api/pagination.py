@@ -1,6 +1,11 @@
+import datetime as dt
+
 from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, serializers
+
+from aftersales.parsing import FIRST_DAY, LAST_DAY, MAX_ID
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -49,11 +54,6 @@ class CursorPagination(pagination.CursorPagination):
         return cursor
 
     def _position_fits(self, position: str) -> bool:
-        import datetime as dt
-
-        from django.core.exceptions import ValidationError as DjangoValidationError
-
-        from aftersales.parsing import FIRST_DAY, LAST_DAY, MAX_ID
 
         name = self.ordering[0].lstrip("-")
         meta = self._model._meta

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.fields import DayFilter
@@ -22,7 +23,6 @@ class ServiceCenterFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_region(self, queryset, name, value):
-        from django.db.models import Q
 
         return queryset.filter(
             Q(region__code=value) | Q(region__parent__code=value) | Q(region__parent__parent__code=value)

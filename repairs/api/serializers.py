@@ -1,3 +1,5 @@
+import base64
+import binascii
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -433,8 +435,6 @@ class ClosingSerializer(serializers.Serializer):
     def validate_signature_png(self, value):
         if not value:
             return b""
-        import base64
-        import binascii
 
         try:
             return base64.b64decode(value.split(",", 1)[-1], validate=True)

@@ -1,9 +1,12 @@
 """Units, repair calls and work orders over the API. Reads go through for_user(); writes validate, then call
 the same services the HTML views call; `status` changes only through the transition actions."""
 
+import base64
+import binascii
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -119,10 +122,6 @@ def _closing_input(order, data) -> closing_services.ClosingInput:
 
 def _photo_file(encoded: str):
     """A photo sent in base64 as the file the service takes; not base64: a field error."""
-    import base64
-    import binascii
-
-    from django.core.files.base import ContentFile
 
     if not encoded:
         return None

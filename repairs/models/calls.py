@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.roles import Role, dealer_ids, user_roles
 from aftersales.validators import format_phone
 from network.models import PhoneField, Region
+from warranty.choices import Remedy
 
 from ..choices import (
     BEFORE_VISIT,
@@ -391,7 +392,6 @@ class WorkOrder(models.Model):
     def verdict_in_force_display(self) -> str:
         """The 三包 verdict in force: the one taken again at the unit (annotated as `verdict_on_site` by
         repairs.selectors.with_verdict_in_force), else the intake's; empty when the call has none."""
-        from warranty.choices import Remedy
 
         code = getattr(self, "verdict_on_site", None)
         if code:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -263,8 +264,8 @@ def consent_record(
 ) -> Consent:
     """The customer's consent to a quote: signed on site — the signature drawn on the tablet is kept with it,
     and a consent "signed on site" without one is refused — or by phone, recorded all the same."""
-    from django.core.files.base import ContentFile
 
+    # repairs.closing imports the services: a module-level import would be a circle.
     from ..closing import _signature_drawn
 
     now = now or timezone.now()

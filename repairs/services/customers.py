@@ -12,9 +12,12 @@ from django.utils.translation import gettext as _
 
 from aftersales.numbering import next_number
 from aftersales.validators import normalize_phone, validate_phone
+from warranty.models import WarrantyPolicy
 
 from ..models import (
     Customer,
+    CustomerAddress,
+    CustomerPhone,
     ProductUnit,
 )
 
@@ -25,7 +28,6 @@ def customer_register(
     *, name: str, phone: str, region, address_detail: str, acting_user, now: dt.datetime | None = None
 ) -> Customer:
     """A new customer with a primary phone and address (the hotline's "new customer")."""
-    from ..models import CustomerAddress, CustomerPhone
 
     now = now or timezone.now()
     errors = {}
@@ -57,7 +59,6 @@ def unit_register(*, owner: Customer, dealer=None, visible_to=None, **fields) ->
     category the 三包 rules cover on its sale date. `visible_to`: the registering user when they may not see
     every unit (a dealer) — a serial or IMEI of a unit outside their scope is then only "cannot be
     registered", never "already registered for this model"."""
-    from warranty.models import WarrantyPolicy
 
     unit = ProductUnit(owner=owner, dealer=dealer, **fields)
     errors = {}

@@ -36,6 +36,7 @@ from ..models import (
     WorkOrder,
     WorkOrderEvent,
 )
+from ..repair_spans import repair_spans
 
 CALL_PREFIX = "BX"  # 报修
 WORK_ORDER_PREFIX = "PG"  # 派工
@@ -87,7 +88,6 @@ def unit_repair_history(
     """The unit's earlier repairs as the 三包 engine counts them: work orders that went into repair (not
     `exclude_order`, the one being judged again). One for the same symptom as now counts as the same fault,
     and as not fixed (the fault is back)."""
-    from ..repair_spans import repair_spans
 
     records = []
     orders = list(

@@ -18,6 +18,7 @@ from network.models import ServiceCenter, Technician
 
 from ..choices import (
     OPEN_STATUSES,
+    TRANSITIONS,
     ServiceMode,
     ServiceType,
     WorkOrderStatus,
@@ -294,7 +295,6 @@ def _move(
 ) -> WorkOrder:
     """The transition itself, under the row lock. Completed is entered only from repairs.closing, which
     writes the closing record in the same transaction (a database trigger refuses the commit otherwise)."""
-    from ..choices import TRANSITIONS
 
     now = now or timezone.now()
     with transaction.atomic():

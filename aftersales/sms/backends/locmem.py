@@ -1,3 +1,5 @@
+from aftersales import sms
+
 from .base import BaseSmsBackend
 
 
@@ -5,7 +7,6 @@ class SmsBackend(BaseSmsBackend):
     """Keeps the messages in `aftersales.sms.outbox` (for tests)."""
 
     def send_messages(self, messages) -> int:
-        from aftersales import sms
 
         sms.outbox.extend(messages)
         return len(messages)

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from aftersales.celery import app
 from aftersales.roles import roles_sync
 from demo.care import seed_care
 from demo.integrations import print_demo_key, seed_integrations
@@ -25,7 +26,6 @@ def _tasks_run_here():
     (notify_customer=False), and a task the services still queue after their commit — the SLA scan's
     notification e-mails — runs here instead of waiting on a worker's queue: the demo's users have no e-mail
     address, so it only marks the notifications handled. Nothing is left queued for `make run`'s worker."""
-    from aftersales.celery import app
 
     trace = logging.getLogger("celery.app.trace")  # "Task … succeeded" at INFO: not worth a line here
     saved = app.conf.task_always_eager, app.conf.task_eager_propagates, trace.level
