@@ -274,10 +274,14 @@ def test_only_the_closing_module_ever_puts_an_order_into_completed():
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 if name == "_move":
                     movers.add(rel)
-    assert setters == {("repairs/closing.py", "to_status")}
+    assert setters == {("repairs/closing/record.py", "to_status")}
     # repairs.field calls it for "to be rescheduled" only (a visit where nobody was at home), which the
     # generic transition refuses like "completed".
-    assert movers == {"repairs/services/work_orders.py", "repairs/closing.py", "repairs/field.py"}
+    assert movers == {
+        "repairs/services/work_orders.py",
+        "repairs/closing/record.py",
+        "repairs/field/not_home.py",
+    }
 
 
 def test_no_api_transition_verb_leads_to_completed():

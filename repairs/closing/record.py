@@ -1,25 +1,17 @@
-"""The technician's side of a work order: the confirmation code sent to the customer, asking for parts, and
-the closing (完工) — fault, cause, resolution, labour, parts consumed from the centre's stock, photos,
-payment, the customer's signature or code — in one transaction with the status change.
-
-Kept apart from services.py because it draws on the inventory (parts are consumed through its ledger):
-inventory depends on repairs' models, and this module on both.
-"""
+"""The closing record of a work order: parts used, the customer's proof, payment; validated and
+written at once (idempotent on the tablet's client id)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import secrets
 import uuid
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -27,14 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageChops, UnidentifiedImageError
 
-from aftersales import sms
 from aftersales.parsing import parse_int
-from aftersales.roles import Role, has_role, may_act_for_center
+from aftersales.roles import may_act_for_center
 from inventory.models import Part
-from inventory.services import InsufficientStock, part_issue, part_request_submit
+from inventory.services import InsufficientStock, part_issue
 
-from . import paid
-from .choices import (
+from .. import paid
+from ..choices import (
     ClosingChannel,
     FaultCodeKind,
     PhotoKind,
@@ -43,143 +34,9 @@ from .choices import (
     ServiceMode,
     WorkOrderStatus,
 )
-from .models import ConfirmationCodeSend, FaultCode, WorkOrder, WorkOrderClosing, WorkOrderPhoto
-from .services import _lock, _move, work_order_note, work_order_transition
-from .tasks import confirmation_code_send as send_task
-
-CONFIRMATION_CODE_DIGITS = 6
-CONFIRMATION_MAX_FAILURES = 5
-WRONG_CODE = "wrong_confirmation_code"  # the error code of a wrong confirmation code: counted, kept
-CLOSABLE_STATUSES = frozenset({WorkOrderStatus.IN_REPAIR, WorkOrderStatus.WAITING_FOR_PARTS})
-MAX_PART_LINES = 20
-CONFIRMATION_RESENDS_PER_HOUR = 3
-
-
-def _is_mobile(number: str) -> bool:
-    return len(number) == 11 and number.startswith("1") and number.isdigit()
-
-
-def confirmation_code_send(
-    *, work_order: WorkOrder, acting_user=None, resend: bool = False, now: dt.datetime | None = None
-) -> bool:
-    """Makes a new confirmation code for the visit, keeps its hash and texts it to the caller's mobile after
-    the commit. A code sent earlier stops working; the count of wrong codes typed stays (a new code is not a
-    new set of tries). A resend (the tablet's button) is limited to CONFIRMATION_RESENDS_PER_HOUR per order.
-    Returns False (nothing sent) when the caller gave no mobile number or the order is no longer open."""
-    now = now or timezone.now()
-    code = "".join(secrets.choice("0123456789") for _i in range(CONFIRMATION_CODE_DIGITS))
-    with transaction.atomic():
-        order = WorkOrder.objects.select_for_update(of=("self",)).select_related("call").get(pk=work_order.pk)
-        phone = order.call.caller_phone
-        if not order.is_open or not _is_mobile(phone):
-            return False
-        if resend:
-            _resend_allowed(order, now)
-        order.confirmation_code_hash = make_password(code)
-        order.confirmation_sent_at = now
-        order.save(update_fields=["confirmation_code_hash", "confirmation_sent_at"])
-        ConfirmationCodeSend.objects.create(work_order=order, sent_at=now, sent_by=acting_user, resend=resend)
-        body = _(
-            "[After-sales service] Your work order %(number)s: the technician will ask for this "
-            "confirmation code when the job is done: %(code)s. Give it only to the technician at your door."
-        ) % {"number": order.number, "code": code}
-        # Sent after the commit: a code the database does not hold must never reach the customer. The code is
-        # named as secret, so that no backend writes it to a log.
-        transaction.on_commit(partial(sms.send_sms, phone, body, secrets=(code,)))
-    return True
-
-
-def confirmation_code_resend_request(
-    *, work_order: WorkOrder, acting_user, now: dt.datetime | None = None
-) -> bool:
-    """The tablet's or the office's "send a new code": checked here at once (a locked code, the hourly limit)
-    so that the user is told, then made and texted by a worker after the commit (a gateway that is down is
-    retried there, and the code never leaves the worker but to the gateway). False when the caller gave no
-    mobile number or the order is no longer open."""
-
-    now = now or timezone.now()
-    with transaction.atomic():
-        order = WorkOrder.objects.select_for_update(of=("self",)).select_related("call").get(pk=work_order.pk)
-        if not order.is_open or not _is_mobile(order.call.caller_phone):
-            return False
-        _resend_allowed(order, now)
-        transaction.on_commit(partial(send_task.delay, order.pk, True, acting_user.pk))
-    return True
-
-
-def _resend_allowed(order: WorkOrder, now: dt.datetime) -> None:
-    if order.confirmation_failures >= CONFIRMATION_MAX_FAILURES:
-        raise ValidationError(
-            {
-                "confirmation_code": _(
-                    "Too many wrong codes were typed for this work order: a new code would not be "
-                    "accepted either. Get the customer's signature, or ask the centre's supervisor."
-                )
-            },
-            code="confirmation_locked",
-        )
-    recent = ConfirmationCodeSend.objects.filter(
-        work_order=order, resend=True, sent_at__gt=now - dt.timedelta(hours=1)
-    ).count()
-    if recent >= CONFIRMATION_RESENDS_PER_HOUR:
-        raise ValidationError(
-            {
-                "confirmation_code": _(
-                    "A new code was sent %(n)s times in the last hour: wait, or get the customer's signature."
-                )
-                % {"n": recent}
-            },
-            code="resend_limit",
-        )
-
-
-def _code_check(order: WorkOrder, code: str) -> None:
-    """Checks the typed code under the order's row lock, so that attempts made at once are counted one after
-    another: a wrong one is counted (and stays counted though the closing is refused), and once
-    CONFIRMATION_MAX_FAILURES are counted no code is checked any more — the customer signs, or a supervisor
-    records an exception. A new code sent to the customer does not reset the count."""
-    code = code.strip()
-    with transaction.atomic():
-        row = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
-        if not row.confirmation_code_hash:
-            raise ValidationError(
-                {
-                    "confirmation_code": _(
-                        "No confirmation code was sent for this work order: send one first."
-                    )
-                },
-                code="no_confirmation_code",
-            )
-        if row.confirmation_failures >= CONFIRMATION_MAX_FAILURES:
-            raise ValidationError(
-                {
-                    "confirmation_code": _(
-                        "Too many wrong codes: the code can no longer be used for this work order. Get the "
-                        "customer's signature, or ask the centre's supervisor to record the closing."
-                    )
-                },
-                code="confirmation_locked",
-            )
-        if (
-            len(code) == CONFIRMATION_CODE_DIGITS
-            and code.isascii()
-            and code.isdigit()
-            and check_password(code, row.confirmation_code_hash)
-        ):
-            return
-        row.confirmation_failures += 1
-        row.save(update_fields=["confirmation_failures"])
-        left = CONFIRMATION_MAX_FAILURES - row.confirmation_failures
-    # Raised after the block: the count above is kept (a request-wide transaction commits it too — the
-    # views answer this error themselves instead of rolling back).
-    raise ValidationError(
-        {
-            "confirmation_code": ValidationError(
-                _("That is not the customer's code (%(left)s tries left).") % {"left": max(left, 0)},
-                code=WRONG_CODE,
-            )
-        }
-    )
+from ..models import FaultCode, WorkOrder, WorkOrderClosing, WorkOrderPhoto
+from ..services import _lock, _move
+from .codes import CLOSABLE_STATUSES, MAX_PART_LINES, _code_check
 
 
 @dataclass(frozen=True)
@@ -550,148 +407,3 @@ def _replay(existing: WorkOrderClosing, work_order: WorkOrder) -> tuple[WorkOrde
             {"client_id": _("This submission belongs to another work order: reload the page.")}
         )
     return existing, True
-
-
-def work_order_need_parts(
-    *, work_order: WorkOrder, lines: Sequence[tuple[Part, int]], acting_user, note: str = "", now=None
-):
-    """需要备件: a part request for the work order from the centre, and the order waits for the parts (when
-    the repair had started). One transaction: no request without the status, nor the reverse."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        order = _lock(work_order)
-        if order.status not in (
-            WorkOrderStatus.ON_SITE,
-            WorkOrderStatus.IN_REPAIR,
-            WorkOrderStatus.WAITING_FOR_PARTS,
-        ):
-            raise ValidationError(
-                _("Work order %(number)s is “%(status)s”: parts are asked for once on site.")
-                % {"number": order.number, "status": order.get_status_display()}
-            )
-        request = part_request_submit(
-            center=order.center, lines=lines, acting_user=acting_user, work_order=order, note=note, now=now
-        )
-        if order.status == WorkOrderStatus.ON_SITE:
-            order = work_order_transition(
-                work_order=order, to_status=WorkOrderStatus.IN_REPAIR, acting_user=acting_user, now=now
-            )
-        if order.status != WorkOrderStatus.WAITING_FOR_PARTS:
-            work_order_transition(
-                work_order=order,
-                to_status=WorkOrderStatus.WAITING_FOR_PARTS,
-                acting_user=acting_user,
-                note=_("Part request %(number)s") % {"number": request.number},
-                now=now,
-            )
-    return request
-
-
-DIAGNOSABLE_STATUSES = frozenset(
-    {WorkOrderStatus.ON_SITE, WorkOrderStatus.IN_REPAIR, WorkOrderStatus.WAITING_FOR_PARTS}
-)
-
-
-def work_order_diagnose(
-    *,
-    work_order: WorkOrder,
-    fault_code: FaultCode | None,
-    cause: FaultCode | None,
-    note: str,
-    acting_user,
-    now: dt.datetime | None = None,
-) -> WorkOrder:
-    """检测: what the technician found at the product — the fault (required), its cause when known, a note —
-    kept on the order and written in its trail. Once on site, and until the order is closed: a second
-    diagnosis replaces the first (the trail keeps both). The closing form starts from it."""
-    now = now or timezone.now()
-    note = (note or "").strip()
-    with transaction.atomic():
-        order = _lock(work_order)
-        if order.status not in DIAGNOSABLE_STATUSES:
-            raise ValidationError(
-                {
-                    "status": _("Work order %(number)s is “%(status)s”: the fault is recorded once on site.")
-                    % {"number": order.number, "status": order.get_status_display()}
-                }
-            )
-        errors: dict[str, list[str]] = {}
-        category_id = order.call.unit.model.category_id
-        if fault_code is None:
-            errors["diagnosis_fault"] = [_("Choose the fault you found.")]
-        elif fault_code.kind != FaultCodeKind.FAULT or fault_code.category_id != category_id:
-            errors["diagnosis_fault"] = [_("That fault code is not one of this product's.")]
-        if cause is not None and (cause.kind != FaultCodeKind.CAUSE or cause.category_id != category_id):
-            errors["diagnosis_cause"] = [_("That cause is not one of this product's.")]
-        if len(note) > 500:
-            errors["diagnosis_note"] = [_("At most 500 characters.")]
-        if errors:
-            raise ValidationError(errors)
-        order.diagnosis_fault, order.diagnosis_cause = fault_code, cause
-        order.diagnosis_note, order.diagnosed_at = note, now
-        order.save(update_fields=["diagnosis_fault", "diagnosis_cause", "diagnosis_note", "diagnosed_at"])
-        found = _("Found: %(fault)s") % {"fault": fault_code}
-        if cause is not None:
-            found += _("; cause: %(cause)s") % {"cause": cause.local_name}
-        if note:
-            found += f"; {note}"
-        work_order_note(work_order=order, acting_user=acting_user, note=found, now=now)
-    return order
-
-
-def technician_may_act(user, order: WorkOrder) -> bool:
-    """The tablet's actions: the order's own technician, or a supervisor of its centre (managers too)."""
-    if has_role(user, Role.MANAGER):
-        return True
-    if order.technician_id and getattr(getattr(user, "technician", None), "pk", None) == order.technician_id:
-        return True
-    return bool(order.center_id) and order.center.supervisors.filter(pk=user.pk).exists()
-
-
-def closing_proof_clear(*, closing: WorkOrderClosing, acting_user, note: str, now=None) -> WorkOrderClosing:
-    """A manager accepts a closing made without the customer's proof (the reason is sound: the customer was
-    reached otherwise, the voucher came back signed on paper…): from now on the settlement pays the work —
-    in the month it is cleared, when the order closed in an earlier one."""
-    now = now or timezone.now()
-    if not has_role(acting_user, Role.MANAGER):
-        raise ValidationError(
-            {"status": _("Only a service manager clears a closing without the customer's proof.")},
-            code="manager_only",
-        )
-    note = (note or "").strip()
-    if not 2 <= len(note) <= 500:
-        raise ValidationError(
-            {"note": _("Say in 2 to 500 characters why the work may be paid without the customer's proof.")}
-        )
-    with transaction.atomic():
-        row = (
-            WorkOrderClosing.objects.select_for_update(of=("self",))
-            .select_related("work_order")
-            .get(pk=closing.pk)
-        )
-        if not row.proof_exception:
-            raise ValidationError({"status": _("This closing has the customer's proof: nothing to clear.")})
-        if row.closed_by_id == acting_user.pk:
-            raise ValidationError(
-                {"status": _("You recorded this closing without proof: another manager clears it.")},
-                code="own_exception",
-            )
-        if row.proof_cleared_at is not None:
-            raise ValidationError(
-                {
-                    "status": _("Already cleared by %(who)s on %(day)s.")
-                    % {
-                        "who": row.proof_cleared_by.get_full_name() or row.proof_cleared_by.get_username(),
-                        "day": f"{timezone.localtime(row.proof_cleared_at):%Y-%m-%d %H:%M}",
-                    }
-                }
-            )
-        row.proof_cleared_at, row.proof_cleared_by, row.proof_cleared_note = now, acting_user, note
-        row.save(update_fields=["proof_cleared_at", "proof_cleared_by", "proof_cleared_note"])
-        work_order_note(
-            work_order=row.work_order,
-            acting_user=acting_user,
-            note=_("Closing without the customer's proof cleared for payment: %(note)s") % {"note": note},
-            now=now,
-        )
-    return row
