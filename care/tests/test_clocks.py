@@ -14,7 +14,7 @@ from care.models import Deadline, SlaPolicy
 from care.services import sla_scan
 from network.factories import UserFactory, authorise
 from repairs import services
-from repairs.tests.test_register_services import log_call, unit_sold
+from repairs.tests.register.helpers import log_call, unit_sold
 
 from .helpers import at, make_world
 

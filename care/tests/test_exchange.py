@@ -13,7 +13,7 @@ from network.factories import authorise
 from repairs import services
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import close_with_record
-from repairs.tests.test_register_services import log_call, symptom, unit_sold
+from repairs.tests.register.helpers import log_call, symptom, unit_sold
 from warranty.rules import add_months
 
 from .helpers import make_world

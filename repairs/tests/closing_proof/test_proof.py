@@ -1,297 +1,32 @@
-"""No order is completed — and so none is paid — without its closing record and the customer's proof.
-
-Every way into "completed" is tried here: the generic transition (service, register page, API verb), the
-API's closing, the tablet, the office form, a raw UPDATE, and the code itself read for any other place that
-sets the status. A closing without the customer's signature or code is a supervisor's exception, held out of
-the settlement until a manager clears it."""
+"""The customer's proof at closing, and the confirmation code."""
 
 from __future__ import annotations
 
-import ast
 import base64
 import datetime as dt
-import re
 import threading
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from aftersales import sms
 from demo.repairs import signature_png
-from network.factories import ServiceCenterFactory, UserFactory
-from network.models import FeeSchedule, SettlementRate
+from network.factories import UserFactory
+from network.models import SettlementRate
 from repairs import closing as closing_services
 from repairs import services
-from repairs.choices import FaultCodeKind, ServiceMode, ServiceType
+from repairs.choices import ServiceMode, ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory, close_with_record, finish
-from repairs.models import ConfirmationCodeSend, FaultCode, WorkOrder, WorkOrderClosing
+from repairs.models import ConfirmationCodeSend, WorkOrder, WorkOrderClosing
 from settlement.services import settlement_compute
 
-ROOT = Path(__file__).resolve().parents[2]
-CHINA = dt.timezone(dt.timedelta(hours=8))
-
-
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    sms.outbox.clear()
-
-
-@pytest.fixture
-def world(users):
-    other = ServiceCenterFactory(code="SC-Z", name="丙网点")
-    other_supervisor = UserFactory(username="sup_z", roles=["supervisor"])
-    other.supervisors.add(other_supervisor)
-    return {**users, "tech": users["technician"].technician, "other_supervisor": other_supervisor}
-
-
-def in_repair(world, **fields):
-    fields.setdefault("call__service_type", ServiceType.FREE)
-    return WorkOrderFactory(center=world["center"], technician=world["tech"], status=S.IN_REPAIR, **fields)
-
-
-def codes(order, kind):
-    return FaultCode.objects.filter(category_id=order.call.unit.model.category_id, kind=kind).order_by("pk")
-
-
-def closing_post(order, **overrides):
-    data = {
-        "client_id": str(uuid.uuid4()),
-        "fault_code": codes(order, FaultCodeKind.FAULT).first().pk,
-        "cause": codes(order, FaultCodeKind.CAUSE).first().pk,
-        "resolution": "repaired",
-        "labour_minutes": "40",
-        "signature_data": "data:image/png;base64," + base64.b64encode(signature_png()).decode(),
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def api_closing(order, **overrides):
-    data = {
-        "fault_code": codes(order, FaultCodeKind.FAULT).first().code,
-        "cause": codes(order, FaultCodeKind.CAUSE).first().code,
-        "resolution": "repaired",
-        "labour_minutes": 40,
-    }
-    data.update(overrides)
-    return data
-
-
-def unchanged(order, status=S.IN_REPAIR):
-    order.refresh_from_db()
-    assert order.status == status and order.completed_at is None
-    assert not WorkOrderClosing.objects.filter(work_order=order).exists()
-
-
-# Every way in -------------------------------------------------------------------------------------------
-
-
-def test_the_register_page_cannot_complete_an_order_and_shows_the_closing_form_instead(client, world):
-    order = in_repair(world)
-    client.force_login(world["supervisor"])
-
-    page = client.get(reverse("repairs:call_detail", args=[order.call_id])).content.decode()
-    response = client.post(
-        reverse("repairs:work_order_transition", args=[order.pk]), {"to": "completed"}, follow=True
-    )
-
-    assert 'value="completed"' not in page
-    assert reverse("repairs:office_close", args=[order.pk]) in page
-    assert "完工记录" in response.content.decode()
-    unchanged(order)
-
-
-def test_the_api_verb_without_a_closing_answers_400_and_changes_nothing(client, world):
-    order = in_repair(world)
-    client.force_login(world["supervisor"])
-
-    response = client.post(f"/api/v1/work-orders/{order.pk}/complete/", {}, content_type="application/json")
-    close = client.post(f"/api/v1/work-orders/{order.pk}/close/", {}, content_type="application/json")
-
-    assert response.status_code == 400
-    assert {"fault_code", "cause", "resolution", "labour_minutes"} <= set(response.json()["errors"])
-    assert close.status_code == 400
-    unchanged(order)
-
-
-def test_the_api_without_the_customers_proof_answers_400(client, world):
-    order = in_repair(world)
-    client.force_login(world["dispatcher"])
-
-    response = client.post(
-        f"/api/v1/work-orders/{order.pk}/complete/", api_closing(order), content_type="application/json"
-    )
-
-    assert response.status_code == 400
-    assert "签名" in response.json()["errors"]["signature"][0]
-    unchanged(order)
-
-
-def test_the_api_completes_with_the_customers_code_and_the_settlement_may_pay_it(client, world):
-    order = in_repair(world)
-    order.confirmation_code_hash = make_password("246810")
-    order.save(update_fields=["confirmation_code_hash"])
-    client.force_login(world["supervisor"])
-
-    response = client.post(
-        f"/api/v1/work-orders/{order.pk}/complete/",
-        api_closing(order, confirmation_code="246810", travel_km=12),
-        content_type="application/json",
-    )
-
-    assert response.status_code == 200, response.json()
-    assert response.json()["status"] == "completed"
-    closing = WorkOrderClosing.objects.get(work_order=order)
-    assert closing.confirmed_by_code and not closing.proof_exception and closing.channel == "office"
-
-
-def test_the_api_takes_a_signature_and_the_same_client_id_twice_changes_nothing(client, world):
-    order = in_repair(world)
-    client.force_login(world["supervisor"])
-    body = api_closing(
-        order, client_id=str(uuid.uuid4()), signature_png=base64.b64encode(signature_png()).decode()
-    )
-
-    first = client.post(f"/api/v1/work-orders/{order.pk}/complete/", body, content_type="application/json")
-    again = client.post(f"/api/v1/work-orders/{order.pk}/complete/", body, content_type="application/json")
-
-    assert first.status_code == again.status_code == 200
-    assert WorkOrderClosing.objects.filter(work_order=order).count() == 1
-    assert WorkOrderClosing.objects.get(work_order=order).signature
-
-
-def test_a_raw_update_to_completed_without_a_closing_is_refused_by_the_database(world):
-    order = in_repair(world)
-
-    with pytest.raises(IntegrityError, match="without a closing record"), transaction.atomic():
-        WorkOrder.objects.filter(pk=order.pk).update(status=S.COMPLETED, completed_at=timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred check, as at commit
-
-    unchanged(order)
-
-
-def test_a_work_order_inserted_closed_without_a_closing_is_refused_by_the_database(world):
-    with pytest.raises(IntegrityError, match="without a closing record"), transaction.atomic():
-        WorkOrderFactory(center=world["center"], status=S.CLOSED, closing=False)
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-
-def test_a_closing_record_cannot_be_deleted(world):
-    closing = close_with_record(in_repair(world), world["technician"])
-
-    with (
-        pytest.raises(IntegrityError, match="cannot be deleted"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute("DELETE FROM repairs_workorderclosing WHERE id = %s", [closing.pk])
-
-    assert WorkOrderClosing.objects.filter(pk=closing.pk).exists()
-
-
-def test_the_admin_shows_work_orders_but_changes_none(client, world):
-    order = in_repair(world)
-    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
-    client.force_login(admin)
-
-    response = client.post(
-        reverse("admin:repairs_workorder_change", args=[order.pk]), {"status": "completed"}
-    )
-
-    assert response.status_code == 403
-    unchanged(order)
-
-
-PACKAGES = (
-    "aftersales",
-    "network",
-    "repairs",
-    "warranty",
-    "inventory",
-    "care",
-    "settlement",
-    "office",
-    "integrations",
-    "demo",
-)
-
-
-def _project_files():
-    """The project's own modules (not tests, factories, migrations, benchmarks or installed packages)."""
-    paths = (p for package in PACKAGES for p in (ROOT / package).rglob("*.py") if p.is_file())
-    for path in sorted(paths):
-        rel = path.relative_to(ROOT).as_posix()
-        if rel.startswith((".venv/", "bench/", "var/")) or "/migrations/" in rel or "/tests/" in rel:
-            continue
-        if rel.startswith("tests/") or rel.endswith(("factories.py", "conftest.py")):
-            continue
-        yield rel, ast.parse(path.read_text(encoding="utf-8"))
-
-
-SQL_SETS = re.compile(r"update\s+\w*workorder\b[^;]*?\bset\b[^;]*?\bstatus\s*=\s*'completed'", re.I | re.S)
-
-
-def _is_completed(node) -> bool:
-    if isinstance(node, ast.Attribute) and node.attr == "COMPLETED":
-        return True
-    return isinstance(node, ast.Constant) and node.value == "completed"
-
-
-def test_only_the_closing_module_ever_puts_an_order_into_completed():
-    """The code read for every place that names "completed" as the status it sets — keyword arguments
-    (status=, to_status=), assignments to .status, SQL UPDATEs of the work order — and every call of the
-    private transition: only repairs.closing does either. (A status set from a variable — the inventory
-    demo's replay puts back the status an order had — is held by the database triggers tested above, which
-    refuse any way in without a closing.)"""
-    setters, movers = set(), set()
-    for rel, tree in _project_files():
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.keyword)
-                and node.arg in ("status", "to_status")
-                and _is_completed(node.value)
-            ):
-                setters.add((rel, node.arg))
-            if isinstance(node, ast.Assign) and _is_completed(node.value):
-                for target in node.targets:
-                    if isinstance(target, ast.Attribute) and target.attr == "status":
-                        setters.add((rel, ".status ="))
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_SETS.search(node.value):
-                setters.add((rel, "sql"))
-            if isinstance(node, ast.Call):
-                func = node.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                if name == "_move":
-                    movers.add(rel)
-    assert setters == {("repairs/closing/record.py", "to_status")}
-    # repairs.field calls it for "to be rescheduled" only (a visit where nobody was at home), which the
-    # generic transition refuses like "completed".
-    assert movers == {
-        "repairs/services/work_orders.py",
-        "repairs/closing/record.py",
-        "repairs/field/not_home.py",
-    }
-
-
-def test_no_api_transition_verb_leads_to_completed():
-    from repairs.api.views import TRANSITION_VERBS, WorkOrderViewSet
-
-    assert all(to != S.COMPLETED for to, _roles, _summary in TRANSITION_VERBS.values())
-    assert WorkOrderViewSet.complete.mapping == {"post": "complete"}
-
-
-# The proof ----------------------------------------------------------------------------------------------
+from .helpers import CHINA, _fee, _fee_for, api_closing, closing_post, in_repair, unchanged
 
 
 def test_a_technician_cannot_close_without_the_customers_proof_even_with_a_reason(client, world):
@@ -398,16 +133,6 @@ def test_only_a_manager_clears_an_exception_with_a_reason(client, world):
     assert "已电话核实" in closing.work_order.events.last().note
 
 
-def _fee(order):
-    FeeSchedule.objects.create(
-        category=order.call.unit.model.category,
-        service_kind="on_site_repair",
-        center_level=order.center.level,
-        fee_amount=Decimal("80.00"),
-        valid_from=dt.date(2026, 1, 1),
-    )
-
-
 def test_the_settlement_holds_an_exception_until_cleared_and_pays_it_in_the_month_it_is_cleared(world):
     SettlementRate.objects.update(base_subsidy_amount=Decimal("0.00"))
     signed = in_repair(world)
@@ -440,9 +165,6 @@ def test_the_settlement_holds_an_exception_until_cleared_and_pays_it_in_the_mont
     assert [(line.work_order_id, line.amount) for line in november.lines.all()] == [
         (held.pk, Decimal("80.00"))
     ]
-
-
-# The confirmation code ----------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db(transaction=True)
@@ -515,16 +237,6 @@ def test_a_new_code_does_not_reset_the_count_and_is_sent_at_most_three_times_an_
             work_order=order, acting_user=world["technician"], resend=True, now=now + dt.timedelta(minutes=61)
         )
     assert ConfirmationCodeSend.objects.filter(work_order=order, resend=True).count() == 4
-
-
-@pytest.fixture
-def eager_tasks():
-    """Celery tasks run in the test's process (a worker's work, without the worker)."""
-    from aftersales.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def test_the_tablets_resend_button_sends_through_a_worker_and_says_when_the_hourly_limit_is_reached(
@@ -611,16 +323,6 @@ def test_a_wrong_code_through_the_api_stays_counted(client, world):
     order.refresh_from_db()
     assert order.confirmation_failures == 1
     unchanged(order)
-
-
-def _fee_for(order, kind):
-    FeeSchedule.objects.get_or_create(
-        category=order.call.unit.model.category,
-        service_kind=kind,
-        center_level=order.center.level,
-        valid_from=dt.date(2026, 1, 1),
-        defaults={"fee_amount": Decimal("25.00")},
-    )
 
 
 def test_phone_guidance_is_paid_once_its_callback_hears_it_solved(world):

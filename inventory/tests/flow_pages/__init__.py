@@ -1,0 +1,1 @@
+"""The part-request and defective-return pages through the Django test client."""

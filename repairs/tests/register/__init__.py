@@ -1,0 +1,1 @@
+"""The register's writes as a dispatcher, a technician and a supervisor live them: logging a call with its 三包 decision, the duplicate guard, dispatch, the work-order statuses, phone guidance, paid service with quotes and consent, carry-in and loaners. Everything goes through repairs.services."""
