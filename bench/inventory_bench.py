@@ -1,29 +1,6 @@
-"""Benchmark: spare-parts stock at scale — 10,000 parts, 13 warehouses, 10,000,000 stock movements.
+"""Benchmark: spare-parts stock at scale — a stock-level read, the month-end valuation, part-issue throughput.
 
-Usage: .venv/bin/python bench/inventory_bench.py [--fresh] [--seconds 10] [--workers 4]
-
-Database: aftersales_invbench (BENCH_INVENTORY_DATABASE_URL). When it is missing, or holds fewer than
-10,000,000 movements, or with --fresh, it is dropped, created, migrated and seeded: `seed_demo --customers 200`
-(13 warehouses: the central warehouse CW, the defective-parts store CW-JJ and the warehouses of the 11 active
-service centres; the demo's 62 parts and their three months of history), then bench parts up to 10,000 and
-bench movements up to 10,000,000 over the last 12 months, written with COPY in time order with the stock
-movements' secondary indexes and keys dropped and rebuilt. The bench history is a simulation per part:
-supplier receipts into CW at a cost that drifts, transfers CW → centre, issues to the centres' work orders
-at moving-average cost, a few returns and count corrections, old parts back into CW-JJ (worth 0). The levels
-of the bench parts are then computed in SQL from the movements (ledger = levels by construction).
-
-Measured:
-(a) one stock level read by its unique key (warehouse, part): median and p95 over 1000 random lookups
-    through the ORM, and its EXPLAIN;
-(b) month-end valuation of every warehouse for the last complete month with inventory.valuation
-    (automatic direction, and forced forward / backward), and a mid-year month for comparison;
-(c) issue throughput: WORKERS processes calling inventory.services.part_issue for SECONDS each, first on
-    different parts (each worker its own centre and parts), then all on the same part of one centre; errors
-    by kind; afterwards ledger = levels for every warehouse × part (inventory.checks) and nothing negative.
-    One issue's SQL is captured to show where the time goes.
-Summary printed and written to bench/results/inventory.txt (not committed).
-
-The code is in bench/inventorybench/ (config, data, measure, cli)."""
+What it builds, measures and targets: bench/inventorybench/__init__.py and bench/README.md."""
 
 from inventorybench.cli import main
 

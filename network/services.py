@@ -15,7 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.parsing import parse_int
+from aftersales.parsing import parse_day, parse_int
 from aftersales.roles import Role, user_roles
 
 from .choices import AdminWorkKind
@@ -136,6 +136,18 @@ def admin_time_record(
             recorded_by=acting_user,
             recorded_at=now,
         )
+
+
+def admin_time_record_posted(*, technician: Technician | None, post, acting_user) -> AdminTimeEntry:
+    """admin_time_record from a form as the browser posts it (the tablet's and the supervisor's alike)."""
+    return admin_time_record(
+        technician=technician,
+        work_date=parse_day(post.get("work_date")),
+        kind=post.get("kind", ""),
+        minutes=post.get("minutes"),
+        note=post.get("note", ""),
+        acting_user=acting_user,
+    )
 
 
 def admin_time_cancel(

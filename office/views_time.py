@@ -19,13 +19,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftersales.parsing import parse_day, parse_id, parse_month
+from aftersales.parsing import parse_id, parse_month
 from aftersales.roles import Role, has_role, role_required
 from aftersales.spreadsheets import SafeWriter
 from aftersales.web_errors import error_dict
 from network.choices import AdminWorkKind
 from network.models import ADMIN_DAY_MAX_MINUTES, AdminTimeEntry, ServiceCenter, Technician
-from network.services import admin_time_cancel, admin_time_record
+from network.services import admin_time_cancel, admin_time_record_posted
 from repairs.choices import ServiceType
 from repairs.timesheet import SERVICE_TYPES, month_range, time_splits, totals
 
@@ -205,14 +205,7 @@ def admin_time_new(request):
         chosen = parse_id(post.get("technician"))
         technician = Technician.objects.select_related("center").filter(pk=chosen).first() if chosen else None
         try:
-            entry = admin_time_record(
-                technician=technician,
-                work_date=parse_day(post.get("work_date")),
-                kind=post.get("kind", ""),
-                minutes=post.get("minutes"),
-                note=post.get("note", ""),
-                acting_user=request.user,
-            )
+            entry = admin_time_record_posted(technician=technician, post=post, acting_user=request.user)
         except ValidationError as exc:
             errors = error_dict(exc, rest="all")
         else:

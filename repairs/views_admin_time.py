@@ -13,12 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.parsing import parse_day
 from aftersales.roles import Role, role_required
 from aftersales.web_errors import error_dict
 from network.choices import AdminWorkKind
 from network.models import ADMIN_DAY_MAX_MINUTES
-from network.services import admin_time_record
+from network.services import admin_time_record_posted
 from repairs.timesheet import time_splits
 
 RECENT_DAYS = 31  # the entries listed under the form
@@ -33,14 +32,7 @@ def tablet_admin_time(request):
     if technician is not None and request.method == "POST":
         post = request.POST
         try:
-            entry = admin_time_record(
-                technician=technician,
-                work_date=parse_day(post.get("work_date")),
-                kind=post.get("kind", ""),
-                minutes=post.get("minutes"),
-                note=post.get("note", ""),
-                acting_user=request.user,
-            )
+            entry = admin_time_record_posted(technician=technician, post=post, acting_user=request.user)
         except ValidationError as exc:
             errors = error_dict(exc, rest="all")
             values = {k: post.get(k, "") for k in values}
