@@ -111,6 +111,12 @@ OPEN_STATUSES = frozenset(
         S.TO_RESCHEDULE,
     }
 )
+# Statuses a product can be taken in from (carry-in: the technician takes it to the workshop).
+CARRY_IN_FROM = frozenset({S.ACCEPTED, S.ON_SITE, S.IN_REPAIR})
+# Statuses in which the technician has yet to arrive (a visit past its window is late).
+AWAITING_ARRIVAL = frozenset({S.DISPATCHED, S.ACCEPTED, S.EN_ROUTE})
+# Statuses in which the work is done.
+DONE_STATUSES = frozenset({S.COMPLETED, S.CLOSED})
 # Statuses parts can be issued to (and returned from): still open, or completed and not yet closed.
 PARTS_ISSUABLE = OPEN_STATUSES | {S.COMPLETED}
 # Statuses a technician's work has not yet started in: the appointment can still be moved.

@@ -112,6 +112,11 @@ class PartRequest(models.Model):
         return self.number
 
     @property
+    def before_shipping(self) -> bool:
+        """Not shipped yet (nor received): the central warehouse's stock still matters to it."""
+        return self.status not in (PartRequestStatus.SHIPPED, PartRequestStatus.RECEIVED)
+
+    @property
     def total_quantity(self) -> int:
         return sum(line.quantity for line in self.lines.all())
 

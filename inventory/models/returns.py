@@ -145,6 +145,11 @@ class DefectiveReturn(models.Model):
     def __str__(self):
         return self.number
 
+    @property
+    def is_owed(self) -> bool:
+        """The centre still owes the old part: awaiting return, or its scrapping on site is asked for."""
+        return self.status in OWED_RETURN_STATUSES
+
 
 def _photo_path(instance, filename):
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"

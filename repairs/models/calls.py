@@ -14,7 +14,10 @@ from network.models import PhoneField, Region
 from warranty.choices import Remedy
 
 from ..choices import (
+    AWAITING_ARRIVAL,
     BEFORE_VISIT,
+    CARRY_IN_FROM,
+    DONE_STATUSES,
     OPEN_STATUSES,
     PARTS_ISSUABLE,
     CallChannel,
@@ -406,6 +409,26 @@ class WorkOrder(models.Model):
     @property
     def can_reschedule(self) -> bool:
         return self.status in BEFORE_VISIT
+
+    @property
+    def before_visit(self) -> bool:
+        """Not visited yet: new, dispatched or accepted (it can still be dispatched again or guided by phone)."""
+        return self.status in BEFORE_VISIT
+
+    @property
+    def awaits_arrival(self) -> bool:
+        """The technician has yet to arrive: a visit past its window is late."""
+        return self.status in AWAITING_ARRIVAL
+
+    @property
+    def can_take_in(self) -> bool:
+        """The product can be taken in to the workshop (carry-in) in this status."""
+        return self.status in CARRY_IN_FROM
+
+    @property
+    def is_done(self) -> bool:
+        """The work is done: completed or closed."""
+        return self.status in DONE_STATUSES
 
     @property
     def accepts_parts(self) -> bool:

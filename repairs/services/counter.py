@@ -18,6 +18,7 @@ from aftersales.roles import Role, has_role
 from network.models import ServiceCenter
 
 from ..choices import (
+    CARRY_IN_FROM,
     OPEN_STATUSES,
     ConsentMethod,
     LoanerStatus,
@@ -39,8 +40,6 @@ from .register import CARRY_IN_PREFIX, QUOTE_MAX_AMOUNT, QUOTE_MAX_QUANTITY, REP
 from .work_orders import _lock
 
 # Carry-in (客户商品进出登记簿) ------------------------------------------------------------------------
-
-CARRY_IN_FROM = {WorkOrderStatus.ACCEPTED, WorkOrderStatus.ON_SITE, WorkOrderStatus.IN_REPAIR}
 
 
 def carry_in_receive(

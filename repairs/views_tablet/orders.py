@@ -143,7 +143,7 @@ def _order_page(request, order: WorkOrder, *, diagnosis_errors=None, status: int
     )
     carry_in = getattr(order, "carry_in", None)
     loaners = []
-    if order.status in services.CARRY_IN_FROM and carry_in is None and order.center_id:
+    if order.can_take_in and carry_in is None and order.center_id:
         loaners = list(
             LoanerUnit.objects.filter(
                 center_id=order.center_id, status="available", category_id=order.call.unit.model.category_id
@@ -198,7 +198,7 @@ def _order_page(request, order: WorkOrder, *, diagnosis_errors=None, status: int
             and order.status in (WorkOrderStatus.DISPATCHED, WorkOrderStatus.ACCEPTED),
             "can_need_parts": order.status
             in (WorkOrderStatus.ON_SITE, WorkOrderStatus.IN_REPAIR, WorkOrderStatus.WAITING_FOR_PARTS),
-            "can_carry_in": order.status in services.CARRY_IN_FROM and carry_in is None,
+            "can_carry_in": order.can_take_in and carry_in is None,
             "carry_in": carry_in,
             "loaners": loaners,
             "field": tablet_actions(request.user, order),
