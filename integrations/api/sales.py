@@ -166,8 +166,7 @@ class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
                 {"service_region": [_("Name the district of the service address.")]}
             )
         with service_errors():
-            call = services.repair_call_register(
-                customer=owner,
+            call = services.repair_call_take(
                 unit=unit,
                 caller_name=data["caller_name"] or owner.name,
                 caller_phone=normalize_phone(data["caller_phone"]) or phone,

@@ -20,6 +20,7 @@ from .counter import (
     quote_create,
 )
 from .customers import customer_register, unit_register
+from .intake import DispatchInput, DispatchRefused, repair_call_take
 from .register import (
     CALL_PREFIX,
     CARRY_IN_PREFIX,

@@ -270,9 +270,19 @@ def _intake_save(request, action, form, customer_form, unit_form, dispatch_form)
                 if region is None or not address:
                     form.add_error("service_address", _("Enter the address where the service takes place."))
                     raise _Invalid
+            dispatch = None
+            if action == "dispatch":
+                start, end = dispatch_form.window()
+                dispatch = services.DispatchInput(
+                    center=dispatch_form.cleaned_data["center"],
+                    technician=dispatch_form.cleaned_data["technician"],
+                    appointment_start=start,
+                    appointment_end=end,
+                    mode=dispatch_form.cleaned_data["mode"],
+                    override_reason=dispatch_form.cleaned_data["override_reason"],
+                )
             try:
-                call = services.repair_call_register(
-                    customer=customer,
+                call = services.repair_call_take(
                     unit=unit,
                     caller_name=data["caller_name"],
                     caller_phone=data["caller_phone"],
@@ -287,32 +297,16 @@ def _intake_save(request, action, form, customer_form, unit_form, dispatch_form)
                     priority=data["priority"],
                     channel=data["channel"],
                     confirm_duplicate_of=data.get("confirm_duplicate_of"),
+                    dispatch=dispatch,
+                    guidance_note=data["guidance_note"] if action == "guide" else "",
                     acting_user=request.user,
                 )
+            except services.DispatchRefused as exc:
+                add_service_errors(dispatch_form, exc, rename=DISPATCH_FIELDS)
+                raise _Invalid from exc
             except ValidationError as exc:
                 add_service_errors(form, exc)
                 raise _Invalid from exc
-            order = call.work_orders.get()
-            if action == "dispatch":
-                start, end = dispatch_form.window()
-                try:
-                    services.work_order_dispatch(
-                        work_order=order,
-                        center=dispatch_form.cleaned_data["center"],
-                        technician=dispatch_form.cleaned_data["technician"],
-                        appointment_start=start,
-                        appointment_end=end,
-                        mode=dispatch_form.cleaned_data["mode"],
-                        acting_user=request.user,
-                        override_reason=dispatch_form.cleaned_data["override_reason"],
-                    )
-                except ValidationError as exc:
-                    add_service_errors(dispatch_form, exc, rename=DISPATCH_FIELDS)
-                    raise _Invalid from exc
-            elif action == "guide":
-                services.work_order_guide_by_phone(
-                    work_order=order, acting_user=request.user, note=data["guidance_note"]
-                )
             return call
     except _Invalid:
         return None
