@@ -15,12 +15,11 @@ class AftersalesConfig(AppConfig):
 
 
 def _sync_roles_after_migrate(sender, using="default", **kwargs):
-    # Imported in ready(): the app registry is loaded by then.
+    # Imported when migrations have run (post_migrate): the app registry is loaded by then.
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
-    # Imported in ready(): the app registry is loaded by then.
-    from .roles import roles_sync
+    from .roles import roles_sync  # it reads the auth models: loaded by then too
 
     # post_migrate reaches apps one by one; make sure every app's permissions exist first.
     for app_config in global_apps.get_app_configs():

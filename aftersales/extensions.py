@@ -4,7 +4,7 @@ Domain events (aftersales.events) carry news up; these carry questions up. The l
 and the shape of the answer here; an app above provides the answer in its `AppConfig.ready`:
 
     extensions.provide(extensions.REPAIR_CALL_PAGE, call_care, key="care")        # care/apps.py
-    context.update(extensions.gather(extensions.REPAIR_CALL_PAGE, call=call, user=user))   # repairs/views.py
+    context.update(extensions.gather(extensions.REPAIR_CALL_PAGE, call=call, user=user))   # repairs/views/calls.py
 
 `providers()` lists who answers what."""
 

@@ -11,8 +11,7 @@ def add_service_errors(form, error: ValidationError, *, rename: dict | None = No
     calls it otherwise), the rest on `fallback` (None: the form as a whole)."""
     rename = rename or {}
     if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
+        form.add_error(None, error)
         return
     for field, errors in error.error_dict.items():
         target = rename.get(field, field)

@@ -8,7 +8,7 @@ from django.conf import settings
 @shared_task(name="care.tasks.sla_scan", ignore_result=False, acks_late=True)
 def sla_scan() -> dict:
     """Every minute (beat): newly due and newly breached deadlines, escalations along the chain."""
-    # Imported when the task runs: the services import this module to queue their tasks.
+    # Imported when the task runs: the modules that queue these tasks import this one.
     from .services import sla_scan as scan
 
     return scan()
@@ -23,7 +23,7 @@ def sla_scan() -> dict:
     max_retries=5,
 )
 def notifications_email(ids: list[int]) -> int:
-    # Imported when the task runs: the services import this module to queue their tasks.
+    # Imported when the task runs: the modules that queue these tasks import this one.
     from .services import notifications_email as send
 
     return send(ids=ids)
@@ -33,7 +33,7 @@ def notifications_email(ids: list[int]) -> int:
 def dashboard_refresh() -> None:
     """Every 4 minutes (beat): the dashboard's slow figures counted ahead of their 5-minute cache's
     expiry, so no manager waits for the count."""
-    # Imported when the task runs: the services import this module to queue their tasks.
+    # Imported when the task runs: the modules that queue these tasks import this one.
     from .dashboard import dashboard_refresh as refresh
 
     refresh()

@@ -58,7 +58,7 @@ def stock(request):
             selectors.warehouse_rank("warehouse__"), "warehouse__code", "part__code", "pk"
         )
     totals = selectors.stock_totals(levels)
-    page, size = page_and_size(request, sizes=PAGE_SIZES)
+    page, size = page_and_size(request, sizes=PAGE_SIZES, default=DEFAULT_PAGE_SIZE)
     pages = max(1, -(-totals["lines"] // size))
     page = min(page, pages)
     rows = selectors.stock_rows(

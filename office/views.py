@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -33,8 +35,6 @@ def my_center(request):
     visits, the open orders past their appointment, and the callbacks due by the end of the day. A fixed
     number of queries however many centres, technicians and orders: each list and each count is one query
     over all the supervisor's centres (the lists cut per centre by a window), shared out here."""
-    # Read from the apps above the network's (work orders, callbacks): this page composes them.
-    import datetime as dt
 
     def first_per_center(rows, *order):
         ranked = rows.annotate(

@@ -17,7 +17,7 @@ def confirmation_code_send(
     """Texts the customer of a dispatched work order the code that confirms the visit (made here, in the
     worker: the code never travels through the broker). `resend`: asked for again from the tablet or the
     office (limited per hour; a request over the limit in the meantime sends nothing)."""
-    # Imported when the task runs: the services import this module to queue their tasks.
+    # Imported when the task runs: the modules that queue these tasks import this one.
     from .closing import confirmation_code_send as send
     from .models import WorkOrder
 

@@ -159,7 +159,10 @@ class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
             duplicate_of = RepairCall.objects.filter(pk=data["confirm_duplicate_of"], unit=unit).first()
         owner = unit.owner
         region, address, phone = services.call_defaults(
-            customer=owner, service_region=data["service_region"], service_address=data["service_address"]
+            customer=owner,
+            service_region=data["service_region"],
+            service_address=data["service_address"],
+            caller_phone=normalize_phone(data["caller_phone"]),
         )
         if region is None:
             raise serializers.ValidationError(
@@ -169,7 +172,7 @@ class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
             call = services.repair_call_take(
                 unit=unit,
                 caller_name=data["caller_name"] or owner.name,
-                caller_phone=normalize_phone(data["caller_phone"]) or phone,
+                caller_phone=phone,
                 service_region=region,
                 service_address=address,
                 symptom=symptom,

@@ -1,5 +1,6 @@
-"""Units, repair calls and work orders over the API. Reads go through for_user(); writes validate, then call
-the same services the HTML views call; `status` changes only through the transition actions."""
+"""Work orders and the product catalogue over the API (units and repair calls: integrations/api/sales.py).
+Reads go through for_user(); writes validate, then call the same services the HTML views call; `status`
+changes only through the transition actions."""
 
 import base64
 import binascii

@@ -123,17 +123,21 @@ def open_calls_on_unit(*, unit: ProductUnit) -> list[RepairCall]:
     )
 
 
-def call_defaults(*, customer: Customer, service_region=None, service_address: str = "") -> tuple:
+def call_defaults(
+    *, customer: Customer, service_region=None, service_address: str = "", caller_phone: str = ""
+) -> tuple:
     """Where and whom a call is about when the caller does not say: the service district and address default
-    to the customer's primary address, the caller's phone to the customer's primary phone. Returns
-    (service_region or None, service_address, phone number or "") — the one rule the register's page and
+    to the customer's primary address, the caller's phone to the customer's primary phone (each read only
+    when it is missing). Returns (service_region or None, service_address, caller's phone or "") — the one rule the register's page and
     the API both apply before repair_call_register."""
-    address = customer.addresses.select_related("region").order_by("-is_primary", "pk").first()
-    phone = customer.phones.order_by("-is_primary", "pk").first()
+    address = None
+    if service_region is None or not service_address:
+        address = customer.addresses.select_related("region").order_by("-is_primary", "pk").first()
+    phone = None if caller_phone else customer.phones.order_by("-is_primary", "pk").first()
     return (
         service_region or (address.region if address else None),
         service_address or (address.detail if address else ""),
-        phone.number if phone else "",
+        caller_phone or (phone.number if phone else ""),
     )
 
 

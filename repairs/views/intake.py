@@ -266,6 +266,7 @@ def _intake_save(request, action, form, customer_form, unit_form, dispatch_form)
                     customer=customer,
                     service_region=data.get("service_region"),
                     service_address=data.get("service_address") or "",
+                    caller_phone=data["caller_phone"],
                 )
                 if region is None or not address:
                     form.add_error("service_address", _("Enter the address where the service takes place."))

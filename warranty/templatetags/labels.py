@@ -15,8 +15,9 @@ def policy_label(context, value) -> str:
     its new name on the next page."""
     categories = context.render_context.get("policy_label_categories")
     if categories is None:
-        # The categories with a policy: a decision's policy version always names one of them.
-        categories = {p.category.code: p.category for p in WarrantyPolicy.objects.select_related("category")}
+        # Every product category, reached through the policies' relation (the catalogue is repairs').
+        model = WarrantyPolicy._meta.get_field("category").related_model
+        categories = {c.code: c for c in model.objects.all()}
         context.render_context["policy_label_categories"] = categories
     code, _sep, version = str(value or "").partition("/")
     category = categories.get(code)
