@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..choices import CallChannel, CallCustomerRequest, Priority
-from ..models import FaultSymptom, ProductUnit, RepairCall
+from ..models import ProductUnit, RepairCall
 from .register import repair_call_register
 from .work_orders import work_order_dispatch, work_order_guide_by_phone
 
@@ -36,49 +35,20 @@ class DispatchRefused(ValidationError):
 def repair_call_take(
     *,
     unit: ProductUnit,
-    caller_name: str,
-    caller_phone: str,
-    service_region,
-    service_address: str,
-    symptom: FaultSymptom | None,
-    symptom_text: str = "",
-    customer_request: str = CallCustomerRequest.REPAIR,
-    component: str = "",
-    service_type: str | None = None,
-    service_type_reason: str = "",
-    priority: str = Priority.NORMAL,
-    channel: str = CallChannel.HOTLINE,
-    confirm_duplicate_of: RepairCall | None = None,
-    dealer=None,
     dispatch: DispatchInput | None = None,
     guidance_note: str = "",
     acting_user,
     now: dt.datetime | None = None,
+    **details,
 ) -> RepairCall:
-    """Logs the call on the unit's owner (repair_call_register: every check of the call, the duplicate
-    guard, the 三包 decision) and then, all or nothing, dispatches its work order (`dispatch`; a refusal is
-    DispatchRefused) or records the guidance given by phone (`guidance_note`). The service district and
-    address come as the caller gave them, or from the customer's primary address (call_defaults)."""
+    """Logs the call on the unit's owner (repair_call_register, which takes `details`: the caller, the service
+    address, the symptom, the faulty part…; every check of the call, the duplicate guard, the 三包
+    decision) and then, all or nothing, dispatches its work order (`dispatch`; a refusal is DispatchRefused)
+    or records the guidance given by phone (`guidance_note`). The service district and address come as the
+    caller gave them, or from the customer's primary address (call_defaults)."""
     with transaction.atomic():
         call = repair_call_register(
-            customer=unit.owner,
-            unit=unit,
-            caller_name=caller_name,
-            caller_phone=caller_phone,
-            service_region=service_region,
-            service_address=service_address,
-            symptom=symptom,
-            symptom_text=symptom_text,
-            customer_request=customer_request,
-            component=component,
-            service_type=service_type,
-            service_type_reason=service_type_reason,
-            priority=priority,
-            channel=channel,
-            confirm_duplicate_of=confirm_duplicate_of,
-            dealer=dealer,
-            acting_user=acting_user,
-            now=now,
+            customer=unit.owner, unit=unit, acting_user=acting_user, now=now, **details
         )
         if dispatch is not None:
             try:
