@@ -407,10 +407,6 @@ class WorkOrder(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
-    def can_reschedule(self) -> bool:
-        return self.status in BEFORE_VISIT
-
-    @property
     def before_visit(self) -> bool:
         """Not visited yet: new, dispatched or accepted (it can still be dispatched again or guided by phone)."""
         return self.status in BEFORE_VISIT
