@@ -313,6 +313,8 @@ class _Draft:
     liable_by_option: dict[str, str] = field(default_factory=dict)
     reasons: list[Reason] = field(default_factory=list)
     refund: Decimal | None = None
+    # A return deducting depreciation is not at no charge: it stays an option, never the verdict.
+    return_free: bool = False
 
     def offer(self, option: str, liable: str) -> None:
         self.options.add(option)
@@ -408,6 +410,7 @@ def decide(facts: Facts, policy: Policy | None, rest_days: Iterable[dt.date] = f
         draft.offer(RETURN, SELLER)
         draft.offer(EXCHANGE, SELLER)
         draft.refund = facts.price
+        draft.return_free = True
         draft.why(
             "window.return",
             f"售出 {policy.return_days} 日内发生性能故障，可选择退货、换货或修理",
@@ -451,28 +454,29 @@ def decide(facts: Facts, policy: Policy | None, rest_days: Iterable[dt.date] = f
         if with_invoice and is_product and facts.performance_fault and len(done) >= 2:
             draft.offer(EXCHANGE, SELLER)
             draft.offer(RETURN, SELLER)
-            used = (report - start).days - sum(_days_in_repair(r, report) for r in repairs)
-            if facts.price is not None and draft.refund is None:
-                if facts.same_model_available:
-                    deduction = facts.price * policy.depreciation_rate_per_day * max(used, 0)
-                    draft.refund = max(facts.price - deduction, Decimal("0"))
-                else:
-                    draft.refund = facts.price
+            used = max((report - start).days - sum(_days_in_repair(r, report) for r in repairs), 0)
+            deducts = facts.same_model_available and policy.depreciation_rate_per_day > 0 and used > 0
+            if draft.refund is None:
+                draft.return_free = not deducts
+                if facts.price is not None:
+                    deduction = facts.price * policy.depreciation_rate_per_day * used if deducts else Decimal("0")
+                    draft.refund = min(max(facts.price - deduction, Decimal("0")), facts.price)
+            rate = f"{policy.depreciation_rate_per_day * 100:g}%"
+            if not facts.same_model_available:
+                zh_tail, en_tail = "；无同型号产品可换，全额退货", "; no same model to exchange: full refund"
+            elif deducts:
+                zh_tail = f"；如选择退货，按每日 {rate} 扣除 {used} 日折旧费，故免费的补救是换货"
+                en_tail = (
+                    f"; a return deducts depreciation of {rate} a day for {used} days of use, so the remedy at "
+                    "no charge is an exchange"
+                )
+            else:
+                zh_tail, en_tail = "", ""
             draft.why(
                 "two_repairs",
-                f"三包有效期内已修理 {len(done)} 次仍不能正常使用，可免费换货或退货"
-                + (
-                    f"；退货按每日 {policy.depreciation_rate_per_day * 100:g}% 扣除 {max(used, 0)} 日折旧费"
-                    if facts.same_model_available
-                    else "；无同型号产品可换，全额退货"
-                ),
+                f"三包有效期内已修理 {len(done)} 次仍不能正常使用，可免费换货或退货" + zh_tail,
                 f"Repaired {len(done)} times within the period and still not working: free exchange or return"
-                + (
-                    f"; a return deducts depreciation of {policy.depreciation_rate_per_day * 100:g}% a day for "
-                    f"{max(used, 0)} days of use"
-                    if facts.same_model_available
-                    else "; no same model to exchange: full refund"
-                ),
+                + en_tail,
             )
         draft.offer(FREE_REPAIR, MAKER)
         if not draft.reasons or all(
@@ -531,9 +535,10 @@ def _finish(facts, policy, draft: _Draft, start, return_until, exchange_until, r
     if not draft.options:
         draft.offer(PAID_REPAIR, CUSTOMER)
     options = tuple(sorted(draft.options, key=lambda o: -STRENGTH[o]))
-    verdict = options[0]
+    # The verdict is the strongest remedy the customer can demand at no charge.
+    verdict = next(o for o in options if o != RETURN or draft.return_free)
     refund = None
-    if verdict == RETURN and draft.refund is not None:
+    if RETURN in options and draft.refund is not None:
         refund = draft.refund.quantize(CENT, rounding=ROUND_HALF_UP)
     return Decision(
         verdict=verdict,

@@ -94,7 +94,9 @@ def test_a_second_failed_repair_in_the_api(client, users):
             },
         ],
     ).json()
-    assert body["verdict"] == "return" and body["refund_amount"] == "2667.00"
+    # The return deducts depreciation: the free remedy (the verdict) is the exchange, the return an option.
+    assert body["verdict"] == "exchange" and body["refund_amount"] == "2667.00"
+    assert body["options"] == ["return", "exchange", "free_repair"]
     assert [r["rule"] for r in body["reasons"]][-1] == "two_repairs"
 
 

@@ -188,11 +188,25 @@ def test_with_neither_invoice_nor_factory_date_there_is_no_coverage():
 
 def test_the_second_repair_still_failing_allows_exchange_or_return_with_depreciation():
     decision = ev(report=D(2026, 5, 1), repairs=TWO, price=Decimal("3000.00"))
-    assert decision.verdict == "return" and decision.options == ("return", "exchange", "free_repair")
+    # The return deducts depreciation, so the remedy at no charge — the verdict — is the exchange; the
+    # return stays an option with its refund.
+    assert decision.verdict == "exchange" and decision.options == ("return", "exchange", "free_repair")
     assert decision.liable == "seller"
     # 120 days since the invoice, less 4 + 5 days in repair = 111 days of use at 0.1 % a day.
     assert decision.refund_amount == Decimal("3000.00") - Decimal("3000.00") * Decimal("0.001") * 111
     assert "two_repairs" in rules_of(decision)
+    reason = next(r for r in decision.reasons if r.rule == "two_repairs")
+    assert "扣除 111 日折旧费" in reason.zh and "免费的补救是换货" in reason.zh
+
+
+def test_a_return_within_the_return_period_is_at_no_charge_and_stays_the_verdict():
+    decision = ev(report=D(2026, 1, 5), price=Decimal("3000.00"))
+    assert decision.verdict == "return" and decision.refund_amount == Decimal("3000.00")
+
+
+def test_without_the_same_model_the_full_refund_is_the_verdict():
+    decision = ev(report=D(2026, 5, 1), repairs=TWO, price=Decimal("3000.00"), same_model_available=False)
+    assert decision.verdict == "return"
 
 
 def test_without_the_same_model_the_return_refunds_in_full():
