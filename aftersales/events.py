@@ -23,7 +23,11 @@ from collections.abc import Callable
 # now=<the instant of the change>.
 WORK_ORDER_CHANGED = "work_order.changed"
 
-KNOWN = (WORK_ORDER_CHANGED,)
+# A 三包 remedy request was opened or changed status: request=<RemedyRequest>, previous=<status before, ""
+# when new>, now=<the instant of the change>.
+REMEDY_REQUEST_CHANGED = "remedy_request.changed"
+
+KNOWN = (WORK_ORDER_CHANGED, REMEDY_REQUEST_CHANGED)
 
 _listeners: dict[str, list[Callable[..., object]]] = {name: [] for name in KNOWN}
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "repairs",
     "warranty",
     "inventory",
+    "remedies",
     "care",
     "settlement",
     "office",

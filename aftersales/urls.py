@@ -43,6 +43,7 @@ urlpatterns = [
     path("network/", include("settlement.urls")),
     path("inventory/", include("inventory.urls")),
     path("care/", include("care.urls")),
+    path("remedies/", include("remedies.urls")),
     path("integrations/", include("integrations.urls")),
     path("api/v1/", include((api_v1, "api"))),
 ]

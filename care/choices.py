@@ -12,6 +12,7 @@ class Stage(models.TextChoices):
     CARRY_IN_30 = "carry_in_30", _("Carry-in repair within 30 days")
     COMPLAINT_REPLY = "complaint_reply", _("Complaint replied")
     COMPLAINT_RESOLVE = "complaint_resolve", _("Complaint resolved")
+    REMEDY_APPROVAL = "remedy_approval", _("Remedy request approved or rejected")
 
 
 WORK_ORDER_STAGES = (Stage.ACCEPT, Stage.FIRST_CONTACT, Stage.ON_SITE, Stage.COMPLETION, Stage.CARRY_IN_30)

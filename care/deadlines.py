@@ -269,3 +269,29 @@ def complaint_deadline_stop(*, complaint, stage: str, at: dt.datetime) -> None:
     Deadline.objects.filter(complaint=complaint, stage=stage, stopped_at__isnull=True).update(
         stopped_at=at, stop_reason=StopReason.MET, paused_at=None, next_escalation_at=None
     )
+
+
+def remedy_request_changed(*, request, previous: str, now: dt.datetime) -> None:
+    """A remedy request waiting for the manager is a deadline on the SLA board (due at its approval date, in
+    calendar time); approved or rejected, it is met; cancelled, it no longer applies."""
+    if request.status == "awaiting_approval" and request.approval_due_at is not None:
+        policy = SlaPolicy.objects.filter(active=True).order_by("pk").first()
+        if policy is None:
+            return
+        Deadline.objects.get_or_create(
+            remedy_request=request,
+            stage=Stage.REMEDY_APPROVAL,
+            defaults={
+                "policy": policy,
+                "center_id": request.charged_center_id,
+                "started_at": request.opened_at,
+                "due_at": request.approval_due_at,
+                "warn_at": _warn_at(request.approval_due_at, policy, None),
+                "working_time": False,
+            },
+        )
+    elif previous == "awaiting_approval":
+        reason = StopReason.CANCELLED if request.status == "cancelled" else StopReason.MET
+        Deadline.objects.filter(
+            remedy_request=request, stage=Stage.REMEDY_APPROVAL, stopped_at__isnull=True
+        ).update(stopped_at=now, stop_reason=reason, paused_at=None, next_escalation_at=None)

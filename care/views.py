@@ -431,9 +431,9 @@ def breaches(request):
     stage = request.GET.get("stage", "")
     if stage in Stage.values:
         rows = rows.filter(stage=stage)
-    rows = rows.select_related("work_order__call", "complaint", "center", "technician").order_by(
-        "due_at", "pk"
-    )
+    rows = rows.select_related(
+        "work_order__call", "complaint", "remedy_request", "center", "technician"
+    ).order_by("due_at", "pk")
     context = page_window(request, rows)
     context.update(
         {

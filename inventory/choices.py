@@ -7,6 +7,15 @@ class WarehouseKind(models.TextChoices):
     CENTER = "center", _("Service-centre warehouse")
     # Where returned defective parts (旧件) are received and inspected; their stock is worth nothing.
     DEFECTIVE = "defective", _("Defective-parts store")
+    # A dealer's stock of whole units (the out-of-box exchange is made from it).
+    DEALER = "dealer", _("Dealer's stock")
+    # Units taken back from customers (returns, exchanges, out-of-box failures), awaiting refurbishment;
+    # like defective parts, worth nothing until refurbished.
+    RETURNED = "returned", _("Returned-goods store")
+
+
+# The kinds that exist once (the rest: one per centre or dealer).
+SINGLE_WAREHOUSE_KINDS = (WarehouseKind.CENTRAL, WarehouseKind.DEFECTIVE, WarehouseKind.RETURNED)
 
 
 class MovementKind(models.TextChoices):
@@ -17,6 +26,12 @@ class MovementKind(models.TextChoices):
     RETURN = "return", _("Return from work order")
     DEFECTIVE_IN = "defective_in", _("Defective part received back")
     ADJUSTMENT = "adjustment", _("Count adjustment")
+    # Whole units (a 三包 exchange or return) and their refurbishment.
+    UNIT_OUT = "unit_out", _("Replacement unit handed over")
+    UNIT_BACK = "unit_back", _("Unit taken back from a customer")
+    REFURB_ISSUE = "refurb_issue", _("Issued to refurbishment")
+    REFURB_IN = "refurb_in", _("Refurbished unit restocked")
+    SCRAP = "scrap", _("Scrapped")
 
 
 # The sign each kind's quantity must have (an adjustment may go either way).
@@ -25,8 +40,22 @@ INBOUND_KINDS = {
     MovementKind.TRANSFER_IN,
     MovementKind.RETURN,
     MovementKind.DEFECTIVE_IN,
+    MovementKind.UNIT_BACK,
+    MovementKind.REFURB_IN,
 }
-OUTBOUND_KINDS = {MovementKind.TRANSFER_OUT, MovementKind.ISSUE}
+OUTBOUND_KINDS = {
+    MovementKind.TRANSFER_OUT,
+    MovementKind.ISSUE,
+    MovementKind.UNIT_OUT,
+    MovementKind.REFURB_ISSUE,
+    MovementKind.SCRAP,
+}
+
+
+class UnitSerialStatus(models.TextChoices):
+    IN_STOCK = "in_stock", _("In stock")
+    OUT = "out", _("Handed over")
+    SCRAPPED = "scrapped", _("Scrapped")
 
 
 class PartRequestStatus(models.TextChoices):

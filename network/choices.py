@@ -43,6 +43,9 @@ class SettlementLineKind(models.TextChoices):
     PARTS_CHARGED = "parts_charged", _("Parts used on paid work (charged)")
     # A visit where nobody was at home: the trip is paid once, by its distance band, to the centre that made it.
     WASTED_VISIT = "wasted_visit", _("Travel fee of a visit nobody was at home")
+    # A 三包 exchange or refund caused by the centre's own delay (the repairer's 30-day rule): its cost is
+    # deducted, with the remedy request as evidence; disputable like any line.
+    REMEDY_CHARGE = "remedy_charge", _("Exchange or refund at the repairer's cost")
 
 
 class DisputeStatus(models.TextChoices):

@@ -459,7 +459,9 @@ def decide(facts: Facts, policy: Policy | None, rest_days: Iterable[dt.date] = f
             if draft.refund is None:
                 draft.return_free = not deducts
                 if facts.price is not None:
-                    deduction = facts.price * policy.depreciation_rate_per_day * used if deducts else Decimal("0")
+                    deduction = (
+                        facts.price * policy.depreciation_rate_per_day * used if deducts else Decimal("0")
+                    )
                     draft.refund = min(max(facts.price - deduction, Decimal("0")), facts.price)
             rate = f"{policy.depreciation_rate_per_day * 100:g}%"
             if not facts.same_model_available:

@@ -54,6 +54,7 @@ def unit_facts(
         exclusions=tuple(exclusions),
         extended_warranty_until=extended_until,
         price=unit.invoice_amount,
+        exchanged_on=unit.exchanged_on if unit.exchanged_on and unit.exchanged_on <= report_date else None,
     )
 
 
@@ -88,3 +89,38 @@ def warranty_decision_record(*, unit, facts: Facts, acting_user=None, now=None) 
             decided_at=now or timezone.now(),
             decided_by=acting_user,
         )
+
+
+def _day(value) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def facts_from_record(data: dict, **changes) -> Facts:
+    """The facts a stored decision was taken on (its JSON), with `changes` applied (e.g. another report date)."""
+    repairs = tuple(
+        RepairRecord(
+            sent_on=_day(r["sent_on"]),
+            returned_on=_day(r.get("returned_on")),
+            fixed=r.get("fixed", True),
+            performance_fault=r.get("performance_fault", True),
+            same_fault=r.get("same_fault", False),
+            delay_cause=r.get("delay_cause"),
+        )
+        for r in data.get("repairs", [])
+    )
+    facts = Facts(
+        category=data["category"],
+        component=data["component"],
+        report_date=_day(data["report_date"]),
+        sale_date=_day(data.get("sale_date")),
+        invoice_date=_day(data.get("invoice_date")),
+        factory_date=_day(data.get("factory_date")),
+        performance_fault=data.get("performance_fault", True),
+        repairs=repairs,
+        exclusions=tuple(data.get("exclusions", ())),
+        exchanged_on=_day(data.get("exchanged_on")),
+        extended_warranty_until=_day(data.get("extended_warranty_until")),
+        price=Decimal(data["price"]) if data.get("price") is not None else None,
+        same_model_available=data.get("same_model_available", True),
+    )
+    return dataclasses.replace(facts, **changes)

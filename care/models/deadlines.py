@@ -65,6 +65,14 @@ class Deadline(models.Model):
         on_delete=models.CASCADE,
         related_name="deadlines",
     )
+    remedy_request = models.ForeignKey(
+        "remedies.RemedyRequest",
+        verbose_name=_("remedy request"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deadlines",
+    )
     policy = models.ForeignKey(
         SlaPolicy, verbose_name=_("SLA policy"), on_delete=models.PROTECT, related_name="+"
     )
@@ -108,9 +116,15 @@ class Deadline(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="deadline_stage_valid"),
             models.CheckConstraint(
-                condition=Q(work_order__isnull=False, complaint__isnull=True)
-                | Q(work_order__isnull=True, complaint__isnull=False),
+                condition=Q(work_order__isnull=False, complaint__isnull=True, remedy_request__isnull=True)
+                | Q(work_order__isnull=True, complaint__isnull=False, remedy_request__isnull=True)
+                | Q(work_order__isnull=True, complaint__isnull=True, remedy_request__isnull=False),
                 name="deadline_one_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["remedy_request", "stage"],
+                condition=Q(remedy_request__isnull=False),
+                name="deadline_unique_remedy_request_stage",
             ),
             models.UniqueConstraint(
                 fields=["work_order", "stage"],
@@ -164,7 +178,9 @@ class Deadline(models.Model):
 
     @property
     def subject(self):
-        return self.work_order if self.work_order_id else self.complaint
+        if self.work_order_id:
+            return self.work_order
+        return self.complaint if self.complaint_id else self.remedy_request
 
     @property
     def clock(self) -> str:

@@ -90,13 +90,15 @@ def _subject_words(deadline: Deadline) -> tuple[str, str]:
     if deadline.work_order_id:
         order = deadline.work_order
         return order.number, reverse("repairs:call_detail", args=[order.call_id])
-    return deadline.complaint.number, reverse("care:complaint_detail", args=[deadline.complaint_id])
+    if deadline.complaint_id:
+        return deadline.complaint.number, reverse("care:complaint_detail", args=[deadline.complaint_id])
+    return deadline.remedy_request.number, reverse("remedies:detail", args=[deadline.remedy_request_id])
 
 
 def _batch(queryset, size: int) -> list[Deadline]:
     return list(
         queryset.select_for_update(skip_locked=True, of=("self",)).select_related(
-            "policy", "technician", "work_order", "complaint"
+            "policy", "technician", "work_order", "complaint", "remedy_request"
         )[:size]
     )
 

@@ -17,6 +17,8 @@ from .stock import (
     StockLevel,
     StockMovement,
     StockMovementQuerySet,
+    UnitSerial,
+    UnitSerialQuerySet,
     Warehouse,
     WarehouseQuerySet,
     _money_field,

@@ -12,13 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.money import money
-from aftersales.roles import Role, user_roles
+from aftersales.roles import Role, dealer_ids, user_roles
 
 from ..choices import (
     INBOUND_KINDS,
     OUTBOUND_KINDS,
+    SINGLE_WAREHOUSE_KINDS,
     MovementKind,
     OverCreditPolicy,
+    UnitSerialStatus,
     WarehouseKind,
 )
 
@@ -36,8 +38,13 @@ class PartQuerySet(models.QuerySet):
         """Parts listed for the model, and parts of its category that list no model (fit all)."""
         return self.filter(
             Q(compatible_models=product_model)
-            | Q(category_id=product_model.category_id, compatible_models__isnull=True)
+            | Q(category_id=product_model.category_id, compatible_models__isnull=True),
+            product_model__isnull=True,
         ).distinct()
+
+    def spare(self):
+        """Spare parts, not whole units."""
+        return self.filter(product_model__isnull=True)
 
 
 class Part(models.Model):
@@ -77,6 +84,17 @@ class Part(models.Model):
     is_major = models.BooleanField(_("major component"), default=False)
     lead_time_days = models.PositiveSmallIntegerField(_("supplier lead time (days)"), default=14)
     active = models.BooleanField(_("active"), default=True)
+    # A whole unit of a model (整机) kept as a stock item with serials: what a 三包 exchange hands over; the
+    # refurbished ones are a stock item of their own (another value, another warranty).
+    product_model = models.ForeignKey(
+        "repairs.ProductModel",
+        verbose_name=_("whole unit of model"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="whole_unit_parts",
+    )
+    refurbished = models.BooleanField(_("refurbished"), default=False, db_default=False)
 
     objects = PartQuerySet.as_manager()
 
@@ -90,6 +108,11 @@ class Part(models.Model):
             models.CheckConstraint(
                 condition=Q(return_required=False) | Q(return_within_days__gt=0),
                 name="part_return_days_positive",
+            ),
+            models.UniqueConstraint(
+                fields=["product_model", "refurbished"],
+                condition=Q(product_model__isnull=False),
+                name="part_one_whole_unit_per_model_grade",
             ),
         ]
 
@@ -107,11 +130,14 @@ class WarehouseQuerySet(models.QuerySet):
             scope |= Q(center__supervisors=user)
         if Role.TECHNICIAN in roles:
             scope |= Q(center__technicians__user=user)
+        if Role.DEALER in roles:
+            scope |= Q(dealer__in=dealer_ids(user))
         return self.filter(scope).distinct()
 
 
 class Warehouse(models.Model):
-    """The central warehouse, the defective-parts store, and one warehouse per service centre."""
+    """The central warehouse, the defective-parts and returned-goods stores, one warehouse per service
+    centre, and dealers' whole-unit stock."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -119,6 +145,14 @@ class Warehouse(models.Model):
     center = models.OneToOneField(
         "network.ServiceCenter",
         verbose_name=_("service centre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="warehouse",
+    )
+    dealer = models.OneToOneField(
+        "network.Dealer",
+        verbose_name=_("dealer"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -142,9 +176,14 @@ class Warehouse(models.Model):
                 | (~Q(kind=WarehouseKind.CENTER) & Q(center__isnull=True)),
                 name="warehouse_center_by_kind",
             ),
+            models.CheckConstraint(
+                condition=Q(kind=WarehouseKind.DEALER, dealer__isnull=False)
+                | (~Q(kind=WarehouseKind.DEALER) & Q(dealer__isnull=True)),
+                name="warehouse_dealer_by_kind",
+            ),
             models.UniqueConstraint(
                 fields=["kind"],
-                condition=~Q(kind=WarehouseKind.CENTER),
+                condition=Q(kind__in=SINGLE_WAREHOUSE_KINDS),
                 name="warehouse_one_central_one_defective",
             ),
         ]
@@ -334,3 +373,51 @@ class InventorySettings(models.Model):
     def current(cls) -> InventorySettings:
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class UnitSerialQuerySet(models.QuerySet):
+    def in_stock(self):
+        return self.filter(status=UnitSerialStatus.IN_STOCK)
+
+
+class UnitSerial(models.Model):
+    """One whole unit in stock, by its serial (and IMEI for a phone): which warehouse holds it. The ledger
+    counts the units; this says which ones, so an exchange hands over a named serial."""
+
+    part = models.ForeignKey(
+        Part, verbose_name=_("stock item"), on_delete=models.PROTECT, related_name="serials"
+    )
+    serial_number = models.CharField(_("serial number"), max_length=40)
+    imei = models.CharField(_("IMEI"), max_length=15, blank=True)
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="unit_serials"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=UnitSerialStatus.choices, default=UnitSerialStatus.IN_STOCK
+    )
+    unit_cost_amount = _money_field(_("unit cost (CNY)"))
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    objects = UnitSerialQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("whole unit in stock")
+        verbose_name_plural = _("whole units in stock")
+        ordering = ["part", "serial_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=UnitSerialStatus.values), name="unit_serial_status_valid"
+            ),
+            # A serial is in one place at a time: one row per serial and stock item.
+            models.UniqueConstraint(fields=["part", "serial_number"], name="unit_serial_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["warehouse", "part", "serial_number"],
+                condition=Q(status="in_stock"),
+                name="unit_serial_in_stock",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.part.code} · {self.serial_number}"

@@ -83,3 +83,15 @@ from .stock import (
     stock_receive,
     stock_transfer,
 )
+from .units import (
+    dealer_warehouse,
+    refurbishment_parts_issue,
+    returned_goods_warehouse,
+    unit_hand_over,
+    unit_restock_refurbished,
+    unit_scrap,
+    unit_take_back,
+    units_in_stock,
+    units_receive,
+    whole_unit_part,
+)

@@ -168,6 +168,10 @@ def part_issue(
     reason = _text(reason, "reason", 200)
     serial_number = _text(serial_number, "serial_number", 40)
     old_serial = _text(old_serial, "old_serial", 40)
+    if part.product_model_id:
+        raise ValidationError(
+            _("A whole unit is not a spare part: it is handed over through a 三包 exchange.")
+        )
     with transaction.atomic():
         if (done := _replayed(idempotency_key)) is not None:
             return done[0]

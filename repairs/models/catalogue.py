@@ -247,6 +247,19 @@ class ProductUnit(models.Model):
     factory_date = models.DateField(_("factory date"), null=True, blank=True)
     warranty_card_number = models.CharField(_("warranty card number"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
+    # A unit received in a 三包 exchange: the unit it replaced, and the exchange date — its repair period
+    # starts again then, while the return and exchange windows still count from the original sale.
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("replaces unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    exchanged_on = models.DateField(_("exchanged on"), null=True, blank=True)
+    # Sold as refurbished (翻新机): the refurbished warranty applies, not the new unit's.
+    refurbished = models.BooleanField(_("refurbished"), default=False, db_default=False)
 
     objects = ProductUnitQuerySet.as_manager()
 
@@ -288,6 +301,11 @@ class ProductUnit(models.Model):
             models.CheckConstraint(
                 condition=~Q(serial_number="") | Q(imei__isnull=False),
                 name="product_unit_identified",
+            ),
+            models.CheckConstraint(
+                condition=Q(replaces__isnull=True, exchanged_on__isnull=True)
+                | Q(replaces__isnull=False, exchanged_on__isnull=False),
+                name="product_unit_exchange_dated",
             ),
         ]
 

@@ -16,8 +16,17 @@ from care.choices import Stage
 from care.selectors import settlement_penalties
 from inventory.choices import DepositEntryKind
 from inventory.models import DefectiveReturn, DepositEntry
-from network.choices import AdjustmentKind, CenterLevel, DisputeStatus, SettlementLineKind, SettlementStatus
-from network.models import Adjustment, ServiceCenter, Settlement, SettlementRate
+from network.choices import (
+    AdjustmentKind,
+    CenterLevel,
+    DisputeStatus,
+    ServiceKind,
+    SettlementLineKind,
+    SettlementStatus,
+)
+from network.models import Adjustment, ServiceCenter, Settlement, SettlementLine, SettlementRate
+from remedies.choices import RemedyStatus
+from remedies.models import RemedyRequest
 
 from .sql import DISPUTES_SQL, LINES_SQL, STATEMENT_LANGUAGE
 
@@ -78,6 +87,8 @@ def settlement_compute(
         }
         with connection.cursor() as cursor:
             cursor.execute(LINES_SQL, params)
+        _remedy_charges_add(settlement=settlement, center=center, end=end)
+        with connection.cursor() as cursor:
             if settlement.disputes.filter(status=DisputeStatus.ACCEPTED).exists():
                 cursor.execute(DISPUTES_SQL, {"settlement": settlement.pk, "prefix": _dispute_prefix()})
         _adjustments_compute(settlement=settlement, center=center, first=first, start=start, end=end)
@@ -85,6 +96,36 @@ def settlement_compute(
         settlement.computed_at = now
         _totals_save(settlement)
     return settlement
+
+
+def _remedy_charges_add(*, settlement: Settlement, center: ServiceCenter, end) -> None:
+    """Exchanges and refunds carried out by the month's end at this centre's cost (its own delay), each
+    deducted once: the line names the late work order, so the centre can dispute it like any line."""
+    charged = SettlementLine.objects.filter(kind=SettlementLineKind.REMEDY_CHARGE).values("work_order_id")
+    requests = (
+        RemedyRequest.objects.filter(
+            charged_center=center, status=RemedyStatus.DONE, charge_amount__gt=0, done_at__lt=end
+        )
+        .exclude(work_order_id__in=charged)
+        .select_related("work_order__call")
+        .order_by("done_at", "pk")
+    )
+    with translation.override(STATEMENT_LANGUAGE):
+        SettlementLine.objects.bulk_create(
+            SettlementLine(
+                settlement=settlement,
+                work_order_id=r.work_order_id,
+                kind=SettlementLineKind.REMEDY_CHARGE,
+                service_kind=ServiceKind.CARRY_IN_REPAIR
+                if r.work_order.mode == "carry_in"
+                else ServiceKind.ON_SITE_REPAIR,
+                closed_on=timezone.localdate(r.done_at),
+                amount=-r.charge_amount,
+                note=(_("Exchange %(number)s") if r.remedy == "exchange" else _("Refund %(number)s"))
+                % {"number": r.number},
+            )
+            for r in requests
+        )
 
 
 def _dispute_prefix() -> str:
