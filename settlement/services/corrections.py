@@ -117,6 +117,10 @@ def adjustment_remove(*, adjustment: Adjustment, acting_user) -> None:
         _totals_save(row)
 
 
+# Lines that take money from the centre: a dispute can reduce them to 0.00, never turn them into a payment.
+DEDUCTION_KINDS = (SettlementLineKind.PARTS_CHARGED, SettlementLineKind.REMEDY_CHARGE)
+
+
 def dispute_raise(
     *, settlement: Settlement, line: SettlementLine, reason: str, claimed_amount=None, acting_user, now=None
 ) -> Dispute:
@@ -201,7 +205,11 @@ def dispute_resolve(
                     ]
                 }
             )
-        if accept and current.line_kind != SettlementLineKind.PARTS_CHARGED and value < 0:
+        if accept and current.line_kind == SettlementLineKind.REMEDY_CHARGE and value > 0:
+            raise ValidationError(
+                {"amount": [_("A charge to the centre stays a deduction: enter 0.00 or a negative amount.")]}
+            )
+        if accept and current.line_kind not in DEDUCTION_KINDS and value < 0:
             raise ValidationError(
                 {"amount": [_("A payment to the centre cannot become negative: enter 0.00 or more.")]}
             )
