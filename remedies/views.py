@@ -84,7 +84,10 @@ def request_list(request):
 
 
 def _decision_for(request):
-    """The stored decision (?decision=) or today's position of a unit (?unit=), in the user's scope."""
+    """The stored decision (?decision=) or today's position of a unit (?unit=), in the user's scope; None
+    when neither is asked for (the page then asks for the unit's serial number or IMEI)."""
+    if not any(request.GET.get(k) or request.POST.get(k) for k in ("decision", "unit")):
+        return None
     decision_id = parse_id(request.GET.get("decision") or request.POST.get("decision"))
     if decision_id:
         stored = get_object_or_404(
@@ -112,7 +115,21 @@ def _decision_for(request):
 def request_new(request):
     """Opens the customer's request: the remedy chosen, the documents ticked, and — for a supervisor or a
     manager — missing documents accepted with a reason."""
-    unit, stored, result = _decision_for(request)
+    found = _decision_for(request)
+    if found is None:
+        serial = (request.GET.get("serial") or "").strip().replace("\x00", "")[:40]
+        unit = None
+        if serial:
+            unit = (
+                ProductUnit.objects.for_user(request.user)
+                .filter(Q(serial_number=serial) | Q(imei=serial))
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if unit is not None:
+                return redirect(f"{request.path}?unit={unit}")
+        return render(request, "remedies/find_unit.html", {"serial": serial, "not_found": bool(serial)})
+    unit, stored, result = found
     checklists = {kind: services.checklist(unit.model.category_id, kind) for kind in RemedyKind.values}
     orders = (
         WorkOrder.objects.filter(call__unit=unit, center__isnull=False)
@@ -151,7 +168,7 @@ def request_new(request):
                     acting_user=request.user,
                 )
             except ValidationError as exc:
-                errors = error_dict(exc)
+                errors = error_dict(exc, rest="form")
             else:
                 messages.success(
                     request,

@@ -97,7 +97,7 @@ def doa_new(request):
                     acting_user=request.user,
                 )
             except ValidationError as exc:
-                errors = error_dict(exc)
+                errors = error_dict(exc, rest="form")
             else:
                 if check.status == DoaStatus.APPROVED:
                     messages.success(

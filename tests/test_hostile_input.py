@@ -24,7 +24,7 @@ ALWAYS = [
     *("page", "page_size", "id", "pk", "q", "status", "month", "kind", "state", "view"),
     *("center", "warehouse", "region", "part", "unit", "call", "line", "loaner", "technician"),
 ]
-APPS = ("repairs", "network", "office", "settlement", "inventory", "care", "integrations")
+APPS = ("repairs", "network", "office", "settlement", "inventory", "remedies", "care", "integrations")
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +115,15 @@ PAGES = {
     "care:breaches": ("manager", dict),
     "care:dashboard": ("manager", dict),
     "integrations:api_keys": ("dealer", dict),
+    "remedies:list": ("manager", dict),
+    "remedies:new": ("dispatcher", dict),
+    "remedies:detail": ("manager", lambda: {"pk": _first("remedies.RemedyRequest")}),
+    "remedies:doa_list": ("dealer", dict),
+    "remedies:doa_new": ("dealer", dict),
+    "remedies:doa_detail": ("manager", lambda: {"pk": _first("remedies.DoaCheck")}),
+    "remedies:refurb_list": ("manager", dict),
+    "remedies:refurb_detail": ("manager", lambda: {"pk": _first("remedies.Refurbishment")}),
+    "remedies:rates": ("manager", dict),
 }
 # Actions only (POST): walked with hostile form values in test_actions_answer_hostile_values_without_500.
 POST_ONLY = {
@@ -159,6 +168,12 @@ POST_ONLY = {
     "care:complaint_resolve",
     "care:notifications_read",
     "integrations:api_key_revoke",
+    "remedies:approve",
+    "remedies:reject",
+    "remedies:cancel",
+    "remedies:exchange",
+    "remedies:refund",
+    "remedies:refurb_step",
 }
 # Files served to those in scope (a signature, a photo, a PDF rendered from the data): no parameters.
 NOT_PAGES = {
@@ -170,6 +185,7 @@ NOT_PAGES = {
     "repairs:finding_photo",
     "inventory:return_photo",
     "settlement:settlement_pdf",
+    "remedies:certificate",
 }
 
 
@@ -469,6 +485,35 @@ ACTION_PAGES = [
     ("dispatcher", "care:complaint_new", dict),
     ("supervisor", "care:notifications", dict),
     ("dealer", "integrations:api_keys", dict),
+    # 三包 remedies: the manager's approval, the exchange and the refund, a refurbishment's steps.
+    (
+        "manager",
+        "remedies:detail",
+        lambda: {
+            "pk": _first(
+                "remedies.RemedyRequest", status="awaiting_approval", opened_by__username="dispatcher"
+            )
+        },
+    ),
+    (
+        "dispatcher",
+        "remedies:detail",
+        lambda: {
+            "pk": _first(
+                "remedies.RemedyRequest", status__in=("approved", "waiting_stock"), remedy="exchange"
+            )
+        },
+    ),
+    (
+        "manager",
+        "remedies:refurb_detail",
+        lambda: {"pk": _first("remedies.Refurbishment", status="received")},
+    ),
+    (
+        "manager",
+        "remedies:refurb_detail",
+        lambda: {"pk": _first("remedies.Refurbishment", status="inspected")},
+    ),
 ]
 
 

@@ -201,6 +201,9 @@ def refurbishment_parts_issue(
     """Parts issued from `warehouse` to refurbish a unit; returns their value at average cost."""
     assert transaction.get_connection().in_atomic_block
     now = now or timezone.now()
+    lines = list(lines)
+    if not lines:
+        return ZERO
     merged = _merge_lines((part, _quantity(q)) for part, q in lines)
     if any(part.product_model_id for part, _q in merged):
         raise ValidationError(_("A whole unit is not a spare part."))

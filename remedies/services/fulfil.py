@@ -31,7 +31,7 @@ from .requests import OFFICE
 MAX_REFUND = Decimal("9999999.99")
 
 
-def default_warehouse(row: RemedyRequest) -> Warehouse:
+def default_warehouse(row: RemedyRequest) -> Warehouse | None:
     """Where the replacement comes from: the dealer's stock for an out-of-box exchange, else the centre of
     the repair, else the maker's central warehouse."""
     if row.basis == Basis.DOA and row.dealer_id:
@@ -40,7 +40,7 @@ def default_warehouse(row: RemedyRequest) -> Warehouse:
         found = Warehouse.objects.filter(center_id=row.work_order.center_id, active=True).first()
         if found is not None:
             return found
-    return stock.central_warehouse()
+    return Warehouse.objects.filter(kind=WarehouseKind.CENTRAL, active=True).first()
 
 
 def remedy_exchange(
@@ -69,6 +69,8 @@ def remedy_exchange(
             )
         old = row.unit
         source = warehouse or default_warehouse(row)
+        if source is None:
+            raise ValidationError({"warehouse": [_("Choose the warehouse the replacement comes from.")]})
         if source.kind == WarehouseKind.RETURNED or source.kind == WarehouseKind.DEFECTIVE:
             raise ValidationError(
                 {"warehouse": [_("Replacements are new units: not from %(w)s.") % {"w": source}]}

@@ -14,6 +14,7 @@ from aftersales.money import money
 from aftersales.roles import Role
 from inventory import services as stock
 from inventory.choices import WarehouseKind
+from inventory.models import Warehouse
 
 from ..choices import Grade, RefurbStatus
 from ..models import Refurbishment
@@ -33,6 +34,10 @@ def _state(row: Refurbishment, *allowed: str) -> None:
             % {"number": row.number, "status": row.get_status_display()},
             code="state",
         )
+
+
+def _central():
+    return Warehouse.objects.filter(kind=WarehouseKind.CENTRAL, active=True).first()
 
 
 def _serial(row: Refurbishment) -> str:
@@ -78,7 +83,9 @@ def refurbishment_repair(
         _state(row, RefurbStatus.INSPECTED, RefurbStatus.REPAIRED)
         if row.grade == Grade.SCRAP:
             raise ValidationError(_("A unit graded scrap is scrapped, not repaired."))
-        source = warehouse or stock.central_warehouse()
+        source = warehouse or _central()
+        if source is None and parts:
+            raise ValidationError({"warehouse": [_("Choose the warehouse the parts come from.")]})
         value = stock.refurbishment_parts_issue(
             warehouse=source, lines=parts, acting_user=acting_user, reference=row.number, now=now
         )
@@ -116,8 +123,8 @@ def refurbishment_restock(*, item: Refurbishment, warehouse=None, acting_user, n
     with transaction.atomic():
         row = _lock(item)
         _state(row, RefurbStatus.TESTED)
-        target = warehouse or stock.central_warehouse()
-        if target.kind in (WarehouseKind.RETURNED, WarehouseKind.DEFECTIVE):
+        target = warehouse or _central()
+        if target is None or target.kind in (WarehouseKind.RETURNED, WarehouseKind.DEFECTIVE):
             raise ValidationError({"warehouse": [_("Refurbished units go to a warehouse that sells them.")]})
         stock.unit_restock_refurbished(
             product_model=row.unit.model,

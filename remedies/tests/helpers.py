@@ -30,8 +30,10 @@ APPLIANCE_DOCS = ["invoice_or_card", "model_matches", "repair_records", "fault_c
 DOA_PHONE = ["no_wear", "imei_sticker", "warranty_card", "accessories_box", "fault_confirmed"]
 
 
-def sold_unit(*, days_ago: int, phone: bool = False, price="2999.00", dealer=None, **kwargs):
-    day = TODAY - dt.timedelta(days=days_ago)
+def sold_unit(*, days_ago: int, phone: bool = False, price="2999.00", dealer=None, base=TODAY, **kwargs):
+    """A unit sold (and invoiced) `days_ago` days before `base` (the tests' fixed day; pages that read
+    today's date pass `base=timezone.localdate()`)."""
+    day = base - dt.timedelta(days=days_ago)
     unit = ProductUnitFactory(
         phone=phone,
         sale_date=day,
@@ -47,7 +49,10 @@ def sold_unit(*, days_ago: int, phone: bool = False, price="2999.00", dealer=Non
 
 def decided(unit, *, repairs: tuple[RepairRecord, ...] = (), by=None, on=TODAY):
     return warranty_decision_record(
-        unit=unit, facts=unit_facts(unit=unit, report_date=on, repairs=repairs), acting_user=by, now=NOW
+        unit=unit,
+        facts=unit_facts(unit=unit, report_date=on, repairs=repairs),
+        acting_user=by,
+        now=NOW if on == TODAY else timezone.now(),
     )
 
 

@@ -33,14 +33,27 @@ from ..models import (
 def unit_detail(request, pk):
     """A product unit with its 三包 position today, its extended warranties and the decisions taken."""
     unit = get_object_or_404(
-        ProductUnit.objects.for_user(request.user).select_related("model__category", "owner", "dealer"), pk=pk
+        ProductUnit.objects.for_user(request.user).select_related(
+            "model__category", "owner", "dealer", "replaces"
+        ),
+        pk=pk,
     )
     position = unit_warranty_position(
         unit=unit,
         as_of=timezone.localdate(),
         repairs=services.unit_repair_history(unit=unit, symptom=None),
     )
-    return render(request, "repairs/unit_detail.html", {"unit": unit, **position})
+    office = has_role(request.user, Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER)
+    context = {
+        "unit": unit,
+        # A unit exchanged under 三包: the unit received for it (its history continues there).
+        "replaced_by": ProductUnit.objects.filter(replaces=unit).first(),
+        "may_open_remedy": office,
+        # The remedy requests on the unit (the remedies app's rows, read through the reverse relation).
+        "remedy_requests": unit.remedy_requests.order_by("-opened_at")[:20] if office else [],
+        **position,
+    }
+    return render(request, "repairs/unit_detail.html", context)
 
 
 # Closings without the customer's proof ------------------------------------------------------------------
