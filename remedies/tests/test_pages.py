@@ -231,7 +231,7 @@ def test_list_pages_do_not_grow_queries_with_their_rows(client, users, django_as
         reverse("remedies:refurb_list"),
     ]
     before = [count(u) for u in urls]
-    for n in range(6):
+    for _n in range(6):
         unit = sold_unit(days_ago=3, phone=True, base=timezone.localdate())
         row = services.remedy_request_open(
             decision=decided(unit, on=timezone.localdate()),
