@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import ChecklistItem, DealerCredit, DoaCheck, Refund, Refurbishment, RemedyEvent, RemedyRequest
+from .models import (
+    ChecklistItem,
+    DealerCredit,
+    DoaCheck,
+    Refund,
+    Refurbishment,
+    RefurbishmentEvent,
+    RemedyEvent,
+    RemedyRequest,
+)
 
 
 @admin.register(ChecklistItem)
@@ -30,5 +39,5 @@ class RemedyRequestAdmin(ReadOnlyAdmin):
     search_fields = ["number"]
 
 
-for model in (RemedyEvent, Refund, DealerCredit, DoaCheck, Refurbishment):
+for model in (RemedyEvent, Refund, DealerCredit, DoaCheck, Refurbishment, RefurbishmentEvent):
     admin.site.register(model, ReadOnlyAdmin)

@@ -465,3 +465,25 @@ class Refurbishment(models.Model):
     @property
     def cost_amount(self) -> Decimal:
         return self.parts_cost_amount + self.labour_cost_amount
+
+
+class RefurbishmentEvent(models.Model):
+    """The audit trail of a refurbishment: each step, who, when, what."""
+
+    item = models.ForeignKey(
+        Refurbishment, verbose_name=_("refurbishment"), on_delete=models.CASCADE, related_name="events"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=RefurbStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("refurbishment event")
+        verbose_name_plural = _("refurbishment events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return self.status

@@ -56,6 +56,9 @@ class WarrantyPolicy(models.Model):
     )
     repairer_delay_limit_days = models.PositiveSmallIntegerField(_("repairer delay limit (days)"), default=30)
     repair_guarantee_days = models.PositiveSmallIntegerField(_("repair guarantee (days)"), default=30)
+    refurbished_warranty_months = models.PositiveSmallIntegerField(
+        _("refurbished unit's warranty (months)"), default=6, db_default=6
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     objects = WarrantyPolicyQuerySet.as_manager()
@@ -107,6 +110,7 @@ class WarrantyPolicy(models.Model):
             holiday_extension=self.holiday_extension,
             repairer_delay_limit_days=self.repairer_delay_limit_days,
             repair_guarantee_days=self.repair_guarantee_days,
+            refurbished_warranty=rules.Period(self.refurbished_warranty_months, "months"),
         )
 
 

@@ -83,6 +83,9 @@ class Policy:
     holiday_extension: bool = False  # Civil Code art. 203 applied to period ends (phones)
     repairer_delay_limit_days: int = 30
     repair_guarantee_days: int = 30
+    # A refurbished unit (翻新机) is sold as such: the maker's refurbished warranty, free repair of the whole
+    # unit for this period, and no return or exchange period.
+    refurbished_warranty: Period = Period(6, "months")
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Facts:
     extended_warranty_until: dt.date | None = None
     price: Decimal | None = None
     same_model_available: bool = True
+    refurbished: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,7 @@ def _policy_key(policy: Policy) -> tuple:
         policy.holiday_extension,
         policy.repairer_delay_limit_days,
         policy.repair_guarantee_days,
+        policy.refurbished_warranty,
     )
 
 
@@ -369,6 +374,16 @@ def decide(facts: Facts, policy: Policy | None, rest_days: Iterable[dt.date] = f
         )
         return _finish(facts, policy, draft, None, None, None, None)
 
+    if facts.refurbished and terms.kind == MAIN_UNIT:
+        terms = replace(terms, repair=policy.refurbished_warranty)
+        with_invoice = False  # no return or exchange period for a unit sold as refurbished
+        draft.why(
+            "refurbished",
+            f"翻新机：按厂家翻新机保修，整机免费修理 {policy.refurbished_warranty}，不适用退货、换货",
+            f"A refurbished unit: the maker's refurbished warranty, free repair of the whole unit for "
+            f"{policy.refurbished_warranty.value} {policy.refurbished_warranty.unit}, no return or exchange",
+        )
+
     # 2./7. The windows: return and exchange from the sale, the repair period from the sale or the exchange.
     is_product = terms.kind in (MAIN_UNIT, MAIN_COMPONENT)
     return_until = (
@@ -482,7 +497,7 @@ def decide(facts: Facts, policy: Policy | None, rest_days: Iterable[dt.date] = f
             )
         draft.offer(FREE_REPAIR, MAKER)
         if not draft.reasons or all(
-            r.rule.startswith(("start.", "period.", "exchange.")) for r in draft.reasons
+            r.rule.startswith(("start.", "period.", "exchange.", "refurbished")) for r in draft.reasons
         ):
             label = {MAIN_UNIT: "整机", MAIN_COMPONENT: "主要部件", ACCESSORY: "附件"}[terms.kind]
             draft.why(

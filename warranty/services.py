@@ -55,6 +55,7 @@ def unit_facts(
         extended_warranty_until=extended_until,
         price=unit.invoice_amount,
         exchanged_on=unit.exchanged_on if unit.exchanged_on and unit.exchanged_on <= report_date else None,
+        refurbished=unit.refurbished,
     )
 
 
@@ -122,5 +123,6 @@ def facts_from_record(data: dict, **changes) -> Facts:
         extended_warranty_until=_day(data.get("extended_warranty_until")),
         price=Decimal(data["price"]) if data.get("price") is not None else None,
         same_model_available=data.get("same_model_available", True),
+        refurbished=data.get("refurbished", False),
     )
     return dataclasses.replace(facts, **changes)

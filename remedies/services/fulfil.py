@@ -24,7 +24,7 @@ from warranty.rules import FactsError
 from warranty.services import facts_from_record, warranty_evaluate
 
 from ..choices import Basis, Payer, RefundMethod, RemedyKind, RemedyStatus
-from ..models import ZERO, DealerCredit, Refund, Refurbishment, RemedyRequest
+from ..models import ZERO, DealerCredit, Refund, Refurbishment, RefurbishmentEvent, RemedyRequest
 from .common import lock, move, require, tell_customer
 from .requests import OFFICE
 
@@ -261,9 +261,13 @@ def _take_back(row: RemedyRequest, *, acting_user, now) -> Refurbishment:
         reference=row.number,
         now=now,
     )
-    return Refurbishment.objects.create(
+    item = Refurbishment.objects.create(
         number=next_number("FX", day=timezone.localdate(now)), unit=unit, request=row, received_at=now
     )
+    RefurbishmentEvent.objects.create(
+        item=item, status=item.status, actor=acting_user, at=now, note=row.number
+    )
+    return item
 
 
 def _settle_cost(row: RemedyRequest, amount: Decimal, *, now) -> None:

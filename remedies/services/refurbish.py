@@ -17,7 +17,7 @@ from inventory.choices import WarehouseKind
 from inventory.models import Warehouse
 
 from ..choices import Grade, RefurbStatus
-from ..models import Refurbishment
+from ..models import Refurbishment, RefurbishmentEvent
 from .common import require
 
 MAX_LABOUR = Decimal("999999.99")
@@ -38,6 +38,10 @@ def _state(row: Refurbishment, *allowed: str) -> None:
 
 def _central():
     return Warehouse.objects.filter(kind=WarehouseKind.CENTRAL, active=True).first()
+
+
+def _log(row: Refurbishment, *, actor, now, note: str = "") -> None:
+    RefurbishmentEvent.objects.create(item=row, status=row.status, actor=actor, at=now, note=note[:300])
 
 
 def _serial(row: Refurbishment) -> str:
@@ -62,6 +66,7 @@ def refurbishment_inspect(
             RefurbStatus.INSPECTED,
         )
         row.save(update_fields=["grade", "inspection_note", "inspected_at", "status"])
+        _log(row, actor=acting_user, now=now, note=f"{row.get_grade_display()} {note}".strip())
     return row
 
 
@@ -93,6 +98,7 @@ def refurbishment_repair(
         row.labour_cost_amount += labour
         row.repaired_at, row.status = now, RefurbStatus.REPAIRED
         row.save(update_fields=["parts_cost_amount", "labour_cost_amount", "repaired_at", "status"])
+        _log(row, actor=acting_user, now=now, note=f"¥{value} + ¥{labour}")
     return row
 
 
@@ -111,9 +117,11 @@ def refurbishment_test(
             # Failed: back to repair.
             row.test_note, row.status = note or _("Failed the test"), RefurbStatus.INSPECTED
             row.save(update_fields=["test_note", "status"])
+            _log(row, actor=acting_user, now=now, note=row.test_note)
             return row
         row.test_note, row.tested_at, row.status = note, now, RefurbStatus.TESTED
         row.save(update_fields=["test_note", "tested_at", "status"])
+        _log(row, actor=acting_user, now=now, note=note)
     return row
 
 
@@ -137,6 +145,7 @@ def refurbishment_restock(*, item: Refurbishment, warehouse=None, acting_user, n
         )
         row.restocked_to, row.finished_at, row.status = target, now, RefurbStatus.RESTOCKED
         row.save(update_fields=["restocked_to", "finished_at", "status"])
+        _log(row, actor=acting_user, now=now, note=str(target))
     return row
 
 
@@ -163,4 +172,5 @@ def refurbishment_scrap(*, item: Refurbishment, reason: str, acting_user, now=No
         if not row.grade:
             row.grade = Grade.SCRAP
         row.save(update_fields=["scrap_reason", "finished_at", "status", "grade"])
+        _log(row, actor=acting_user, now=now, note=reason)
     return row

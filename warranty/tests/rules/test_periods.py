@@ -285,3 +285,12 @@ def test_parts_supply_delay_beyond_the_limit_gives_a_free_exchange(category, day
 def test_a_delay_with_another_cause_gives_no_exchange():
     repairs = [RepairRecord(D(2026, 3, 1), D(2026, 6, 1), delay_cause=None)]
     assert ev(report=D(2026, 6, 2), repairs=repairs).verdict == "free_repair"
+
+
+def test_a_refurbished_unit_has_the_refurbished_warranty_and_no_return_or_exchange():
+    decision = ev(report=D(2026, 1, 5), price=Decimal("1500.00"), refurbished=True)
+    assert decision.verdict == "free_repair" and decision.options == ("free_repair",)
+    assert decision.return_until is None and decision.exchange_until is None
+    assert decision.repair_until == D(2026, 7, 1)  # six months from the invoice of 1 January
+    assert "refurbished" in rules_of(decision)
+    assert ev(report=D(2026, 7, 2), refurbished=True).verdict == "paid_repair"
