@@ -12,6 +12,7 @@ from care.models import Callback
 from network.choices import CenterLevel
 from network.models import Dealer, ServiceCenter
 from office.selectors import network_overview
+from remedies.selectors import RATE_FORMULAS, remedies_summary
 from repairs.choices import OPEN_STATUSES, WorkOrderStatus
 from repairs.field import supervisor_board
 from repairs.models import ProductUnit, WorkOrder
@@ -22,7 +23,12 @@ from repairs.timesheet import time_splits
 def dashboard(request):
     overview = network_overview(user=request.user)
     levels = [(value, label, overview["by_level"].get(value, 0)) for value, label in CenterLevel.choices]
-    return render(request, "network/dashboard.html", {**overview, "levels": levels})
+    remedies = remedies_summary(today=timezone.localdate(), now=timezone.now())
+    return render(
+        request,
+        "network/dashboard.html",
+        {**overview, "levels": levels, "remedies": remedies, "formulas": RATE_FORMULAS},
+    )
 
 
 SUPERVISOR_LIST = 50  # rows in each of the supervisor's lists per centre; the counts above them are of all

@@ -17,7 +17,7 @@ from django.db.models.functions import TruncMonth
 from repairs.models import ProductUnit
 
 from .choices import DoaStatus, RefurbStatus
-from .models import DoaCheck, Refurbishment
+from .models import DoaCheck, Refurbishment, RemedyRequest
 
 RATE_FORMULAS = {
     "doa": "开箱损率 = 当月售出并经检验确认开箱损的台数 ÷ 当月该型号售出台数",
@@ -100,3 +100,40 @@ def refurbishment_rates() -> list[dict]:
 
 def _pct(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.01")) if whole else None
+
+
+def remedies_summary(*, today: dt.date, now) -> dict:
+    """The dashboard's panel: the approval queue (and how much of it is late), the out-of-box rate of the
+    last three months of sales with its worst models, the refurbishment and repair-success rates."""
+    queue = RemedyRequest.objects.filter(status="awaiting_approval").aggregate(
+        n=Count("pk"), late=Count("pk", filter=Q(approval_due_at__lt=now))
+    )
+    start = today.replace(day=1)
+    for _i in range(2):
+        start = (start - dt.timedelta(days=1)).replace(day=1)
+    end = today + dt.timedelta(days=1)
+    rows = doa_rates(start=start, end=end)
+    units = sum(r["units"] for r in rows)
+    doa = sum(r["doa"] for r in rows)
+    by_model: dict[str, list[int]] = {}
+    for r in rows:
+        pair = by_model.setdefault(r["model"], [0, 0])
+        pair[0] += r["units"]
+        pair[1] += r["doa"]
+    worst = sorted(
+        ((m, u, d, _pct(d, u)) for m, (u, d) in by_model.items() if d),
+        key=lambda x: (-(x[3] or 0), x[0]),
+    )[:5]
+    refurb = refurbishment_rates()
+    restocked = sum(r["restocked"] for r in refurb)
+    scrapped = sum(r["scrapped"] for r in refurb)
+    repaired = restocked + sum(r["scrapped_after_repair"] for r in refurb)
+    return {
+        "queue": queue["n"],
+        "queue_late": queue["late"],
+        "doa_since": start,
+        "doa_rate": _pct(doa, units),
+        "doa_worst": worst,
+        "refurb_rate": _pct(restocked, restocked + scrapped),
+        "success_rate": _pct(restocked, repaired),
+    }

@@ -249,3 +249,26 @@ def test_list_pages_do_not_grow_queries_with_their_rows(client, users, django_as
         )
     after = [count(u) for u in urls]
     assert after == before
+
+
+def test_the_managers_dashboard_shows_the_queue_and_the_out_of_box_rate(client, users):
+    today = timezone.localdate()
+    first = sold_unit(days_ago=2, phone=True, base=today)
+    units = [first] + [sold_unit(days_ago=2, phone=True, base=today, model=first.model) for _i in range(3)]
+    services.doa_check_record(
+        unit=units[0], fault="黑屏", confirmed_by="王工", checked=DOA_PHONE, acting_user=users["dispatcher"]
+    )
+    old = sold_unit(days_ago=120)
+    services.remedy_request_open(
+        decision=decided(old, repairs=TWO_REPAIRS),
+        remedy="exchange",
+        documents=APPLIANCE_DOCS,
+        acting_user=users["dispatcher"],
+        now=NOW,
+    )
+    client.force_login(users["manager"])
+    html = client.get(reverse("office:dashboard")).content.decode()
+    panel = html[html.index('id="remedies-panel"') : html.index('id="centres-title"')]
+    # One out-of-box failure among the four phones of that model sold this month: 25 %.
+    assert "25.00%" in panel and units[0].model.model_number in panel
+    assert "待审批" in panel and "1 件逾期" in panel
