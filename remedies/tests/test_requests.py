@@ -225,3 +225,24 @@ def test_the_repairers_delay_names_the_late_centre_as_payer(users, technician_fa
     assert row.basis == Basis.DELAY_REPAIRER and row.liable == Payer.REPAIRER
     assert row.work_order == order and row.charged_center == users["center"]
     assert row.status == RemedyStatus.AWAITING_APPROVAL
+
+
+def test_a_late_approval_is_a_breach_the_sla_scan_escalates_to_the_managers(users):
+    from care.models import Notification
+    from care.services import sla_scan
+
+    unit = sold_unit(days_ago=120)
+    row = services.remedy_request_open(
+        decision=decided(unit, repairs=TWO_REPAIRS),
+        remedy="exchange",
+        documents=APPLIANCE_DOCS,
+        acting_user=users["dispatcher"],
+        now=NOW,
+    )
+    result = sla_scan(now=row.approval_due_at + dt.timedelta(minutes=5))
+    assert result["breached"] == 1
+    deadline = Deadline.objects.get(remedy_request=row)
+    assert deadline.breached_at is not None
+    told = Notification.objects.filter(deadline=deadline)
+    assert told.filter(user=users["manager"]).exists()
+    assert all(n.url.endswith(f"/remedies/{row.pk}/") and row.number in n.title for n in told)
