@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.money import money
+from aftersales.validators import validate_imei
 
 from ..choices import MovementKind, UnitSerialStatus, WarehouseKind
 from ..models import ZERO, Part, UnitSerial, Warehouse
@@ -78,6 +79,13 @@ def units_receive(
     cost = money(unit_cost)
     if cost < 0:
         raise ValidationError(_("The unit cost cannot be negative."))
+    if product_model.category.requires_imei:
+        # A phone is handed over and registered by its IMEI: each must be a valid one.
+        for serial, imei in serials:
+            try:
+                validate_imei(imei)
+            except ValidationError as exc:
+                raise ValidationError(f"{serial}：{exc.messages[0]}") from None
     part = whole_unit_part(product_model=product_model, refurbished=refurbished)
     with transaction.atomic():
         taken = set(

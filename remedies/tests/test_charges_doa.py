@@ -80,7 +80,7 @@ def test_an_out_of_box_failure_is_exchanged_from_the_dealers_stock_and_credits_t
     unit = sold_unit(days_ago=2, phone=True, dealer=dealer)
     in_stock(
         unit.model,
-        "868000000000017",
+        "868000000000019",
         warehouse=stock.dealer_warehouse(dealer),
         user=users["manager"],
         imei=True,
@@ -99,7 +99,7 @@ def test_an_out_of_box_failure_is_exchanged_from_the_dealers_stock_and_credits_t
     row.refresh_from_db()
     assert row.status == RemedyStatus.DONE and row.basis == "doa" and row.auto_approved
     assert row.source_warehouse.dealer == dealer
-    assert row.replacement.imei == "868000000000017"
+    assert row.replacement.imei == "868000000000019"
     assert DealerCredit.objects.get(request=row).amount == Decimal("1500.00")
 
 

@@ -65,7 +65,7 @@ def test_the_unit_page_offers_the_request_and_links_old_and_new_units(client, us
     client.force_login(users["dispatcher"])
     page = client.get(reverse("repairs:unit_detail", args=[unit.pk])).content.decode()
     assert f'href="{reverse("remedies:new")}?unit={unit.pk}"' in page
-    in_stock(unit.model, "868000000000025", user=users["manager"], imei=True)
+    in_stock(unit.model, "868000000000027", user=users["manager"], imei=True)
     row = services.remedy_request_open(
         decision=decided(unit, on=timezone.localdate()),
         remedy="exchange",
@@ -75,7 +75,7 @@ def test_the_unit_page_offers_the_request_and_links_old_and_new_units(client, us
     services.remedy_exchange(request=row, acting_user=users["dispatcher"])
     row.refresh_from_db()
     old_page = client.get(reverse("repairs:unit_detail", args=[unit.pk])).content.decode()
-    assert 'id="replaced-by"' in old_page and "868000000000025" in old_page and row.number in old_page
+    assert 'id="replaced-by"' in old_page and "868000000000027" in old_page and row.number in old_page
     assert 'id="open-remedy"' not in old_page
     new_page = client.get(reverse("repairs:unit_detail", args=[row.replacement_id])).content.decode()
     assert 'id="replaces"' in new_page and unit.imei in new_page

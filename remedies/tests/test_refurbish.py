@@ -109,3 +109,14 @@ def test_whole_units_cannot_go_negative_and_are_not_spare_parts(users):
     from inventory.models import Part
 
     assert part not in Part.objects.compatible_with(unit.model)
+
+
+def test_phones_enter_whole_unit_stock_only_with_a_valid_imei(users):
+    unit = sold_unit(days_ago=10, phone=True)
+    with pytest.raises(ValidationError) as caught:
+        in_stock(unit.model, "SN-NO-IMEI", user=users["manager"])
+    assert "IMEI" in str(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        in_stock(unit.model, "868000000000018", user=users["manager"], imei=True)  # wrong check digit
+    assert "校验位" in str(caught.value)
+    assert not UnitSerial.objects.exists()
