@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RemedyKind(models.TextChoices):
@@ -35,7 +36,7 @@ class RemedyStatus(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting the manager's approval")
     APPROVED = "approved", _("Approved, to be carried out")
     WAITING_STOCK = "waiting_stock", _("Waiting for a replacement unit")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("remedy", "Done")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -76,7 +76,7 @@ def test_the_unit_page_offers_the_request_and_links_old_and_new_units(client, us
     row.refresh_from_db()
     old_page = client.get(reverse("repairs:unit_detail", args=[unit.pk])).content.decode()
     assert 'id="replaced-by"' in old_page and "868000000000027" in old_page and row.number in old_page
-    assert 'id="open-remedy"' not in old_page
+    assert 'id="open-remedy"' not in old_page and 'id="taken-back"' in old_page
     new_page = client.get(reverse("repairs:unit_detail", args=[row.replacement_id])).content.decode()
     assert 'id="replaces"' in new_page and unit.imei in new_page
 

@@ -44,11 +44,17 @@ def unit_detail(request, pk):
         repairs=services.unit_repair_history(unit=unit, symptom=None),
     )
     office = has_role(request.user, Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER)
+    replaced_by = ProductUnit.objects.filter(replaces=unit).first()
+    # Exchanged or returned: no longer the customer's, its position is shown for reference only.
+    taken_back = (
+        replaced_by is not None or unit.remedy_requests.filter(status="done", remedy="return").exists()
+    )
     context = {
         "unit": unit,
         # A unit exchanged under 三包: the unit received for it (its history continues there).
-        "replaced_by": ProductUnit.objects.filter(replaces=unit).first(),
-        "may_open_remedy": office,
+        "replaced_by": replaced_by,
+        "taken_back": taken_back,
+        "may_open_remedy": office and not taken_back,
         # The remedy requests on the unit (the remedies app's rows, read through the reverse relation).
         "remedy_requests": unit.remedy_requests.order_by("-opened_at")[:20] if office else [],
         **position,
