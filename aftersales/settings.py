@@ -238,7 +238,7 @@ SPECTACULAR_SETTINGS = {
         "消息为中文，请求带 `Accept-Language: en` 时为英文。他方的对象应答 404。\n\n"
         "**限流。** 每个密钥（会话则每个用户）有突发与持续两档速率；超出任一档：429，"
         "并带 `Retry-After`（秒）。\n\n"
-        "**幂等。** POST /units/ 与 /repair-calls/ 接受 `Idempotency-Key` 请求头：相同键、相同请求体的重试"
+        "**幂等。** POST /units/、/repair-calls/、/remedy-requests/ 与 /doa-checks/ 接受 `Idempotency-Key` 请求头：相同键、相同请求体的重试"
         "返回首次的应答（`Idempotent-Replayed: true`）；相同键、不同请求体应答 422；首次请求仍在处理时"
         "应答 409。键保留 24 小时。\n\n"
         "**Webhook 通知。** 经销商登记一个 HTTPS 地址（POST /webhooks/；签名密钥只显示一次）。"
@@ -256,7 +256,7 @@ SPECTACULAR_SETTINGS = {
         "messages are Chinese unless `Accept-Language: en`. Another party's object answers 404.\n\n"
         "**Rate limits.** Per key (per user for sessions) a burst and a sustained rate; over either: 429 with "
         "`Retry-After` (seconds).\n\n"
-        "**Idempotency.** POST /units/ and /repair-calls/ take an `Idempotency-Key` header: a retry with the "
+        "**Idempotency.** POST /units/, /repair-calls/, /remedy-requests/ and /doa-checks/ take an `Idempotency-Key` header: a retry with the "
         "same key and body returns the first answer (`Idempotent-Replayed: true`); the same key with another "
         "body answers 422; while the first is still running, 409. Keys are kept 24 hours.\n\n"
         "**Webhooks.** A dealer registers an HTTPS URL (POST /webhooks/; the signing secret is shown once). "
@@ -285,6 +285,12 @@ SPECTACULAR_SETTINGS = {
         "SettlementStatusEnum": "network.choices.SettlementStatus",
         "DeliveryStatusEnum": "integrations.models.DeliveryStatus",
         "CenterLevelEnum": "network.choices.CenterLevel",
+        "RemedyKindEnum": "remedies.choices.RemedyKind",
+        "RemedyStatusEnum": "remedies.choices.RemedyStatus",
+        "RemedyBasisEnum": "remedies.choices.Basis",
+        "PayerEnum": "remedies.choices.Payer",
+        "RefundMethodEnum": "remedies.choices.RefundMethod",
+        "DoaStatusEnum": "remedies.choices.DoaStatus",
     },
 }
 

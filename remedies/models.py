@@ -74,7 +74,7 @@ class RemedyRequestQuerySet(models.QuerySet):
         scope = Q(pk__in=[])
         if Role.SUPERVISOR in roles:
             centers = user.supervised_centers.all()
-            scope |= Q(work_order__center__in=centers) | Q(charged_center__in=centers)
+            scope |= Q(work_order__center__in=centers) | Q(charged_center__in=centers) | Q(opened_by=user)
         if Role.DEALER in roles:
             dealers = dealer_ids(user)
             scope |= Q(unit__dealer_id__in=dealers) | Q(dealer_id__in=dealers)
@@ -319,7 +319,7 @@ class DoaCheckQuerySet(models.QuerySet):
             return self
         scope = Q(pk__in=[])
         if Role.SUPERVISOR in roles:
-            scope |= Q(center__in=user.supervised_centers.all())
+            scope |= Q(center__in=user.supervised_centers.all()) | Q(recorded_by=user)
         if Role.DEALER in roles:
             dealers = dealer_ids(user)
             scope |= Q(dealer_id__in=dealers) | Q(unit__dealer_id__in=dealers)

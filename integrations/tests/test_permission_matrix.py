@@ -13,7 +13,10 @@ from integrations.models import IdempotencyRecord, WebhookDelivery, WebhookEndpo
 from integrations.services import webhook_endpoint_create
 from inventory.models import Part
 from network.models import Settlement
+from remedies import services as remedy_services
+from remedies.models import DealerCredit, DoaCheck, RemedyRequest
 from repairs.models import ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
+from warranty.services import unit_facts, warranty_decision_record
 
 from .conftest import PUBLIC_HOOK_URL
 
@@ -89,7 +92,11 @@ SCOPE = {
     "model": dict.fromkeys(EVERYONE, "ab"),
     "settlement": {"manager": "ab", "supervisor_x": "a"},
     "webhook": {"dealer_a": "a", "dealer_b": "b", "manager": "ab"},
+    # A's remedy request and out-of-box check: on dealer A's unit, about centre X's work order.
+    "remedy": {"dealer_a": "a", "dealer_b": "b", "supervisor_x": "a", "dispatcher": "ab", "manager": "ab"},
+    "credit": {"dealer_a": "a", "dealer_b": "b", "dispatcher": "ab", "manager": "ab"},
 }
+SCOPE["doa"] = SCOPE["remedy"]
 VERBS = [
     "accept",
     "set-off",
@@ -103,6 +110,7 @@ VERBS = [
 ]
 ON_SITE = {"accept", "set-off", "arrive", "start-repair"}
 REGISTER = {"dispatcher", "supervisor_x", "manager"}
+REMEDIES = DEALERS | REGISTER  # the office and the dealers; no technician
 
 # url name → (object kind or None, {action: roles allowed})
 RULES = {
@@ -143,6 +151,14 @@ RULES = {
     "webhook-delivery-list": (None, {"list": DEALERS}),
     "webhook-delivery-detail": ("webhook", {"retrieve": DEALERS}),
     "webhook-delivery-replay": ("webhook", {"replay": DEALERS}),
+    "remedy-request-list": (None, {"list": REMEDIES, "create": REMEDIES}),
+    "remedy-request-detail": ("remedy", {"retrieve": REMEDIES}),
+    "remedy-request-approve": ("remedy", {"approve": {"manager"}}),
+    "remedy-request-reject": ("remedy", {"reject": {"manager"}}),
+    "doa-check-list": (None, {"list": REMEDIES, "create": REMEDIES}),
+    "doa-check-detail": ("doa", {"retrieve": REMEDIES}),
+    "dealer-credit-list": (None, {"list": DEALERS | {"dispatcher", "manager"}}),
+    "dealer-credit-detail": ("credit", {"retrieve": DEALERS | {"dispatcher", "manager"}}),
 }
 SKIP = {"not-found"}  # the catch-all 404 (tested on its own)
 
@@ -186,6 +202,7 @@ def matrix(api_world, client):
         "model": {"a": api_world.unit_a.model, "b": api_world.unit_b.model},
         "settlement": settlements,
         "webhook": webhooks,
+        **_remedies(api_world),
     }
     delivery_objects = deliveries
     users = {
@@ -198,6 +215,37 @@ def matrix(api_world, client):
     return objects, delivery_objects, users, keys
 
 
+def _remedies(world) -> dict:
+    """Per party: a remedy request awaiting approval about its centre's work order, an out-of-box check
+    at that centre (failed: no request) and a credit note to its dealer."""
+    found = {"remedy": {}, "doa": {}, "credit": {}}
+    for party, order, dealer in (("a", world.order_a, world.dealer_a), ("b", world.order_b, world.dealer_b)):
+        unit = order.call.unit
+        decision = warranty_decision_record(unit=unit, facts=unit_facts(unit=unit, report_date=world.today))
+        row = remedy_services.remedy_request_open(
+            decision=decision,
+            remedy="return",
+            override_reason="测试",
+            work_order=order,
+            acting_user=world.manager,
+        )
+        found["remedy"][party] = row
+        found["doa"][party] = DoaCheck.objects.create(
+            number=f"KX-{party}",
+            unit=unit,
+            dealer=dealer,
+            center=order.center,
+            fault="黑屏",
+            confirmed_by="李师傅",
+            status="rejected",
+            recorded_by=world.manager,
+        )
+        found["credit"][party] = DealerCredit.objects.create(
+            number=f"XD-{party}", dealer=dealer, request=row, amount="1.00", reason="换货"
+        )
+    return found
+
+
 def _state():
     return (
         ProductUnit.objects.count(),
@@ -207,6 +255,9 @@ def _state():
         sorted(WebhookEndpoint.objects.values_list("pk", "active")),
         WebhookDelivery.objects.count(),
         IdempotencyRecord.objects.count(),
+        sorted(RemedyRequest.objects.values_list("pk", "status")),
+        DoaCheck.objects.count(),
+        DealerCredit.objects.count(),
     )
 
 

@@ -39,6 +39,9 @@ GRANTING_RULES = (
 )
 
 OFFICE = (Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER)
+# A stored decision grounds a request while it is the unit's latest and at most this old: past it, the
+# position is decided again on today's facts (a window may have closed, a repair been added).
+DECISION_VALID_DAYS = 30
 
 
 def remedy_basis(decision, remedy: str) -> tuple[str, str]:
@@ -79,6 +82,7 @@ def remedy_request_open(
     if errors:
         raise ValidationError(errors)
     unit = decision.unit
+    _check_current(decision, now)
     if has_role(acting_user, Role.DEALER) and not has_role(acting_user, *OFFICE):
         if unit.dealer_id not in dealer_ids(acting_user):
             raise ValidationError({"decision": [_("This unit was not sold by you.")]})
@@ -89,7 +93,7 @@ def remedy_request_open(
         raise ValidationError(
             {"documents": [_("Missing: %(items)s.") % {"items": "；".join(i.text for i in missing)}]}
         )
-    if override_reason and not has_role(acting_user, Role.SUPERVISOR, Role.MANAGER):
+    if missing and override_reason and not has_role(acting_user, Role.SUPERVISOR, Role.MANAGER):
         raise ValidationError(
             {"override_reason": [_("Only a centre's supervisor or a manager may accept missing documents.")]}
         )
@@ -161,6 +165,26 @@ def remedy_request_open(
     return row
 
 
+def _check_current(decision, now) -> None:
+    decided_on = timezone.localdate(decision.decided_at)
+    if (timezone.localdate(now) - decided_on).days > DECISION_VALID_DAYS:
+        raise ValidationError(
+            {
+                "decision": [
+                    _(
+                        "The decision of %(day)s is more than %(days)s days old: decide on today's facts again."
+                    )
+                    % {"day": decided_on, "days": DECISION_VALID_DAYS}
+                ]
+            }
+        )
+    newer = type(decision).objects.filter(unit_id=decision.unit_id, decided_at__gt=decision.decided_at)
+    if newer.exists():
+        raise ValidationError(
+            {"decision": [_("A newer decision was taken on this unit: open the request on it.")]}
+        )
+
+
 def remedy_request_approve(*, request: RemedyRequest, acting_user, note: str = "", now=None) -> RemedyRequest:
     """The after-sales manager approves (never their own request). Of two approving at once, one wins."""
     return _decide(request=request, acting_user=acting_user, note=note, now=now, approve=True)
@@ -178,7 +202,7 @@ def _decide(*, request, acting_user, note: str, now, approve: bool) -> RemedyReq
     now = now or timezone.now()
     note = (note or "").strip()
     if len(note) > 300:
-        raise ValidationError({"reason": [_("At most 300 characters.")]})
+        raise ValidationError({"note" if approve else "reason": [_("At most 300 characters.")]})
     with transaction.atomic():
         row = lock(request)
         if row.opened_by_id == acting_user.pk:

@@ -246,3 +246,34 @@ def test_a_late_approval_is_a_breach_the_sla_scan_escalates_to_the_managers(user
     told = Notification.objects.filter(deadline=deadline)
     assert told.filter(user=users["manager"]).exists()
     assert all(n.url.endswith(f"/remedies/{row.pk}/") and row.number in n.title for n in told)
+
+
+def test_a_stale_or_superseded_decision_grounds_no_request(users):
+    unit = sold_unit(days_ago=3, phone=True)
+    old = decided(unit)
+    later = NOW + dt.timedelta(days=31)
+    with pytest.raises(ValidationError) as caught:
+        services.remedy_request_open(
+            decision=old, remedy="return", documents=PHONE_DOCS, acting_user=users["dispatcher"], now=later
+        )
+    assert "30" in str(caught.value.message_dict["decision"])
+    from warranty.services import unit_facts, warranty_decision_record
+
+    newer = warranty_decision_record(
+        unit=unit, facts=unit_facts(unit=unit, report_date=TODAY), now=NOW + dt.timedelta(hours=1)
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.remedy_request_open(
+            decision=old, remedy="return", documents=PHONE_DOCS, acting_user=users["dispatcher"]
+        )
+    assert "decision" in caught.value.message_dict
+    assert (
+        services.remedy_request_open(
+            decision=newer,
+            remedy="return",
+            documents=PHONE_DOCS,
+            acting_user=users["dispatcher"],
+            now=NOW + dt.timedelta(hours=2),
+        ).status
+        == RemedyStatus.APPROVED
+    )
