@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
+from demo.repairs.world import DEMO_CUSTOMER_NUMBER
 from repairs.models import ProductUnit
 from warranty.models import ExtendedWarranty, WarrantyDecision
 from warranty.services import unit_facts, warranty_decision_record
@@ -15,7 +16,8 @@ from warranty.services import unit_facts, warranty_decision_record
 
 def seed_warranty(*, rng: random.Random, today: dt.date, network) -> None:
     units = list(
-        ProductUnit.objects.filter(owner__number__startswith="KH")
+        # The demo's own customers' units, not the sales and exchanges the remedies add later.
+        ProductUnit.objects.filter(owner__number__regex=DEMO_CUSTOMER_NUMBER, replaces__isnull=True)
         .select_related("model__category", "dealer")
         .order_by("pk")
     )

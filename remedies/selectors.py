@@ -1,6 +1,6 @@
 """The rates the manager reads (each defined here once, with its formula shown on the page):
 - out-of-box (DOA) rate per model and month = approved out-of-box checks of units sold in the month ÷ units
-  of the model sold in the month;
+  of the model sold in the month (units received in an exchange are in neither);
 - refurbishment rate per model = units restocked as refurbished ÷ units taken back and finished
   (restocked + scrapped);
 - repair-success rate per model = units restocked ÷ units that went through repair (restocked + scrapped after
@@ -46,7 +46,9 @@ GROUP BY 1, 2
 DOA_SQL = """
 SELECT u.model_id, date_trunc('month', u.sale_date::timestamp)::date AS month, count(*) AS n
 FROM {check} d
-CROSS JOIN LATERAL (SELECT model_id, sale_date FROM {unit} WHERE id = d.unit_id OFFSET 0) u
+CROSS JOIN LATERAL (
+    SELECT model_id, sale_date FROM {unit} WHERE id = d.unit_id AND replaces_id IS NULL OFFSET 0
+) u
 WHERE d.status = %(approved)s AND d.recorded_at >= %(since)s
   AND u.sale_date >= %(start)s AND u.sale_date < %(end)s
 GROUP BY 1, 2

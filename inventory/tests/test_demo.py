@@ -68,9 +68,13 @@ def test_warehouses_parts_and_deposits(seeded):
         WarehouseKind.CENTRAL: 1,
         WarehouseKind.DEFECTIVE: 1,
         WarehouseKind.CENTER: active_centres.count(),
+        # Whole units for 三包 exchanges: three dealers' stock and the store of units taken back.
+        WarehouseKind.DEALER: 3,
+        WarehouseKind.RETURNED: 1,
     }
     assert set(Warehouse.objects.values_list("code", flat=True)) >= {"CW", "CW-JJ"}
-    assert 55 <= seeded["Part"] <= 70
+    assert 55 <= Part.objects.spare().count() <= 70
+    assert Part.objects.filter(product_model__isnull=False, refurbished=True).exists()
     assert Part.objects.filter(return_required=True).exists()
     assert not Part.objects.filter(return_required=True, unit_cost_amount__lt=300).exists()
     assert Part.objects.filter(compatible_models__isnull=False).exists()

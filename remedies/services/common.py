@@ -104,3 +104,20 @@ def tell_customer(unit, body: str) -> None:
     )
     if phone:
         transaction.on_commit(partial(sms.send_sms, phone, body), robust=True)
+
+
+def refuse_taken_back(unit) -> None:
+    """A unit already exchanged or returned under 三包 is no longer the customer's: no new remedy on it."""
+    if (
+        type(unit).objects.filter(replaces=unit).exists()
+        or unit.remedy_requests.filter(status="done", remedy="return").exists()
+    ):
+        raise ValidationError(
+            {
+                "unit": [
+                    _(
+                        "This unit was already exchanged or returned: a remedy is asked on the unit the customer has now."
+                    )
+                ]
+            }
+        )

@@ -17,7 +17,7 @@ from warranty.services import unit_facts, warranty_decision_record, warranty_eva
 
 from ..choices import Basis, ChecklistKind, DoaStatus, Payer, RemedyKind, RemedyStatus
 from ..models import DoaCheck, RemedyRequest
-from .common import check_documents, checklist, event, require
+from .common import check_documents, checklist, event, refuse_taken_back, require
 from .fulfil import remedy_exchange
 from .requests import OFFICE
 
@@ -52,6 +52,7 @@ def doa_check_record(
     if dealer_only and unit.dealer_id not in dealer_ids(acting_user):
         raise ValidationError({"unit": [_("This unit was not sold by you.")]})
     dealer = dealer or unit.dealer
+    refuse_taken_back(unit)
     try:
         decision, _policy = warranty_evaluate(facts=unit_facts(unit=unit, report_date=today))
     except FactsError as exc:

@@ -33,12 +33,15 @@ MAX_REFUND = Decimal("9999999.99")
 
 def default_warehouse(row: RemedyRequest) -> Warehouse | None:
     """Where the replacement comes from: the dealer's stock for an out-of-box exchange, else the centre of
-    the repair, else the maker's central warehouse."""
+    the repair when it holds a new unit of the model, else the maker's central warehouse."""
     if row.basis == Basis.DOA and row.dealer_id:
         return stock.dealer_warehouse(row.dealer)
     if row.work_order_id and row.work_order.center_id:
         found = Warehouse.objects.filter(center_id=row.work_order.center_id, active=True).first()
-        if found is not None:
+        if (
+            found is not None
+            and stock.units_in_stock(product_model=row.unit.model, warehouses=[found]).exists()
+        ):
             return found
     return Warehouse.objects.filter(kind=WarehouseKind.CENTRAL, active=True).first()
 

@@ -24,6 +24,7 @@ from .common import (
     event,
     lock,
     move,
+    refuse_taken_back,
     require,
     tell_customer,
 )
@@ -83,6 +84,7 @@ def remedy_request_open(
         raise ValidationError(errors)
     unit = decision.unit
     _check_current(decision, now)
+    refuse_taken_back(unit)
     if has_role(acting_user, Role.DEALER) and not has_role(acting_user, *OFFICE):
         if unit.dealer_id not in dealer_ids(acting_user):
             raise ValidationError({"decision": [_("This unit was not sold by you.")]})

@@ -163,3 +163,19 @@ def test_an_exchange_is_not_refunded_and_a_return_not_exchanged(users):
         services.remedy_refund(request=row, method="cash", acting_user=users["dispatcher"])
     with pytest.raises(ValidationError):
         services.remedy_request_approve(request=row, acting_user=users["manager"])
+
+
+def test_a_unit_already_exchanged_takes_no_new_remedy(users):
+    unit = sold_unit(days_ago=120)
+    in_stock(unit.model, "NEW-X", user=users["manager"])
+    row = _approved(users, unit, "exchange", repairs=TWO_REPAIRS)
+    services.remedy_exchange(request=row, acting_user=users["dispatcher"], now=NOW)
+    with pytest.raises(ValidationError) as caught:
+        services.remedy_request_open(
+            decision=decided(unit, repairs=TWO_REPAIRS),
+            remedy="return",
+            documents=APPLIANCE_DOCS,
+            acting_user=users["dispatcher"],
+            now=NOW,
+        )
+    assert "已经换货或退货" in str(caught.value)

@@ -272,6 +272,10 @@ class ProductUnit(models.Model):
                 OpClass("serial_number", name="varchar_pattern_ops"), name="product_unit_serial_prefix"
             ),
             models.Index(OpClass("imei", name="varchar_pattern_ops"), name="product_unit_imei_prefix"),
+            # Units sold per model and month (the out-of-box rate's denominator), read from the index alone.
+            models.Index(
+                fields=["sale_date", "model"], condition=Q(replaces__isnull=True), name="product_unit_sold"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

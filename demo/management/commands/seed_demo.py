@@ -13,6 +13,7 @@ from demo.care import seed_care
 from demo.integrations import print_demo_key, seed_integrations
 from demo.inventory import seed_inventory
 from demo.network import print_logins, seed_admin_time, seed_fees, seed_network, seed_settlements
+from demo.remedies import seed_remedies, texts_unsent
 from demo.repairs import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
 from demo.repairs_findings import seed_findings
 from demo.scale import seed_scale
@@ -88,7 +89,12 @@ class Command(BaseCommand):
             movements = seed_inventory(rng=random.Random(2026_5), now=now, network=network)
             care = seed_care(rng=random.Random(2026_6), now=now, network=network)
             admin_time = seed_admin_time(now=now)
-            # The daily task's list as of today, so the reorder page has something on a fresh demo.
+        # 三包 remedies on the units, work orders, stock and dealers above, in a transaction of their own: the
+        # texts their services send a customer after commit are dropped until it has committed.
+        with _tasks_run_here(), texts_unsent(), transaction.atomic():
+            remedies = seed_remedies(now=now, network=network)
+            # The daily task's list as of today, so the reorder page has something on a fresh demo (after the
+            # parts refurbishment took, so that a second run computes the same list).
             reorder_suggestions_compute(today=today)
         if calls:
             say(f"{calls} repair calls of the last three months logged")
@@ -102,6 +108,12 @@ class Command(BaseCommand):
             say(
                 f"{care['callbacks']} callbacks made, {care['complaints']} complaints, SLA scan: {care['breached']}"
                 f" breached, {care['escalations_created']} escalations"
+            )
+        if remedies:
+            say(
+                f"{remedies['requests']} 三包 remedy requests ({remedies['done']} carried out), "
+                f"{remedies['doa_checks']} out-of-box checks, {remedies['refurbishments']} units in refurbishment"
+                f" ({remedies['restocked']} restocked, {remedies['scrapped']} scrapped)"
             )
         if scale:
             scale_started = time.monotonic()
