@@ -64,10 +64,12 @@ def unit_factory(db):
 @pytest.fixture
 def reference_data(db):
     """Transactional and live-server tests flush the database after each test, and with it what the data
-    migrations shipped (the catalogue, symptoms, fault codes, 三包 policies, SLA defaults): state it again,
+    migrations shipped (the catalogue, symptoms, fault codes, 三包 policies, SLA defaults, remedy checklists): state it again,
     as a migrated database has it. Modules of such tests use it with pytest.mark.usefixtures."""
     from care.defaults import defaults_sync
     from care.models import SlaPolicy, WorkCalendar
+    from remedies.defaults import default_checklists_sync
+    from remedies.models import ChecklistItem
     from repairs.models import Component, FaultCode, FaultSymptom, LabourRate, ProductCategory
     from repairs.reference import catalogue_sync, fault_codes_sync, symptoms_sync
     from warranty.defaults import default_policies_sync
@@ -78,6 +80,7 @@ def reference_data(db):
     fault_codes_sync(ProductCategory, FaultCode)
     default_policies_sync(WarrantyPolicy, ComponentPeriod, ProductCategory, Component)
     defaults_sync(WorkCalendar, SlaPolicy)
+    default_checklists_sync(ChecklistItem, ProductCategory)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from remedies.models import RemedyRequest
 from remedies.tests.helpers import APPLIANCE_DOCS, central, in_stock, sold_unit
 from repairs.choices import WorkOrderStatus
 from repairs.factories import RepairCallFactory, WorkOrderFactory
+from repairs.models import FaultSymptom
 from warranty.rules import add_months
 
 pytestmark = [
@@ -41,12 +42,7 @@ def _label(choice) -> str:
 def story(users):
     """An air conditioner sold and invoiced 120 days ago (its owner's mobile 13900001111), repaired on site
     twice by centre A for 不制冷 — 60 and 30 days ago, five days each — and still not cooling; a new unit of
-    its model in the central warehouse. The remedies' checklists, flushed with the database, stated again."""
-    from remedies.defaults import default_checklists_sync
-    from remedies.models import ChecklistItem
-    from repairs.models import FaultSymptom, ProductCategory
-
-    default_checklists_sync(ChecklistItem, ProductCategory)
+    its model in the central warehouse."""
     unit = sold_unit(days_ago=120, base=timezone.localdate())
     assert unit.model.category.code == "air_conditioner"
     no_cooling = FaultSymptom.objects.get(category=unit.model.category, code="no_cooling")

@@ -10,9 +10,7 @@ from django.db import connection
 from network.factories import UserFactory
 from remedies import services
 from remedies.choices import RemedyStatus
-from remedies.defaults import default_checklists_sync
-from remedies.models import ChecklistItem, RemedyEvent, RemedyRequest
-from repairs.models import ProductCategory
+from remedies.models import RemedyEvent, RemedyRequest
 
 from .helpers import APPLIANCE_DOCS, NOW, TWO_REPAIRS, decided, sold_unit
 
@@ -41,7 +39,6 @@ def _race(*calls):
 
 
 def test_concurrent_approvals_one_wins_the_other_is_told():
-    default_checklists_sync(ChecklistItem, ProductCategory)
     clerk = UserFactory(username="clerk", roles=["dispatcher"])
     first, second = (
         UserFactory(username="m1", roles=["manager"]),
@@ -68,7 +65,6 @@ def test_concurrent_approvals_one_wins_the_other_is_told():
 
 
 def test_concurrent_opens_on_one_unit_make_one_request():
-    default_checklists_sync(ChecklistItem, ProductCategory)
     a, b = UserFactory(username="c1", roles=["dispatcher"]), UserFactory(username="c2", roles=["dispatcher"])
     unit = sold_unit(days_ago=120)
     decision = decided(unit, repairs=TWO_REPAIRS)
