@@ -20,6 +20,20 @@ start() {
 stop() {
   trap '' INT TERM HUP
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # A worker finishing a task (warm shutdown) gets STOP_GRACE seconds, then it is killed: its unacknowledged
+  # (acks_late) task goes back to the queue for the next start.
+  for _ in $(seq $((${STOP_GRACE:-30} * 2))); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.5
+  done
+  for i in "${!pids[@]}"; do
+    if kill -0 "${pids[$i]}" 2>/dev/null; then
+      echo "The ${names[$i]} did not stop within ${STOP_GRACE:-30} s: killed." >&2
+      kill -KILL -- "-${pids[$i]}" 2>/dev/null || kill -KILL "${pids[$i]}" 2>/dev/null || true
+    fi
+  done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap 'stop; echo; echo "Stopped web, worker and beat."; exit 0' INT TERM HUP
