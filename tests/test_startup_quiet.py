@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -137,9 +138,14 @@ def test_seeding_the_demo_sends_nothing_and_run_sh_starts_quietly_and_stops_on_c
         time.sleep(3)  # the worker and beat are up and say nothing more
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
+        # What they print from now on is read as a terminal would (a pipe nobody reads fills up and blocks the
+        # writer: the stop would then hang on the test, not on the script).
+        rest: list[str] = []
+        reader = threading.Thread(target=lambda: rest.extend(run.stdout.read().splitlines()), daemon=True)
+        reader.start()
         run.send_signal(signal.SIGINT)
         status = run.wait(timeout=90)
-        rest = run.stdout.read().splitlines()
+        reader.join(10)
     finally:
         for pid in [run.pid, *started]:
             if _alive(pid):
