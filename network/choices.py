@@ -73,3 +73,26 @@ class AdminWorkKind(models.TextChoices):
     EQUIPMENT = "equipment", _("Equipment and tool maintenance")
     TRAINING = "training", _("On-the-job training")
     OTHER = "other", _("Other administrative work")
+
+
+class CertificateKind(models.TextChoices):
+    """上岗证: a technician is certified per product category; a hotline representative for the brand, its
+    products, the 三包 rules and consumer protection law (the makers' training rules)."""
+
+    TECHNICIAN = "technician", _("Technician (product category)")
+    HOTLINE = "hotline", _("Hotline representative")
+
+
+class CenterTaskKind(models.TextChoices):
+    """Work the system hands a centre to do by a date (shown on the supervisor's home page)."""
+
+    CONTRACT_RENEWAL = "contract_renewal", _("Maintenance contract to renew")
+    CERTIFICATE_EXPIRY = "certificate_expiry", _("Certificate about to expire")
+    OTHER = "other", _("Other task")
+
+
+class CenterEventKind(models.TextChoices):
+    """The audit trail of the network's organisation."""
+
+    STANDBY_ACTIVATED = "standby_activated", _("Standby provider activated for a region")
+    LEVEL_CONFIRMED = "level_confirmed", _("Centre level confirmed")

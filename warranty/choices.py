@@ -19,3 +19,47 @@ class Liable(models.TextChoices):
     MAKER = "maker", _("Maker")
     REPAIRER = "repairer", _("Repairer")
     CUSTOMER = "customer", _("Customer")
+
+
+class ContractStatus(models.TextChoices):
+    """A maintenance contract (保养合同, service type B): draft → active → expired / cancelled."""
+
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+CONTRACT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ContractStatus.DRAFT: frozenset({ContractStatus.ACTIVE, ContractStatus.CANCELLED}),
+    ContractStatus.ACTIVE: frozenset({ContractStatus.EXPIRED, ContractStatus.CANCELLED}),
+    ContractStatus.EXPIRED: frozenset(),
+    ContractStatus.CANCELLED: frozenset(),
+}
+
+
+class PaymentSchedule(models.TextChoices):
+    ONCE = "once", _("Once")
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+
+
+class ContractCover(models.TextChoices):
+    """What the contract pays for; the rest is quoted as paid work."""
+
+    LABOUR = "labour", _("Labour")
+    PARTS = "parts", _("Parts")
+    BOTH = "both", _("Labour and parts")
+
+
+class VisitMode(models.TextChoices):
+    """How an inspection (巡检) is made: mainly remote or by phone, on site where needed."""
+
+    ON_SITE = "on_site", _("On site")
+    PHONE = "phone", _("By phone")
+    REMOTE = "remote", _("Remote")
+
+
+class ContractPaymentKind(models.TextChoices):
+    INSTALMENT = "instalment", _("Instalment")
+    REFUND = "refund", _("Refund of the unused part")

@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.roles import Role, user_roles
 
 from . import rules
-from .choices import Liable, PeriodUnit, Remedy
+from .choices import (
+    ContractCover,
+    ContractPaymentKind,
+    ContractStatus,
+    Liable,
+    PaymentSchedule,
+    PeriodUnit,
+    Remedy,
+    VisitMode,
+)
 
 
 class WarrantyPolicyQuerySet(models.QuerySet):
@@ -279,3 +288,230 @@ class ExtendedWarranty(models.Model):
             errors["sold_by_dealer"] = _("Name exactly one seller: a dealer or a service centre.")
         if errors:
             raise ValidationError(errors)
+
+
+class MaintenanceContractQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The office every contract; a centre those it is responsible for or sold; a dealer those it sold."""
+        roles = user_roles(user)
+        if roles & {Role.MANAGER, Role.DISPATCHER}:
+            return self
+        scope = Q(pk__in=[])
+        if Role.SUPERVISOR in roles:
+            scope |= Q(center__supervisors=user) | Q(sold_by_center__supervisors=user)
+        if Role.TECHNICIAN in roles:
+            scope |= Q(center__technicians__user=user)
+        if Role.DEALER in roles:
+            scope |= Q(sold_by_dealer__users=user)
+        return self.filter(pk__in=self.model.objects.filter(scope).values("pk"))
+
+    def covering(self, unit_id: int, day):
+        """Active contracts covering the unit on `day` (start and end days included)."""
+        return self.filter(status=ContractStatus.ACTIVE, units=unit_id, starts_on__lte=day, ends_on__gte=day)
+
+
+class MaintenanceContract(models.Model):
+    """保养合同 (service type B): service the customer pays for, on one or many units, with a visit plan of
+    inspections. Calls on a covered unit are contract service; what the contract does not cover is quoted as
+    paid work. Cancelling refunds the unused part pro rata (by days)."""
+
+    number = models.CharField(_("contract number"), max_length=30, unique=True)
+    customer = models.ForeignKey(
+        "repairs.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    units = models.ManyToManyField(
+        "repairs.ProductUnit",
+        verbose_name=_("units covered"),
+        through="MaintenanceContractUnit",
+        related_name="maintenance_contracts",
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    price_amount = models.DecimalField(_("price (CNY)"), max_digits=14, decimal_places=2)
+    payment_schedule = models.CharField(
+        _("payment schedule"), max_length=12, choices=PaymentSchedule.choices, default=PaymentSchedule.ONCE
+    )
+    covers = models.CharField(
+        _("covers"), max_length=8, choices=ContractCover.choices, default=ContractCover.BOTH
+    )
+    annual_cap_amount = models.DecimalField(
+        _("cap per year (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    inspections_per_year = models.PositiveSmallIntegerField(_("inspections per year"), default=12)
+    first_inspection_on = models.DateField(_("first inspection"))
+    visit_mode = models.CharField(
+        _("inspections made"), max_length=8, choices=VisitMode.choices, default=VisitMode.ON_SITE
+    )
+    sold_by_dealer = models.ForeignKey(
+        "network.Dealer",
+        verbose_name=_("sold by dealer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sold_by_center = models.ForeignKey(
+        "network.ServiceCenter",
+        verbose_name=_("sold by service centre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    center = models.ForeignKey(
+        "network.ServiceCenter",
+        verbose_name=_("responsible centre"),
+        on_delete=models.PROTECT,
+        related_name="maintenance_contracts",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ContractStatus.choices, default=ContractStatus.DRAFT
+    )
+    renews = models.OneToOneField(
+        "self",
+        verbose_name=_("renews"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewed_by",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+
+    objects = MaintenanceContractQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("maintenance contract")
+        verbose_name_plural = _("maintenance contracts")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ContractStatus.values), name="contract_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(covers__in=ContractCover.values), name="contract_covers_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_schedule__in=PaymentSchedule.values), name="contract_schedule_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(visit_mode__in=VisitMode.values), name="contract_visit_mode_valid"
+            ),
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="contract_dates"),
+            models.CheckConstraint(condition=Q(price_amount__gte=0), name="contract_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(annual_cap_amount__isnull=True) | Q(annual_cap_amount__gte=0),
+                name="contract_cap_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(inspections_per_year__gte=1), name="contract_visits_at_least_one"
+            ),
+            models.CheckConstraint(
+                condition=(Q(sold_by_dealer__isnull=False) & Q(sold_by_center__isnull=True))
+                | (Q(sold_by_dealer__isnull=True) & Q(sold_by_center__isnull=False)),
+                name="contract_one_seller",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "ends_on"], name="contract_status_ends"),
+            models.Index(fields=["center", "status"], name="contract_center_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}（{self.starts_on} – {self.ends_on}）"
+
+    @property
+    def sold_by(self):
+        return self.sold_by_dealer or self.sold_by_center
+
+
+class MaintenanceContractUnit(models.Model):
+    contract = models.ForeignKey(MaintenanceContract, on_delete=models.CASCADE, related_name="unit_links")
+    unit = models.ForeignKey(
+        "repairs.ProductUnit", verbose_name=_("product unit"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("unit covered")
+        verbose_name_plural = _("units covered")
+        constraints = [models.UniqueConstraint(fields=["contract", "unit"], name="contract_unit_unique")]
+
+    def __str__(self):
+        return f"{self.contract_id} · {self.unit_id}"
+
+
+class ContractPayment(models.Model):
+    """A contract's money: each instalment due (and when it was paid), and the refund of a cancellation."""
+
+    contract = models.ForeignKey(
+        MaintenanceContract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="payments"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=ContractPaymentKind.choices, default=ContractPaymentKind.INSTALMENT
+    )
+    due_on = models.DateField(_("due on"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    method = models.CharField(_("method"), max_length=40, blank=True)
+    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("contract payment")
+        verbose_name_plural = _("contract payments")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="contract_payment_not_negative"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ContractPaymentKind.values), name="contract_payment_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["due_on"], name="contract_payment_due")]
+
+    def __str__(self):
+        return f"{self.contract.number} · {self.due_on} · ¥{self.amount}"
+
+
+class ContractEvent(models.Model):
+    """A contract's audit trail: every status change, with who and why. Append-only."""
+
+    contract = models.ForeignKey(
+        MaintenanceContract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(_("from"), max_length=10, blank=True)
+    to_status = models.CharField(_("to"), max_length=10)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("contract event")
+        verbose_name_plural = _("contract events")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"

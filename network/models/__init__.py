@@ -11,6 +11,16 @@ from .organisation import (
     TechnicianQuerySet,
     TravelFee,
 )
+from .people import (
+    CenterEvent,
+    CenterTask,
+    CenterTaskQuerySet,
+    Certificate,
+    CertificateQuerySet,
+    CoverageGap,
+    CoverageGapQuerySet,
+    TrainingRecord,
+)
 from .settlements import (
     Adjustment,
     Dispute,

@@ -135,6 +135,9 @@ class ServiceCenter(models.Model):
     agreement_start = models.DateField(_("agreement start"))
     agreement_end = models.DateField(_("agreement end"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # A standby provider (备选服务商): its agreement is prepared, it takes no work until it is activated for a
+    # region where the network has a gap (then active, standby cleared).
+    standby = models.BooleanField(_("standby provider"), default=False)
     # Daily service hours: appointments are made inside them (the makers' policies: e.g. 8:00–20:00).
     opens_at = models.TimeField(_("service hours from"), default=dt.time(8, 0))
     closes_at = models.TimeField(_("service hours until"), default=dt.time(20, 0))
@@ -162,6 +165,9 @@ class ServiceCenter(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")), name="service_center_hours_order"
+            ),
+            models.CheckConstraint(
+                condition=~Q(standby=True, active=True), name="service_center_standby_not_active"
             ),
         ]
 

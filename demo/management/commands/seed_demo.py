@@ -9,9 +9,15 @@ from django.utils import timezone
 
 from aftersales.celery import app
 from aftersales.roles import roles_sync
+from demo.acceptances import seed_acceptances
 from demo.care import seed_care
+from demo.certificates import seed_certificates
+from demo.contracts import seed_contracts
+from demo.coverage import seed_coverage
+from demo.inspections import seed_inspections
 from demo.integrations import print_demo_key, seed_integrations
 from demo.inventory import seed_inventory
+from demo.levels import seed_levels
 from demo.network import print_logins, seed_admin_time, seed_fees, seed_network, seed_settlements
 from demo.remedies import seed_remedies, texts_unsent
 from demo.repairs import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
@@ -96,6 +102,17 @@ class Command(BaseCommand):
             # The daily task's list as of today, so the reorder page has something on a fresh demo (after the
             # parts refurbishment took, so that a second run computes the same list).
             reorder_suggestions_compute(today=today)
+        # Running the network: maintenance contracts (B), installation acceptances, inspections, staff
+        # certificates, coverage gaps and standby providers, and the centres' levels from their results.
+        with _tasks_run_here(), texts_unsent(), transaction.atomic():
+            running = [
+                seed_contracts(now=now, network=network),
+                seed_acceptances(now=now, network=network),
+                seed_inspections(now=now, network=network),
+                seed_certificates(now=now, network=network),
+                seed_coverage(now=now, network=network),
+                seed_levels(now=now, network=network),
+            ]
         if calls:
             say(f"{calls} repair calls of the last three months logged")
         if found:
@@ -115,6 +132,9 @@ class Command(BaseCommand):
                 f"{remedies['doa_checks']} out-of-box checks, {remedies['refurbishments']} units in refurbishment"
                 f" ({remedies['restocked']} restocked, {remedies['scrapped']} scrapped)"
             )
+        for line in running:
+            if line:
+                say(line)
         if scale:
             scale_started = time.monotonic()
             added = seed_scale(target=scale, now=now, log=say)
