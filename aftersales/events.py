@@ -27,7 +27,11 @@ WORK_ORDER_CHANGED = "work_order.changed"
 # when new>, now=<the instant of the change>.
 REMEDY_REQUEST_CHANGED = "remedy_request.changed"
 
-KNOWN = (WORK_ORDER_CHANGED, REMEDY_REQUEST_CHANGED)
+# A maintenance contract (保养合同) was created or changed status (activated, expired, cancelled) or its units
+# changed: contract=<MaintenanceContract>, previous=<status before, "" when new>, now=<the instant>.
+MAINTENANCE_CONTRACT_CHANGED = "maintenance_contract.changed"
+
+KNOWN = (WORK_ORDER_CHANGED, REMEDY_REQUEST_CHANGED, MAINTENANCE_CONTRACT_CHANGED)
 
 _listeners: dict[str, list[Callable[..., object]]] = {name: [] for name in KNOWN}
 
