@@ -114,6 +114,11 @@ class Facts:
     price: Decimal | None = None
     same_model_available: bool = True
     refurbished: bool = False
+    # A maintenance contract (保养合同, service type B) in force on the report date: its number, last day and
+    # what it pays ("labour", "parts" or "both"; None when its yearly cap is used up).
+    contract_number: str | None = None
+    contract_until: dt.date | None = None
+    contract_covers: str | None = None
 
 
 @dataclass(frozen=True)
@@ -539,6 +544,9 @@ def decide(facts: Facts, policy: Policy | None, rest_days: Iterable[dt.date] = f
                 f"Past the statutory period, the extended warranty runs until {facts.extended_warranty_until}: "
                 "free repair (no return or exchange)",
             )
+        # 11. A maintenance contract pays what it covers; what it does not is quoted as paid work.
+        if FREE_REPAIR not in draft.options and facts.contract_number and facts.contract_until:
+            _contract(facts, draft, report)
         if not draft.options:
             draft.why(
                 "period.expired",
@@ -546,6 +554,34 @@ def decide(facts: Facts, policy: Policy | None, rest_days: Iterable[dt.date] = f
                 f"The repair period ended on {repair_until}: paid repair",
             )
     return _finish(facts, policy, draft, start, return_until, exchange_until, repair_until)
+
+
+CONTRACT_PAYS = {
+    "both": ("人工和配件", "labour and parts"),
+    "labour": ("人工（配件按有偿服务报价）", "labour (parts are quoted as paid work)"),
+    "parts": ("配件（人工按有偿服务报价）", "parts (labour is quoted as paid work)"),
+}
+
+
+def _contract(facts: Facts, draft: _Draft, report: dt.date) -> None:
+    number, until = facts.contract_number, facts.contract_until
+    if report > until:
+        return
+    if facts.contract_covers is None:
+        draft.why(
+            "maintenance_contract.cap",
+            f"保养合同 {number}（至 {until}）本年度的支付上限已用完，本次按有偿服务报价",
+            f"Maintenance contract {number} (until {until}) has used up this year's cap: quoted as paid work",
+        )
+        return
+    zh, en = CONTRACT_PAYS[facts.contract_covers]
+    if facts.contract_covers == "both":
+        draft.offer(FREE_REPAIR, MAKER)
+    draft.why(
+        "maintenance_contract",
+        f"保养合同 {number} 有效至 {until}，合同支付{zh}",
+        f"Maintenance contract {number} runs until {until} and pays {en}",
+    )
 
 
 def _finish(facts, policy, draft: _Draft, start, return_until, exchange_until, repair_until) -> Decision:

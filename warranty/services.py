@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .calendar import rest_days
-from .models import ExtendedWarranty, WarrantyDecision, WarrantyPolicy
+from .models import ExtendedWarranty, MaintenanceContract, WarrantyDecision, WarrantyPolicy
 from .rules import Decision, Facts, RepairRecord, decide
 
 
@@ -42,6 +42,7 @@ def unit_facts(
         .values_list("ends_on", flat=True)
         .first()
     )
+    contract = MaintenanceContract.objects.covering(unit.pk, report_date).order_by("-ends_on").first()
     return Facts(
         category=unit.model.category.code,
         component=component,
@@ -56,6 +57,9 @@ def unit_facts(
         price=unit.invoice_amount,
         exchanged_on=unit.exchanged_on if unit.exchanged_on and unit.exchanged_on <= report_date else None,
         refurbished=unit.refurbished,
+        contract_number=contract.number if contract else None,
+        contract_until=contract.ends_on if contract else None,
+        contract_covers=contract.covers if contract else None,
     )
 
 
@@ -124,5 +128,8 @@ def facts_from_record(data: dict, **changes) -> Facts:
         price=Decimal(data["price"]) if data.get("price") is not None else None,
         same_model_available=data.get("same_model_available", True),
         refurbished=data.get("refurbished", False),
+        contract_number=data.get("contract_number"),
+        contract_until=_day(data.get("contract_until")),
+        contract_covers=data.get("contract_covers"),
     )
     return dataclasses.replace(facts, **changes)

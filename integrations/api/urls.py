@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from .contracts import MaintenanceContractViewSet
 from .remedies import DealerCreditViewSet, DoaCheckViewSet, RemedyRequestViewSet
 from .sales import RepairCallViewSet, UnitViewSet
 from .views import WebhookDeliveryViewSet, WebhookEndpointViewSet
@@ -10,6 +11,7 @@ router.register("repair-calls", RepairCallViewSet, basename="repair-call")
 router.register("remedy-requests", RemedyRequestViewSet, basename="remedy-request")
 router.register("doa-checks", DoaCheckViewSet, basename="doa-check")
 router.register("dealer-credits", DealerCreditViewSet, basename="dealer-credit")
+router.register("maintenance-contracts", MaintenanceContractViewSet, basename="maintenance-contract")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 urlpatterns = router.urls

@@ -71,10 +71,14 @@ class ServiceTypeSuggestion:
 
 
 def service_type_suggest(*, decision: dict | None) -> ServiceTypeSuggestion:
-    """From a stored 三包 decision: A (paid) for paid repair; B (contract) when the free repair comes from
-    an extended-warranty contract; C (free) otherwise. The dispatcher may override it with a reason."""
+    """From a stored 三包 decision: B (contract) when a maintenance contract pays for the repair or part of
+    it, or the free repair comes from an extended-warranty contract; A (paid) for paid repair; C (free)
+    otherwise. The dispatcher may override it with a reason."""
     if decision is None:
         return ServiceTypeSuggestion(ServiceType.PAID, _("No 三包 decision could be taken: paid service."))
+    # A maintenance contract pays for the whole repair or part of it (the rest is quoted as paid work).
+    if any(r["rule"] == "maintenance_contract" for r in decision["reasons"]):
+        return ServiceTypeSuggestion(ServiceType.CONTRACT, _("Covered by a maintenance contract: contract service."))
     if decision["verdict"] == "paid_repair":
         return ServiceTypeSuggestion(ServiceType.PAID, _("Out of 三包 coverage: paid service."))
     if any(r["rule"] == "extended_warranty" for r in decision["reasons"]):
