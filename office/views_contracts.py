@@ -188,7 +188,7 @@ def contract_new(request):
             try:
                 contract = services.contract_create(acting_user=request.user, **args)
             except ValidationError as exc:
-                errors = error_dict(exc)
+                errors = error_dict(exc, rest="form")
             else:
                 messages.success(
                     request, _("Contract %(number)s saved as a draft.") % {"number": contract.number}

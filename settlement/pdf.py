@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from aftersales.money import amount_in_words
 from network.choices import SettlementLineKind, SettlementStatus
 from network.models import ServiceCenter, Settlement
+from settlement.selectors import contract_summary
 from settlement.services import STATEMENT_LANGUAGE
 
 MAKER = "售后服务总部"
@@ -62,6 +63,7 @@ def statement_context(settlement: Settlement, *, now=None) -> dict:
         "center": settlement.center,
         "lines": lines,
         "adjustments": list(settlement.adjustments.order_by("kind", "pk")),
+        "contracts": contract_summary(settlement),
         "total_in_words": amount_in_words(settlement.total_amount),
         "maker": MAKER,
         "payer": settings.PAYER_LEGAL_NAME,

@@ -1,6 +1,7 @@
 """The settlement's reads: the manager's month of every centre, and a page of centres' settlements."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -9,6 +10,8 @@ from aftersales.months import month_bounds
 from aftersales.roles import Role, user_roles
 from network.choices import DisputeStatus, SettlementLineKind, SettlementStatus
 from network.models import Dispute, ServiceCenter, Settlement, SettlementLine
+from warranty.choices import ContractPaymentKind
+from warranty.models import ContractPayment
 
 
 def settlement_month_overview(*, user, month, region=None, level="", status=""):
@@ -76,3 +79,30 @@ def settlements_for_centres(*, month, centre_ids) -> dict:
         open_disputes=count_of(Dispute.objects.filter(status=DisputeStatus.OPEN)),
     )
     return {s.center_id: s for s in rows}
+
+
+def contract_summary(settlement: Settlement) -> dict:
+    """Contract service (B) of the statement's centre and month, apart from the rest: the contract revenue (the
+    instalments of the contracts it is responsible for paid in the month, less the refunds paid) and the
+    contract work (its settled lines on type-B work orders). Shown beside the statement, not paid by it."""
+    start, end = month_bounds(settlement.month)
+    money = ContractPayment.objects.filter(
+        contract__center_id=settlement.center_id, paid_at__gte=start, paid_at__lt=end
+    ).aggregate(
+        received=Coalesce(
+            Sum("amount", filter=Q(kind=ContractPaymentKind.INSTALMENT)), Value(Decimal("0.00"))
+        ),
+        refunded=Coalesce(Sum("amount", filter=Q(kind=ContractPaymentKind.REFUND)), Value(Decimal("0.00"))),
+        payments=Count("pk"),
+    )
+    work = settlement.lines.filter(work_order__call__service_type="B").aggregate(
+        orders=Count("work_order_id", distinct=True), amount=Coalesce(Sum("amount"), Value(Decimal("0.00")))
+    )
+    return {
+        "received": money["received"],
+        "refunded": money["refunded"],
+        "revenue": money["received"] - money["refunded"],
+        "payments": money["payments"],
+        "work_orders": work["orders"],
+        "work_amount": work["amount"],
+    }

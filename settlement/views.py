@@ -33,7 +33,7 @@ from repairs.models import WorkOrderClosing
 from repairs.selectors import proof_pending_closings
 from settlement import exports
 from settlement.pdf import statement_pdf
-from settlement.selectors import settlement_month_overview, settlements_for_centres
+from settlement.selectors import contract_summary, settlement_month_overview, settlements_for_centres
 from settlement.services import (
     MANUAL_ADJUSTMENT_KINDS,
     adjustment_add,
@@ -227,6 +227,7 @@ def settlement_detail(request, pk):
             if kind in totals
         ],
         "adjustments": list(settlement.adjustments.order_by("kind", "pk")),
+        "contracts": contract_summary(settlement),
         "disputes": disputes,
         "warnings": settlement_warnings(settlement) if settlement.status == SettlementStatus.DRAFT else [],
         "held": _held(settlement),
