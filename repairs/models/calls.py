@@ -436,6 +436,35 @@ class WorkOrder(models.Model):
         """In-warranty (三包) service: its parts are the maker's cost."""
         return self.call.service_type == ServiceType.FREE
 
+    @property
+    def contract_pays(self) -> str | None:
+        """On contract service (B) under a maintenance contract: what the contract pays ("labour", "parts" or
+        "both"), as the call's stored 三包 decision found it; None on any other order."""
+        call = self.call
+        if call.service_type != ServiceType.CONTRACT or call.warranty_decision_id is None:
+            return None
+        decision = call.warranty_decision
+        if not any(r.get("rule") == "maintenance_contract" for r in decision.result.get("reasons", ())):
+            return None
+        return decision.facts.get("contract_covers")
+
+    @property
+    def quoted_as_paid(self) -> bool:
+        """Whether the customer is quoted and pays for (part of) the work: paid service (A), or contract service
+        whose contract pays only labour or only parts — the rest is paid work, quoted and agreed the same way."""
+        return self.call.service_type == ServiceType.PAID or self.contract_pays in ("labour", "parts")
+
+    @property
+    def quoted_kinds(self) -> frozenset[str]:
+        """The quote line kinds the customer pays for: everything on paid service; under a contract that pays
+        labour, the parts; under one that pays parts, the labour and the call-out."""
+        pays = self.contract_pays
+        if pays == "labour":
+            return frozenset({"part"})
+        if pays == "parts":
+            return frozenset({"labour", "travel"})
+        return frozenset({"labour", "part", "travel"})
+
 
 class WorkOrderEvent(models.Model):
     """The audit trail of a work order: every status change (and dispatch, re-dispatch), who, when, why.

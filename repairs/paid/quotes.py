@@ -17,7 +17,6 @@ from ..choices import (
     CALL_OUT_ONLY,
     QuoteLineKind,
     ServiceMode,
-    ServiceType,
     WorkOrderStatus,
 )
 from ..models import LabourRate, Quote, WorkOrder
@@ -41,7 +40,8 @@ QUOTABLE_STATUSES = frozenset(
 
 
 def is_paid(order: WorkOrder) -> bool:
-    return order.call.service_type == ServiceType.PAID
+    """Paid service (A), or contract service (B) whose contract leaves part of the work to be paid."""
+    return order.quoted_as_paid
 
 
 # The fee schedule ---------------------------------------------------------------------------------------
@@ -181,13 +181,14 @@ def quote_lines_from_schedule(
     """The quote's lines as the fee schedule prices them: labour rates, parts at their list price, and the
     call-out fee on the first quote of a visit (when the schedule has one)."""
     lines = []
-    fee = call_out_fee(order=order)
+    kinds = order.quoted_kinds  # under a maintenance contract, only what the contract does not pay
+    fee = call_out_fee(order=order) if QuoteLineKind.TRAVEL in kinds else ZERO
     if fee > 0 and not order.quotes.exists():
         rate = call_out_rate(category_id=order.call.unit.model.category_id)
         lines.append(QuoteDraftLine(QuoteLineKind.TRAVEL, rate.name, 1, fee))
-    for rate, quantity in rates:
+    for rate, quantity in rates if QuoteLineKind.LABOUR in kinds else ():
         lines.append(QuoteDraftLine(QuoteLineKind.LABOUR, rate.name, quantity, money(rate.amount)))
-    for part, quantity in parts:
+    for part, quantity in parts if QuoteLineKind.PART in kinds else ():
         lines.append(
             QuoteDraftLine(
                 QuoteLineKind.PART, f"{part.code} {part.name}"[:100], quantity, part.retail_price_amount

@@ -24,7 +24,6 @@ from ..choices import (
     LoanerStatus,
     QuoteLineKind,
     ServiceMode,
-    ServiceType,
     WorkOrderStatus,
 )
 from ..models import (
@@ -226,8 +225,20 @@ def quote_create(
         raise ValidationError(errors)
     with transaction.atomic():
         order = _lock(work_order)
-        if order.call.service_type != ServiceType.PAID:
+        if not order.quoted_as_paid:
             raise ValidationError({"quote": _("Only paid service (A) is quoted to the customer.")})
+        # Under a maintenance contract the quote lists only what the contract does not pay.
+        covered = sorted({line.kind for line in lines} - order.quoted_kinds)
+        if covered:
+            raise ValidationError(
+                {
+                    "lines": _(
+                        "The maintenance contract pays for %(kinds)s: the quote lists only what it does not cover."
+                    )
+                    % {"kinds": "、".join(str(QuoteLineKind(k).label) for k in covered)}
+                },
+                code="contract_covered",
+            )
         if order.status in (WorkOrderStatus.CLOSED, WorkOrderStatus.CANCELLED, WorkOrderStatus.COMPLETED):
             raise ValidationError({"status": _("The work order is finished: no more quotes.")})
         sequence = (order.quotes.order_by("-sequence").values_list("sequence", flat=True).first() or 0) + 1

@@ -253,3 +253,50 @@ def test_a_call_on_a_covered_unit_is_contract_service_and_the_decision_shows_wha
     MaintenanceContract.objects.filter(pk=contract.pk).update(covers=ContractCover.BOTH)
     both = log_call(unit, users["dispatcher"])
     assert both.service_type == ServiceType.CONTRACT and both.warranty_decision.verdict == "free_repair"
+
+
+def test_what_a_labour_only_contract_leaves_is_quoted_as_paid_work_before_the_repair(reference_data, users):
+    from repairs import services as repairs_services
+    from repairs.choices import QuoteLineKind, WorkOrderStatus
+    from repairs.services import QuoteLineInput
+
+    sold = TODAY - dt.timedelta(days=3 * 365)
+    unit = ProductUnitFactory(sale_date=sold, invoice_date=sold, factory_date=sold)
+    unit.model.category = type(unit.model.category).objects.get(code="air_conditioner")
+    unit.model.save()
+    today = timezone.localdate()
+    contract = _create(
+        [unit],
+        starts_on=today - dt.timedelta(days=10),
+        ends_on=today + dt.timedelta(days=300),
+        covers=ContractCover.LABOUR,
+    )
+    services.contract_activate(contract=contract)
+    order = log_call(unit, users["dispatcher"]).work_orders.get()
+    type(order).objects.filter(pk=order.pk).update(
+        status=WorkOrderStatus.ON_SITE,
+        center=users["center"],
+        technician=users["technician"].technician,
+        arrived_at=timezone.now(),
+    )
+    order.refresh_from_db()
+    assert order.contract_pays == "labour" and order.quoted_as_paid
+    # The contract pays the labour: a labour line is refused, naming it; nothing is quoted.
+    with pytest.raises(ValidationError) as caught:
+        repairs_services.quote_create(
+            work_order=order,
+            lines=[QuoteLineInput(QuoteLineKind.LABOUR, "工时费", 1, Decimal("80.00"))],
+            acting_user=users["dispatcher"],
+        )
+    assert "保养合同已支付" in caught.value.message_dict["lines"][0] and not order.quotes.exists()
+    # No repair starts before the customer agrees to the parts' quote.
+    with pytest.raises(ValidationError):
+        repairs_services.work_order_transition(
+            work_order=order, to_status=WorkOrderStatus.IN_REPAIR, acting_user=users["dispatcher"]
+        )
+    quote = repairs_services.quote_create(
+        work_order=order,
+        lines=[QuoteLineInput(QuoteLineKind.PART, "压缩机电容", 1, Decimal("45.00"))],
+        acting_user=users["dispatcher"],
+    )
+    assert quote.total_amount == Decimal("45.00")
