@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count
 
 from demo.repairs.world import DEMO_CUSTOMER_NUMBER
-from repairs.models import Customer
+from repairs.models import Customer, FaultSymptom
+from repairs.services import open_calls_on_unit, repair_call_register
 from warranty import contracts as services
 from warranty.choices import ContractCover, PaymentSchedule, VisitMode
 from warranty.models import MaintenanceContract
@@ -119,7 +121,34 @@ def seed_contracts(*, now: dt.datetime, network) -> str:
         contract=cancelled, reason="客户搬家，设备转卖", method="原路退回", now=_at(now, 10)
     )
     tasks = services.contract_renewal_tasks(now=now)
+    calls = _contract_call(office, now - dt.timedelta(hours=20))
     return (
         f"{MaintenanceContract.objects.count()} maintenance contracts (draft, active, expired and renewed, "
-        f"cancelled with a refund), {tasks} renewal task(s)"
+        f"cancelled with a refund), {tasks} renewal task(s), {calls} contract-service call(s)"
     )
+
+
+def _contract_call(contract, at: dt.datetime) -> int:
+    """A call on a covered unit, logged yesterday and waiting for dispatch: the register shows it as contract
+    service (B), its decision naming the contract."""
+    dispatcher = get_user_model().objects.filter(username="dispatcher").first()
+    for unit in contract.units.select_related("model__category", "owner").order_by("pk"):
+        address = unit.owner.addresses.order_by("pk").first()
+        phone = unit.owner.phones.order_by("-is_primary", "pk").first()
+        symptom = FaultSymptom.objects.filter(category=unit.model.category).order_by("pk").first()
+        if address is None or phone is None or symptom is None or open_calls_on_unit(unit=unit):
+            continue
+        repair_call_register(
+            customer=unit.owner,
+            unit=unit,
+            caller_name=unit.owner.name,
+            caller_phone=phone.number,
+            service_region=address.region,
+            service_address=address.detail,
+            symptom=symptom,
+            symptom_text="合同客户报修：" + symptom.name,
+            acting_user=dispatcher,
+            now=at,
+        )
+        return 1
+    return 0
