@@ -17,11 +17,13 @@ from aftersales.parsing import parse_id
 from aftersales.roles import Role, has_role, role_required
 from aftersales.web_errors import flash_errors
 from network.models import ServiceCenter
+from warranty.models import MaintenanceContract
 from warranty.selectors import unit_warranty_position
 
 from .. import services
 from ..closing import closing_proof_clear
 from ..models import (
+    InstallationAcceptance,
     ProductUnit,
     WorkOrderClosing,
 )
@@ -57,6 +59,17 @@ def unit_detail(request, pk):
         "may_open_remedy": office and not taken_back,
         # The remedy requests on the unit (the remedies app's rows, read through the reverse relation).
         "remedy_requests": unit.remedy_requests.order_by("-opened_at")[:20] if office else [],
+        # The installation acceptances of the unit the user may read (through their work orders).
+        "acceptances": InstallationAcceptance.objects.for_user(request.user)
+        .filter(unit=unit)
+        .select_related("work_order")
+        .order_by("-recorded_at")[:5],
+        # The maintenance contracts (B) on the unit the user may read.
+        "contracts": unit.maintenance_contracts.filter(
+            pk__in=MaintenanceContract.objects.for_user(request.user).values("pk")
+        )
+        .select_related("center")
+        .order_by("-starts_on")[:10],
         **position,
     }
     return render(request, "repairs/unit_detail.html", context)
