@@ -293,6 +293,8 @@ SPECTACULAR_SETTINGS = {
         "PayerEnum": "remedies.choices.Payer",
         "RefundMethodEnum": "remedies.choices.RefundMethod",
         "DoaStatusEnum": "remedies.choices.DoaStatus",
+        "ContractStatusEnum": "warranty.choices.ContractStatus",
+        "ContractCoverEnum": "warranty.choices.ContractCover",
     },
 }
 
