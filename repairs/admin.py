@@ -1,12 +1,15 @@
 from django.contrib import admin
 
 from .models import (
+    AcceptanceDocument,
     Component,
     Customer,
     CustomerAddress,
     CustomerPhone,
     DispatchOverride,
     FaultSymptom,
+    InstallationAcceptance,
+    InstallationAcceptanceDocument,
     LabourRate,
     LoanerUnit,
     ProductCategory,
@@ -24,10 +27,28 @@ class ComponentInline(admin.TabularInline):
     extra = 0
 
 
+class AcceptanceDocumentInline(admin.TabularInline):
+    """The documents handed over at installation, in the tablet's order (the maker's service standard)."""
+
+    model = AcceptanceDocument
+    extra = 1
+    fields = ["position", "name", "name_en"]
+
+
 @admin.register(ProductCategory)
 class ProductCategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "requires_imei", "sort_order"]
-    inlines = [ComponentInline]
+    inlines = [ComponentInline, AcceptanceDocumentInline]
+
+
+@admin.register(AcceptanceDocument)
+class AcceptanceDocumentAdmin(admin.ModelAdmin):
+    list_display = ["category", "position", "name", "name_en"]
+    list_editable = ["position", "name", "name_en"]
+    list_display_links = ["category"]
+    list_filter = ["category"]
+    list_select_related = ["category"]
+    ordering = ["category__sort_order", "category__code", "position", "pk"]
 
 
 @admin.register(ProductModel)
@@ -157,3 +178,27 @@ class ReceivableAdmin(ReadOnlyAdmin):
     search_fields = ["=work_order__number", "=payment_reference"]
     list_select_related = ["work_order", "center"]
     date_hierarchy = "created_at"
+
+
+class InstallationAcceptanceDocumentInline(admin.TabularInline):
+    model = InstallationAcceptanceDocument
+    extra = 0
+    can_delete = False
+    fields = ["position", "name", "handed_over"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InstallationAcceptance)
+class InstallationAcceptanceAdmin(ReadOnlyAdmin):
+    """Installation acceptances: written with the closing of the installation order, never edited here."""
+
+    list_display = ["work_order", "unit", "trial_run_passed", "accepted_on", "recorded_at", "recorded_by"]
+    list_filter = ["trial_run_passed"]
+    search_fields = ["=work_order__number", "=serial_number"]
+    list_select_related = ["work_order", "unit__model", "recorded_by"]
+    date_hierarchy = "recorded_at"
+    inlines = [InstallationAcceptanceDocumentInline]
+    show_full_result_count = False

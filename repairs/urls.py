@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import pdf, views, views_admin_time, views_field, views_findings, views_paid, views_tablet
+from . import (
+    pdf,
+    views,
+    views_acceptance,
+    views_admin_time,
+    views_field,
+    views_findings,
+    views_paid,
+    views_tablet,
+)
 
 app_name = "repairs"
 urlpatterns = [
@@ -43,6 +52,12 @@ urlpatterns = [
     path("work-orders/<int:pk>/signature.png", views_tablet.order_signature, name="work_order_signature"),
     path("work-order-photos/<int:pk>/", views_tablet.order_photo, name="work_order_photo"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("acceptances/<int:pk>/", views_acceptance.acceptance_detail, name="acceptance_detail"),
+    path(
+        "acceptances/<int:pk>/signature.png",
+        views_acceptance.acceptance_signature,
+        name="acceptance_signature",
+    ),
     path("tablet/orders/<int:pk>/quote/", views_paid.tablet_quote, name="tablet_quote"),
     path("tablet/orders/<int:pk>/decline/", views_paid.tablet_decline, name="tablet_decline"),
     path("quotes/<int:pk>/signature.png", views_paid.consent_signature, name="consent_signature"),

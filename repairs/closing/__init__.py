@@ -6,6 +6,7 @@ Kept apart from services.py because it draws on the inventory (parts are consume
 inventory depends on repairs' models, and this module on both.
 """
 
+from ..acceptance.record import AcceptanceInput, acceptance_documents, acceptance_required
 from .codes import (
     CLOSABLE_STATUSES,
     CONFIRMATION_CODE_DIGITS,

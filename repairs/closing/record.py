@@ -25,6 +25,12 @@ from inventory.models import Part
 from inventory.services import InsufficientStock, part_issue
 
 from .. import paid
+from ..acceptance.record import (
+    AcceptanceInput,
+    acceptance_errors,
+    acceptance_required,
+    installation_acceptance_record,
+)
 from ..choices import (
     ClosingChannel,
     FaultCodeKind,
@@ -82,6 +88,8 @@ class ClosingInput:
     # holds the work out of the settlement until a manager clears it.
     proof_exception_reason: str = ""
     channel: str = ClosingChannel.TABLET
+    # An installation order: the acceptance it closes with (the maker's service standard).
+    acceptance: AcceptanceInput | None = None
 
 
 def _signature_drawn(data: bytes) -> bool:
@@ -256,6 +264,10 @@ def _validate(order: WorkOrder, data: ClosingInput, acting_user) -> tuple[dict, 
             )
     if data.channel not in ClosingChannel.values:
         add("channel", _("Unknown closing channel."))
+    if acceptance_required(order, data.resolution):
+        for field, messages in acceptance_errors(order, data.acceptance, signed=has_signature).items():
+            for message in messages:
+                add(field, message)
     return errors, minutes, payment
 
 
@@ -284,6 +296,11 @@ def work_order_close(
         return _replay(existing, work_order)
     by_code = not data.signature_png and bool(data.confirmation_code.strip())
     if by_code:
+        if acceptance_required(work_order, data.resolution):
+            # Refused before the code is checked: a closing that cannot go through does not use up a try.
+            early = acceptance_errors(work_order, data.acceptance, signed=False)
+            if early:
+                raise ValidationError(early)
         _code_check(work_order, data.confirmation_code)
 
     saved_files: list = []
@@ -353,6 +370,13 @@ def work_order_close(
             money_words = paid.payment_summary(payment, data.resolution)
             if money_words:
                 where += " · " + money_words
+            installation = acceptance_required(order, data.resolution)
+            if installation:
+                where += " · " + (
+                    _("installation accepted")
+                    if data.acceptance.trial_run_passed
+                    else _("trial run failed: not accepted")
+                )
             if declined:
                 paid.quotes_decline_open(order=order, acting_user=acting_user, now=now)
             # The one way into "completed": with the closing record written below, in this transaction.
@@ -387,6 +411,15 @@ def work_order_close(
                 saved_files.append(closing.signature)
             closing.save()
             paid.receivable_record(order=order, payment=payment, acting_user=acting_user, now=now)
+            if installation:
+                installation_acceptance_record(
+                    order=order,
+                    data=data.acceptance,
+                    signature_png=data.signature_png,
+                    acting_user=acting_user,
+                    now=now,
+                    saved_files=saved_files,
+                )
             for photo in data.photos:
                 row = WorkOrderPhoto(
                     work_order=order, kind=photo.kind, uploaded_by=acting_user, uploaded_at=now

@@ -3,6 +3,13 @@ register: calls (叫修), work orders (派工单) with their event history, carr
 loaner units (周转机), and quotes with the customer's consent for paid service.
 """
 
+from .acceptance import (
+    AcceptanceDocument,
+    InstallationAcceptance,
+    InstallationAcceptanceDocument,
+    InstallationAcceptanceQuerySet,
+    _acceptance_signature_path,
+)
 from .calls import (
     DispatchOverride,
     RepairCall,

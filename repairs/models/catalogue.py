@@ -260,6 +260,9 @@ class ProductUnit(models.Model):
     exchanged_on = models.DateField(_("exchanged on"), null=True, blank=True)
     # Sold as refurbished (翻新机): the refurbished warranty applies, not the new unit's.
     refurbished = models.BooleanField(_("refurbished"), default=False, db_default=False)
+    # The day the installation was accepted (安装验收) under the maker's service standard: inspections count
+    # from it. Set by the acceptance of a passed trial run, never by a failed one.
+    accepted_on = models.DateField(_("installation accepted on"), null=True, blank=True)
 
     objects = ProductUnitQuerySet.as_manager()
 

@@ -23,15 +23,15 @@ from inventory.models import Part
 from .. import closing as closing_services
 from .. import paid
 from ..choices import (
+    CallCustomerRequest,
     ClosingChannel,
     FaultCodeKind,
     PaymentMethod,
     PhotoKind,
     Resolution,
     Satisfaction,
-    ServiceType,
 )
-from ..models import FaultCode, WorkOrder, WorkOrderPhoto
+from ..models import FaultCode, InstallationAcceptance, WorkOrder, WorkOrderPhoto
 from .orders import TABLET_ROLES, _order, _wants_json
 from .parts import _center_stock
 
@@ -71,6 +71,23 @@ def _signature_bytes(request) -> bytes | None:
         except (binascii.Error, ValueError):
             return b"not a png"
     return None
+
+
+def _acceptance_input(request, order: WorkOrder) -> closing_services.AcceptanceInput | None:
+    """The installation acceptance of the closing form; None when the form had no acceptance section."""
+    post = request.POST
+    if order.call.customer_request != CallCustomerRequest.INSTALLATION or post.get("acceptance") != "1":
+        return None
+    return closing_services.AcceptanceInput(
+        trial_run_passed={"passed": True, "failed": False}.get(post.get("trial_run", "")),
+        model_installed=post.get("model_installed", "")[:200],
+        serial_number=post.get("acceptance_serial", "")[:60],
+        accessories=post.get("accessories", "")[:600],
+        trial_run_note=post.get("trial_run_note", "")[:600],
+        documents_handed_over=frozenset(
+            i for i in (parse_id(v) for v in post.getlist("document")[:50]) if i is not None
+        ),
+    )
 
 
 def _closing_input(
@@ -124,6 +141,7 @@ def _closing_input(
         travel_km=post.get("travel_km", "")[:10],
         proof_exception_reason=post.get("proof_exception_reason", "")[:600],
         channel=channel,
+        acceptance=_acceptance_input(request, order),
     )
     return data, errors
 
@@ -182,6 +200,10 @@ def _closing_page(request, order: WorkOrder, *, channel: str, declined: bool = F
             else:
                 if not replayed:
                     messages.success(request, _("Work order %(number)s closed.") % {"number": order.number})
+                # An installation: on to its acceptance (with the out-of-box link when the trial run failed).
+                acceptance = InstallationAcceptance.objects.filter(work_order_id=order.pk).first()
+                if acceptance is not None:
+                    back = reverse("repairs:acceptance_detail", args=[acceptance.pk])
                 if _wants_json(request):
                     return JsonResponse({"ok": True, "redirect": back, "replayed": replayed})
                 return redirect(back)
@@ -203,6 +225,14 @@ def _closing_page(request, order: WorkOrder, *, channel: str, declined: bool = F
         post = {
             "fault_code": str(order.diagnosis_fault_id or ""),
             "cause": str(order.diagnosis_cause_id or ""),
+        }
+    installation = not declined and closing_services.acceptance_required(order, Resolution.REPAIRED)
+    if installation and request.method != "POST":  # the configuration starts from the unit's record
+        unit = order.call.unit
+        post = {
+            **post,
+            "model_installed": f"{unit.model.brand} {unit.model.model_number}",
+            "acceptance_serial": unit.serial_number or unit.imei or "",
         }
     stock = _center_stock(order)
     part_rows = _part_rows(request) if request.method == "POST" else []
@@ -227,8 +257,11 @@ def _closing_page(request, order: WorkOrder, *, channel: str, declined: bool = F
             # A plain form sent back with errors shows every group when a part was picked from the hidden one.
             "show_all": any(str(level.part_id) in picked for level in stock["other"]),
             "category_name": order.call.unit.model.category.local_name,
-            "paid": order.call.service_type == ServiceType.PAID,
+            "paid": order.quoted_as_paid,
             "declined": declined,
+            "installation": installation,
+            "documents": closing_services.acceptance_documents(order) if installation else [],
+            "documents_ticked": set(request.POST.getlist("document")) if request.method == "POST" else set(),
             "amount_due": paid.amount_due(
                 order=order, resolution=Resolution.DECLINED if declined else Resolution.REPAIRED
             ),

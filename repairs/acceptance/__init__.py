@@ -1,0 +1,1 @@
+"""Installation acceptance (安装验收): the record an installation order closes with."""
