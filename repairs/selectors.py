@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.validators import normalize_phone
+from network.certificates import certified_technicians
 from network.models import ServiceCenter, Technician
 
 from .choices import OPEN_STATUSES, WorkOrderStatus
@@ -103,10 +104,13 @@ def _addresses():
 
 def dispatch_suggestions(*, unit: ProductUnit, region, day: dt.date, limit: int = 5) -> list[dict]:
     """Service centres whose agreement covers the district and the unit's category, active on `day`, with an
-    active technician certified for the category, least open work first; each with its technicians, least loaded
-    (appointments that day) first. The first centre and its first technician are the suggestion."""
+    active technician certified for the category (a 上岗证 in force on `day`), least open work first; each with
+    its technicians, least loaded (appointments that day) first. The first centre and its first technician are the suggestion."""
     category_id = unit.model.category_id
-    certified = Technician.objects.filter(center=OuterRef("pk"), active=True, categories=category_id)
+    # Skilled for the category and holding a 上岗证 for it in force on the day (the maker's service standard).
+    certified = Technician.objects.filter(center=OuterRef("pk"), active=True, categories=category_id).filter(
+        certified_technicians(category=category_id, day=day)
+    )
     centers = list(
         ServiceCenter.objects.active_on(day)
         .filter(coverage=region, categories=category_id)
@@ -120,6 +124,7 @@ def dispatch_suggestions(*, unit: ProductUnit, region, day: dt.date, limit: int 
     end = start + dt.timedelta(days=1)
     technicians = (
         Technician.objects.filter(center__in=centers, active=True, categories=category_id)
+        .filter(certified_technicians(category=category_id, day=day))
         .annotate(
             day_load=Count(
                 "work_orders",

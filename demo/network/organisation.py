@@ -11,8 +11,9 @@ from django.contrib.auth.models import Group
 
 from aftersales.demo.names import landline_number, mobile_number, person_name, street_address
 from aftersales.roles import Role
-from network.choices import CenterLevel, RegionLevel
+from network.choices import CenterLevel, CertificateKind, RegionLevel
 from network.models import (
+    Certificate,
     Dealer,
     Region,
     ServiceCenter,
@@ -224,6 +225,38 @@ def _user(username: str, name: str, role: Role, *, staff: bool = False):
     return user
 
 
+# 上岗证: two years from the authorised training, issued months before the demo's history (90 days) begins, so
+# every visit of it was made by a certified technician (demo/certificates.py later lets a few run out).
+CERTIFICATE_YEARS_DAYS = 730
+# Who trains and certifies: the maker's regional training centre, by province (district codes' first two digits).
+CERTIFICATE_ISSUERS = {"44": "厂家售后服务部 华南培训中心", "51": "厂家售后服务部 西南培训中心"}
+CERTIFICATE_ISSUER = "厂家售后服务部 华东培训中心"
+
+
+def _certify(technician: Technician, categories, *, today: dt.date) -> None:
+    """A certificate in force today for each category the technician is skilled in, unless one exists. Dates
+    come from a generator of each technician's own, so the network's generator is not shifted."""
+    held = set(
+        Certificate.objects.filter(holder_id=technician.user_id, kind=CertificateKind.TECHNICIAN).values_list(
+            "category_id", flat=True
+        )
+    )
+    rng = random.Random(f"certificates:{technician.employee_no}")
+    for category in categories:
+        if category.pk in held:
+            continue
+        issued = today - dt.timedelta(days=rng.randint(120, 600))
+        Certificate.objects.create(
+            number=f"SG{issued:%Y}-{technician.employee_no}-{category.pk:02d}",
+            holder_id=technician.user_id,
+            kind=CertificateKind.TECHNICIAN,
+            category=category,
+            issued_on=issued,
+            expires_on=issued + dt.timedelta(days=CERTIFICATE_YEARS_DAYS),
+            issued_by=CERTIFICATE_ISSUERS.get(technician.center.region.code[:2], CERTIFICATE_ISSUER),
+        )
+
+
 def seed_network(*, rng: random.Random, today: dt.date) -> NetworkDemo:
     demo = NetworkDemo()
     for pcode, pname, cities in REGIONS:
@@ -303,6 +336,7 @@ def seed_network(*, rng: random.Random, today: dt.date) -> NetworkDemo:
                 min(certifications, key=lambda tc: len(tc[1]))[1].append(category)
         for technician, certified in certifications:
             technician.categories.set(certified)
+            _certify(technician, certified, today=today)
     for code, name, district in DEALERS:
         dealer, _ = Dealer.objects.update_or_create(
             code=code,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from aftersales.roles import Role, has_role
 from inventory.choices import MovementKind
 from inventory.models import StockMovement
+from network.certificates import certified_on, not_certified_message
 from network.models import ServiceCenter, Technician
 
 from ..choices import (
@@ -176,6 +177,15 @@ def work_order_redispatch(
                     _("%(tech)s is not certified for %(category)s.")
                     % {"tech": technician.name, "category": category.local_name}
                 ]
+            else:
+                # A 上岗证 in force on the visit's day: the appointment's when it is still to come, else today.
+                day = timezone.localdate(now)
+                if order.appointment_start and order.appointment_start > now:
+                    day = timezone.localdate(order.appointment_start)
+                if not certified_on(technician=technician, category=category, day=day):
+                    errors["technician"] = [
+                        not_certified_message(technician=technician, category=category, day=day)
+                    ]
         if errors:
             raise ValidationError(errors)
         from_center, from_technician = order.center, order.technician

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 
 from aftersales.numbering import next_number
 from aftersales.roles import Role, has_role
+from network.certificates import certified_on, not_certified_message
 from network.models import ServiceCenter, Technician
 
 from ..choices import (
     OPEN_STATUSES,
     TRANSITIONS,
     ServiceMode,
-    ServiceType,
     WorkOrderStatus,
 )
 from ..models import (
@@ -156,6 +156,11 @@ def work_order_dispatch(
                     "tech": technician.name,
                     "category": category.name,
                 }
+            elif not certified_on(technician=technician, category=category, day=day):
+                # The maker's service standard: no work without a 上岗证 in force on the visit's day.
+                errors["technician"] = not_certified_message(
+                    technician=technician, category=category, day=day
+                )
         outside = outside_agreement(center=center, district=order.call.service_region, category=category)
         override_reason = (override_reason or "").strip()
         if outside and not override_reason:
@@ -212,7 +217,7 @@ def work_order_dispatch(
 
 def _paid_work_guard(order: WorkOrder, to_status: str) -> None:
     """Paid service (A): no repair starts, and none completes, without the customer's consent to every quote."""
-    if order.call.service_type != ServiceType.PAID:
+    if not order.quoted_as_paid:
         return
     if to_status not in (WorkOrderStatus.IN_REPAIR, WorkOrderStatus.COMPLETED):
         return
