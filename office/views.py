@@ -10,7 +10,8 @@ from aftersales.roles import Role, role_required
 from care.choices import CallbackStatus
 from care.models import Callback
 from network.choices import CenterLevel
-from network.models import Dealer, ServiceCenter
+from network.models import CenterTask, Dealer, ServiceCenter
+from office.coverage import coverage_panel
 from office.selectors import network_overview
 from remedies.selectors import RATE_FORMULAS, remedies_summary
 from repairs.choices import OPEN_STATUSES, WorkOrderStatus
@@ -24,10 +25,11 @@ def dashboard(request):
     overview = network_overview(user=request.user)
     levels = [(value, label, overview["by_level"].get(value, 0)) for value, label in CenterLevel.choices]
     remedies = remedies_summary(today=timezone.localdate(), now=timezone.now())
+    coverage = coverage_panel(now=timezone.now())  # the open coverage gaps: count, worst regions
     return render(
         request,
         "network/dashboard.html",
-        {**overview, "levels": levels, "remedies": remedies, "formulas": RATE_FORMULAS},
+        {**overview, "levels": levels, "remedies": remedies, "formulas": RATE_FORMULAS, "coverage": coverage},
     )
 
 
@@ -78,6 +80,10 @@ def my_center(request):
     unassigned = per(open_orders.filter(technician__isnull=True), "center_id")
     visit_counts, overdue_counts = per(today, "center_id"), per(orders.overdue(now), "center_id")
     callback_counts = per(due, "center_id")
+    # The tasks the system handed the centres (certificates to renew, contracts to renew), soonest due first.
+    open_tasks = CenterTask.objects.for_user(request.user).open().filter(center_id__in=ids)
+    tasks = first_per_center(open_tasks, "due_on", "pk")
+    task_counts = per(open_tasks, "center_id")
     # The field's exceptions: orders to be rescheduled after nobody was at home, or moved twice already.
     field = supervisor_board(center_ids=ids, size=SUPERVISOR_LIST)
     # Each technician's time of this month by service type, A/B/C/D (two queries for them all).
@@ -106,12 +112,20 @@ def my_center(request):
                 "callback_count": callback_counts.get(center.pk, 0),
                 "unassigned": unassigned.get(center.pk, 0),
                 "field": field[center.pk],
+                "tasks": [t for t in tasks if t.center_id == center.pk],
+                "task_count": task_counts.get(center.pk, 0),
             }
         )
     return render(
         request,
         "network/my_center.html",
-        {"desks": desks, "now": now, "list_size": SUPERVISOR_LIST, "month": timezone.localdate(now)},
+        {
+            "desks": desks,
+            "now": now,
+            "today": timezone.localdate(now),
+            "list_size": SUPERVISOR_LIST,
+            "month": timezone.localdate(now),
+        },
     )
 
 
