@@ -31,7 +31,11 @@ REMEDY_REQUEST_CHANGED = "remedy_request.changed"
 # changed: contract=<MaintenanceContract>, previous=<status before, "" when new>, now=<the instant>.
 MAINTENANCE_CONTRACT_CHANGED = "maintenance_contract.changed"
 
-KNOWN = (WORK_ORDER_CHANGED, REMEDY_REQUEST_CHANGED, MAINTENANCE_CONTRACT_CHANGED)
+# The daily inspection job made a batch of inspection work orders at once (set-based, for 100 k plans):
+# visits=[(<WorkOrder>, <due day>), …], now=<the instant>. Their later changes publish WORK_ORDER_CHANGED as usual.
+INSPECTION_ORDERS_PLANNED = "inspection_orders.planned"
+
+KNOWN = (WORK_ORDER_CHANGED, REMEDY_REQUEST_CHANGED, MAINTENANCE_CONTRACT_CHANGED, INSPECTION_ORDERS_PLANNED)
 
 _listeners: dict[str, list[Callable[..., object]]] = {name: [] for name in KNOWN}
 

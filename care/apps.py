@@ -11,7 +11,7 @@ class CareConfig(AppConfig):
         from aftersales import events, extensions
 
         # Imported in ready(): the app registry is loaded by then.
-        from .deadlines import remedy_request_changed
+        from .deadlines import inspection_orders_planned, remedy_request_changed
         from .selectors import call_care, carry_in_delays
         from .services import work_order_changed
 
@@ -19,6 +19,8 @@ class CareConfig(AppConfig):
         events.subscribe(events.WORK_ORDER_CHANGED, work_order_changed)
         # A remedy request waiting for the manager's approval is a deadline on the SLA board.
         events.subscribe(events.REMEDY_REQUEST_CHANGED, remedy_request_changed)
+        # A periodic inspection not made by its due day is a deadline on the SLA board.
+        events.subscribe(events.INSPECTION_ORDERS_PLANNED, inspection_orders_planned)
         # The call's page shows its complaints, callbacks and deadlines; the 三包 engine asks whose delay a
         # late carry-in repair was.
         extensions.provide(extensions.REPAIR_CALL_PAGE, call_care, key="care")

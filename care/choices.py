@@ -13,6 +13,7 @@ class Stage(models.TextChoices):
     COMPLAINT_REPLY = "complaint_reply", _("Complaint replied")
     COMPLAINT_RESOLVE = "complaint_resolve", _("Complaint resolved")
     REMEDY_APPROVAL = "remedy_approval", _("Remedy request approved or rejected")
+    INSPECTION = "inspection", _("Inspection made by its due day")
 
 
 WORK_ORDER_STAGES = (Stage.ACCEPT, Stage.FIRST_CONTACT, Stage.ON_SITE, Stage.COMPLETION, Stage.CARRY_IN_30)

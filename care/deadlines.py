@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
+from django.utils import timezone
 
 from network.models import Region
 from repairs.choices import ServiceMode, WorkOrderStatus
@@ -295,3 +296,62 @@ def remedy_request_changed(*, request, previous: str, now: dt.datetime) -> None:
         Deadline.objects.filter(
             remedy_request=request, stage=Stage.REMEDY_APPROVAL, stopped_at__isnull=True
         ).update(stopped_at=now, stop_reason=reason, paused_at=None, next_escalation_at=None)
+
+
+def inspection_deadline_sync(*, order, due_on: dt.date, now: dt.datetime) -> None:
+    """A periodic inspection's one promise: made by the end of its due day (calendar time). Its order's other
+    stages do not apply — the visit is booked days ahead on purpose. Met when the order completes; no longer
+    applicable when it is cancelled."""
+    due = _end_of(due_on)
+    row = Deadline.objects.filter(work_order=order, stage=Stage.INSPECTION).first()
+    if row is None:
+        policy = SlaPolicy.objects.filter(active=True).order_by("pk").first()
+        if policy is None:
+            return
+        row = Deadline(
+            stage=Stage.INSPECTION,
+            work_order=order,
+            policy=policy,
+            started_at=order.created_at,
+            due_at=due,
+            warn_at=_warn_at(due, policy, None),
+            working_time=False,
+        )
+    elif row.stopped_at is not None:
+        return
+    row.center_id, row.technician_id = order.center_id, order.technician_id
+    if order.completed_at is not None:
+        row.stopped_at, row.stop_reason = order.completed_at, StopReason.MET
+    elif order.status == WorkOrderStatus.CANCELLED:
+        row.stopped_at, row.stop_reason = order.cancelled_at or now, StopReason.CANCELLED
+    if row.stopped_at is not None:
+        row.paused_at = row.remaining_seconds = row.next_escalation_at = None
+    row.save()
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def inspection_orders_planned(*, visits, now: dt.datetime) -> None:
+    """Listens to INSPECTION_ORDERS_PLANNED: the batch's inspection deadlines in one insert."""
+    policy = SlaPolicy.objects.filter(active=True).order_by("pk").first()
+    if policy is None or not visits:
+        return
+    Deadline.objects.bulk_create(
+        [
+            Deadline(
+                stage=Stage.INSPECTION,
+                work_order=order,
+                policy=policy,
+                center_id=order.center_id,
+                technician_id=order.technician_id,
+                started_at=order.created_at,
+                due_at=_end_of(due_on),
+                warn_at=_warn_at(_end_of(due_on), policy, None),
+                working_time=False,
+            )
+            for order, due_on in visits
+        ],
+        ignore_conflicts=True,
+    )

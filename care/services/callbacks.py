@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairs.choices import WorkOrderStatus
+from inspections.selectors import inspection_due_on
+from repairs.choices import CallCustomerRequest, WorkOrderStatus
 from repairs.services import PHONE_GUIDANCE_CALLBACK, work_order_note, work_order_redo, work_order_transition
 
 from ..calendar import CHINA
@@ -24,6 +25,7 @@ from ..choices import (
 )
 from ..deadlines import (
     hours_for,
+    inspection_deadline_sync,
     work_order_deadlines_sync,
 )
 from ..models import Callback, CallbackAttempt, Notification
@@ -39,7 +41,13 @@ def work_order_changed(*, order, previous: str, now: dt.datetime) -> None:
     """Listens to WORK_ORDER_CHANGED (aftersales.events), every event of a work order, in its transaction: the deadlines
     follow the order, and the callbacks it is owed are scheduled (once: a unique constraint per reason)."""
 
-    work_order_deadlines_sync(order=order, now=now)
+    due_on = (
+        inspection_due_on(order) if order.call.customer_request == CallCustomerRequest.INSPECTION else None
+    )
+    if due_on is not None:
+        inspection_deadline_sync(order=order, due_on=due_on, now=now)
+    else:
+        work_order_deadlines_sync(order=order, now=now)
     if previous == order.status:
         return
     if order.status == WorkOrderStatus.PHONE_GUIDED:
