@@ -1,8 +1,97 @@
-"""Demo data: to be filled in."""
+"""Demo data of centre levels from results (网点等级): the last three complete months assessed from the demo's
+own work (work orders, deadlines, callbacks, complaints, defective-part returns), as the monthly job does on
+the 1st.
+
+- the oldest month's proposals confirmed by the manager on the 3rd of the next month, one of them overridden
+  with a reason (the level kept while the centre puts things right);
+- the next month's proposals confirmed as proposed;
+- the last month's left as proposals for the manager to review.
+
+The demo network is small (a dozen orders a centre a month), so its grading policy proposes a change from 5
+orders completed in the month instead of the shipped 20. Made once (a month already assessed is left as it
+is); the centres' current levels are then set to the decisions in force this month, also on a second run
+(the network's part sets the levels it starts from again).
+"""
+
+from __future__ import annotations
 
 import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from aftersales.months import previous_month
+from grading.choices import AssessmentStatus
+from grading.models import Assessment
+from grading.selectors import month_add
+from grading.services import assessment_decide, centres_assess, levels_apply, policy_in_force
+from network.choices import CenterLevel
+
+DEMO_MIN_ORDERS = 5
+OVERRIDE_REASON = "网点正在整改备件管理和上门时效，保留原等级，下月复核"
+
+
+def _decided_at(month: dt.date, now: dt.datetime) -> dt.datetime:
+    """10:00 on the 3rd of the month after `month` (China's time), as the manager reviews after the job."""
+    following = month_add(month)
+    at = dt.datetime.combine(following.replace(day=3), dt.time(10, 0), tzinfo=now.tzinfo)
+    return min(at, now)
 
 
 def seed_levels(*, now: dt.datetime, network) -> str:
     """Seeds this part once (idempotent); returns one line saying what it made, or "" when nothing."""
-    return ""
+    from django.utils import timezone
+
+    now = timezone.localtime(now)
+    last = previous_month(now)
+    months = [month_add(last, -2), month_add(last, -1), last]
+    if Assessment.objects.filter(month=months[0]).exists():
+        levels_apply(now=now)
+        return ""
+    policy = policy_in_force()
+    if policy.min_orders > DEMO_MIN_ORDERS:
+        policy.min_orders = DEMO_MIN_ORDERS
+        policy.save(update_fields=["min_orders"])
+    manager = get_user_model().objects.get(username="manager")
+    assessed = confirmed = overridden = 0
+    for index, month in enumerate(months):
+        if Assessment.objects.filter(month=month).exists():
+            continue
+        # Counted on the 1st of the next month at 03:00, as the beat job does.
+        counted_at = min(dt.datetime.combine(month_add(month), dt.time(3, 0), tzinfo=now.tzinfo), now)
+        rows = centres_assess(month=month, now=counted_at)
+        assessed += len(rows)
+        if index == len(months) - 1:
+            continue  # the latest month waits for the manager
+        decided_at = _decided_at(month, now)
+        override_done = index != 0
+        for assessment in rows:
+            if assessment.status != AssessmentStatus.PROPOSED:
+                continue
+            level, reason = None, ""
+            if not override_done and assessment.proposed_level != assessment.current_level:
+                level, reason = assessment.current_level, OVERRIDE_REASON
+            elif not override_done and assessment is rows[-1]:
+                # No proposal changed a level: the last centre is held one level lower for its complaints.
+                order = [CenterLevel.DIAMOND, CenterLevel.GOLD, CenterLevel.A, CenterLevel.GENERAL]
+                position = order.index(CenterLevel(assessment.proposed_level))
+                level = str(order[min(position + 1, len(order) - 1)] if position < 3 else CenterLevel.A)
+                reason = "当月投诉处理不及时，暂降一级观察"
+            try:
+                assessment_decide(
+                    assessment=assessment, level=level, reason=reason, acting_user=manager, now=decided_at
+                )
+            except ValidationError:
+                continue
+            confirmed += 1
+            if level is not None:
+                overridden += 1
+                override_done = True
+    changed = levels_apply(now=now)
+    if not assessed:
+        return ""
+    return (
+        f"centre levels: {assessed} monthly assessments over {len(months)} months, {confirmed} confirmed"
+        f" ({overridden} overridden with a reason), the last month's proposals awaiting the manager;"
+        f" {changed} centres' levels changed"
+    )

@@ -14,6 +14,7 @@ from aftersales.money import ZERO, money
 from aftersales.months import month_bounds, previous_month  # noqa: F401  (the settlement's months)
 from care.choices import Stage
 from care.selectors import settlement_penalties
+from grading.selectors import center_level_in_force
 from inventory.choices import DepositEntryKind
 from inventory.models import DefectiveReturn, DepositEntry
 from network.choices import (
@@ -62,8 +63,10 @@ def settlement_compute(
         # One computation per centre at once; NO KEY: work orders and other rows referring to the centre
         # can still be written meanwhile.
         ServiceCenter.objects.select_for_update(no_key=True).filter(pk=center.pk).first()
+        # The level in force for the settled month (grading's history), not necessarily today's.
+        level = center_level_in_force(center=center, month=first)
         settlement, _created = Settlement.objects.get_or_create(
-            center=center, month=first, defaults={"center_level": center.level, "computed_at": now}
+            center=center, month=first, defaults={"center_level": level, "computed_at": now}
         )
         # The settlement's row too: a dispute answered, an adjustment added or a confirmation (each locks it)
         # waits for the recompute, or the recompute for it — never half of one over the other.
@@ -80,7 +83,7 @@ def settlement_compute(
         settlement.lines.all().delete()
         params = {
             "settlement": settlement.pk,
-            "level": center.level,
+            "level": level,
             "center": center.pk,
             "start": start,
             "end": end,
@@ -91,8 +94,8 @@ def settlement_compute(
         with connection.cursor() as cursor:
             if settlement.disputes.filter(status=DisputeStatus.ACCEPTED).exists():
                 cursor.execute(DISPUTES_SQL, {"settlement": settlement.pk, "prefix": _dispute_prefix()})
+        settlement.center_level = level
         _adjustments_compute(settlement=settlement, center=center, first=first, start=start, end=end)
-        settlement.center_level = center.level
         settlement.computed_at = now
         _totals_save(settlement)
     return settlement
@@ -150,13 +153,13 @@ def _adjustments_compute(*, settlement: Settlement, center: ServiceCenter, first
 
     settlement.adjustments.filter(automatic=True).delete()
     rate = (
-        SettlementRate.objects.filter(center_level=center.level, valid_from__lte=first)
+        SettlementRate.objects.filter(center_level=settlement.center_level, valid_from__lte=first)
         .order_by("-valid_from")
         .first()
     )
     rows: list[Adjustment] = []
     if rate is not None:
-        level = CenterLevel(center.level).label
+        level = CenterLevel(settlement.center_level).label
         rows.append(
             Adjustment(
                 kind=AdjustmentKind.BASE_SUBSIDY,
