@@ -45,11 +45,39 @@ app.conf.beat_schedule = {
         "task": "network.tasks.settlements_draft_previous_month",
         "schedule": crontab(hour=2, minute=0, day_of_month=1),
     },
+    # Centre levels: the levels decided for the new month take effect, and the month just ended is assessed
+    # (results, score, proposed level) for the manager, at 03:00 on the 1st, after the settlement drafts.
+    "grading-assess-previous-month": {
+        "task": "grading.tasks.centres_assess_previous_month",
+        "schedule": crontab(hour=3, minute=0, day_of_month=1),
+    },
+    # Periodic inspections (巡检) due within INSPECTIONS_DAYS_AHEAD days become dispatched work orders, early morning.
+    "inspections-plan-daily": {
+        "task": "inspections.tasks.inspections_plan_daily",
+        "schedule": crontab(hour=5, minute=15),
+    },
     # Spare parts: what to order from the supplier or ask the central warehouse for, before the day starts
     # (crontab in CELERY_TIMEZONE, Asia/Shanghai).
     "inventory-reorder-suggestions": {
         "task": "inventory.tasks.reorder_suggestions_daily",
         "schedule": crontab(hour=6, minute=0),
+    },
+    # 上岗证 expiring within 30 days: a task for the centre to arrange the renewal (network.certificates).
+    "network-certificate-expiry-tasks": {
+        "task": "network.tasks.certificate_expiry_tasks_daily",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    # Coverage gaps: districts with units of a category and no active centre opened, recounted or closed
+    # (office.coverage), before the manager's day starts.
+    "office-coverage-gaps-refresh": {
+        "task": "office.tasks.coverage_gaps_refresh_daily",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    # Maintenance contracts: expire those past their end, and hand renewals to the responsible centres 30 days
+    # ahead (with an SMS to the customer), each once.
+    "warranty-contracts-daily": {
+        "task": "warranty.tasks.contracts_daily",
+        "schedule": crontab(hour=5, minute=30),
     },
     # Idempotency-Key records of the API's POSTs past their IDEMPOTENCY_TTL_HOURS.
     "integrations-idempotency-purge": {

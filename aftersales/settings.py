@@ -204,6 +204,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=600_000)
 # Statements longer than this are rendered by a worker (about 5 ms a line), not in the web request.
 SETTLEMENT_PDF_INLINE_LINES = env.int("SETTLEMENT_PDF_INLINE_LINES", default=800)
+# Periodic inspections (巡检): the daily job makes each visit a work order this many days before it is due.
+INSPECTIONS_DAYS_AHEAD = env.int("INSPECTIONS_DAYS_AHEAD", default=14)
 
 REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",

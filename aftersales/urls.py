@@ -44,6 +44,9 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("care/", include("care.urls")),
     path("remedies/", include("remedies.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("grading/", include("grading.urls")),
+    path("contracts/", include("office.urls_contracts")),
     path("integrations/", include("integrations.urls")),
     path("api/v1/", include((api_v1, "api"))),
 ]

@@ -40,7 +40,7 @@ _LOCK_KEY = 0x1A5BEC7  # pg_advisory_xact_lock: one batch of the job at a time
 
 
 def days_ahead() -> int:
-    return int(getattr(settings, "INSPECTIONS_DAYS_AHEAD", 14))
+    return int(settings.INSPECTIONS_DAYS_AHEAD)
 
 
 @dataclass
