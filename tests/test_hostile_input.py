@@ -7,14 +7,14 @@ A page added to the URL conf without a line in PAGES (or POST_ONLY / NOT_PAGES) 
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import demo_seeded_once
+from tests.hostile_walk import Fields as _Fields
+from tests.hostile_walk import as_posted as _as_posted
+from tests.hostile_walk import commit_time_error as _commit_time_error
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,10 @@ ALWAYS = [
     *("page", "page_size", "id", "pk", "q", "status", "month", "kind", "state", "view"),
     *("center", "warehouse", "region", "part", "unit", "call", "line", "loaner", "technician"),
 ]
-APPS = ("repairs", "network", "office", "settlement", "inventory", "remedies", "care", "integrations")
+APPS = (
+    *("repairs", "network", "office", "settlement", "inventory", "remedies", "care", "integrations"),
+    *("contracts", "inspections", "grading"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +47,10 @@ def _first(model_path: str, **filters) -> int:
 
 def _supervisor_centre() -> int:
     return _first("network.ServiceCenter", supervisors__username="supervisor")
+
+
+def _supervisor_centre_code() -> str:
+    return get_user_model().objects.get(username="supervisor").supervised_centers.order_by("pk").first().code
 
 
 def _supervisor_technician() -> int:
@@ -78,10 +85,12 @@ PAGES = {
     "office:dashboard": ("manager", dict),
     "office:my_center": ("supervisor", dict),
     "office:dealer_home": ("dealer", dict),
+    "office:coverage": ("manager", dict),
     "office:technician_time": ("manager", dict),
     "office:technician_time_csv": ("manager", dict),
     "office:technician_time_detail": ("supervisor", lambda: {"pk": _supervisor_technician()}),
     "office:admin_time_new": ("supervisor", dict),
+    "office:certificate_list": ("supervisor", dict),
     "settlement:settlements": ("manager", dict),
     "settlement:settlements_csv": ("manager", dict),
     "settlement:settlements_zip": ("manager", dict),
@@ -115,6 +124,19 @@ PAGES = {
     "care:breaches": ("manager", dict),
     "care:dashboard": ("manager", dict),
     "integrations:api_keys": ("dealer", dict),
+    "contracts:list": ("manager", dict),
+    "repairs:acceptance_detail": ("manager", lambda: {"pk": _first("repairs.InstallationAcceptance")}),
+    "grading:review": ("manager", dict),
+    "grading:center": ("supervisor", lambda: {"code": _supervisor_centre_code()}),
+    "inspections:board": ("manager", dict),
+    "inspections:form": (
+        "manager",
+        lambda: {
+            "pk": _first("repairs.WorkOrder", inspection__isnull=False, inspection__done_at__isnull=True)
+        },
+    ),
+    "contracts:new": ("dispatcher", dict),
+    "contracts:detail": ("manager", lambda: {"pk": _first("warranty.MaintenanceContract", status="active")}),
     "remedies:list": ("manager", dict),
     "remedies:new": ("dispatcher", dict),
     "remedies:detail": ("manager", lambda: {"pk": _first("remedies.RemedyRequest")}),
@@ -127,6 +149,9 @@ PAGES = {
 }
 # Actions only (POST): walked with hostile form values in test_actions_answer_hostile_values_without_500.
 POST_ONLY = {
+    "grading:assess",
+    "grading:decide",
+    "office:center_task_done",
     "repairs:work_order_dispatch",
     "repairs:work_order_transition",
     "repairs:work_order_carry_in",
@@ -151,6 +176,11 @@ POST_ONLY = {
     "settlement:dispute_raise",
     "settlement:dispute_resolve",
     "office:admin_time_cancel",
+    "contracts:activate",
+    "contracts:cancel",
+    "contracts:renew",
+    "contracts:payment",
+    "office:coverage_activate",
     "inventory:deposit_action",
     "inventory:request_approve",
     "inventory:request_reject",
@@ -186,6 +216,7 @@ NOT_PAGES = {
     "inventory:return_photo",
     "settlement:settlement_pdf",
     "remedies:certificate",
+    "repairs:acceptance_signature",
 }
 
 
@@ -205,67 +236,6 @@ def _app_url_names() -> set[str]:
 
 def test_every_page_and_action_of_the_apps_is_walked():
     assert _app_url_names() == set(PAGES) | POST_ONLY | NOT_PAGES
-
-
-class _Fields(HTMLParser):
-    """The forms of a page: the names GET forms send (the filters), and each POST form's fields with what a
-    browser sends for them untouched (an input's value, a checked box, a select's chosen or first option, a
-    text area's text)."""
-
-    def __init__(self):
-        super().__init__()
-        self.get: set[str] = set()
-        self.forms: list[tuple[str, list[list]]] = []  # (action, [[name, value], …]) of POST forms
-        self._method = None
-        self._select = None  # [name, value] of the select being read
-        self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self._method = (attrs.get("method") or "get").lower()
-            if self._method == "post":
-                self.forms.append((attrs.get("action") or "", []))
-            return
-        if not self._method:
-            return
-        name = attrs.get("name")
-        if tag == "option" and self._select is not None:
-            if self._select[1] is None or "selected" in attrs:
-                self._select[1] = attrs.get("value", "")
-            return
-        if tag not in ("input", "select", "textarea") or not name:
-            return
-        kind = attrs.get("type", "text")
-        if kind in ("submit", "file", "button") or name == "csrfmiddlewaretoken":
-            return
-        if self._method == "get":
-            self.get.add(name)
-            return
-        fields = self.forms[-1][1]
-        if tag == "select":
-            self._select = [name, None]
-            fields.append(self._select)
-        elif tag == "textarea":
-            self._textarea = [name, ""]
-            fields.append(self._textarea)
-        elif kind not in ("checkbox", "radio"):
-            fields.append([name, attrs.get("value", "")])
-        elif "checked" in attrs:
-            fields.append([name, attrs.get("value", "on")])
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._textarea[1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._method = None
-        elif tag == "select" and self._select is not None:
-            self._select[1] = self._select[1] or ""
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
 
 
 @pytest.fixture
@@ -307,27 +277,6 @@ def _post_forms(client, who, page_name, page_kwargs) -> list[tuple[str, list[lis
     fields = _Fields()
     fields.feed(client.get(url).content.decode())
     return [(action or url, form) for action, form in fields.forms]
-
-
-def _as_posted(form: list[list], name: str | None = None, value: str | None = None) -> dict[str, list[str]]:
-    data: dict[str, list[str]] = {}
-    for field, default in form:
-        data.setdefault(field, []).append(value if field == name else default)
-    return data
-
-
-def _commit_time_error() -> str | None:
-    """What the commit would refuse (deferred checks: a work order completed without its closing…), asked
-    now inside the test's transaction, which never commits."""
-    from django.db import IntegrityError, transaction
-
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    except IntegrityError as exc:
-        return str(exc).splitlines()[0]
-    return None
 
 
 def _arrived_order() -> int:
@@ -485,6 +434,28 @@ ACTION_PAGES = [
     ("dispatcher", "care:complaint_new", dict),
     ("supervisor", "care:notifications", dict),
     ("dealer", "integrations:api_keys", dict),
+    # The supervisor's home: a centre's task (a certificate to renew) marked done.
+    ("supervisor", "office:my_center", dict),
+    # A coverage gap's row: the standby provider activated for it.
+    ("manager", "office:coverage", dict),
+    # Centre levels: the manager's confirmation or override of the proposals.
+    ("manager", "grading:review", dict),
+    # An inspection's checklist, readings, findings and the customer's confirmation.
+    (
+        "manager",
+        "inspections:form",
+        lambda: {
+            "pk": _first("repairs.WorkOrder", inspection__isnull=False, inspection__done_at__isnull=True)
+        },
+    ),
+    # Maintenance contracts: a new one, and an active one's steps (a payment, renewal, cancellation).
+    ("dispatcher", "contracts:new", dict),
+    (
+        "manager",
+        "contracts:detail",
+        lambda: {"pk": _first("warranty.MaintenanceContract", status="active", payment_schedule="monthly")},
+    ),
+    ("manager", "contracts:detail", lambda: {"pk": _first("warranty.MaintenanceContract", status="draft")}),
     # 三包 remedies: the manager's approval, the exchange and the refund, a refurbishment's steps.
     (
         "manager",

@@ -78,7 +78,9 @@ def service_type_suggest(*, decision: dict | None) -> ServiceTypeSuggestion:
         return ServiceTypeSuggestion(ServiceType.PAID, _("No 三包 decision could be taken: paid service."))
     # A maintenance contract pays for the whole repair or part of it (the rest is quoted as paid work).
     if any(r["rule"] == "maintenance_contract" for r in decision["reasons"]):
-        return ServiceTypeSuggestion(ServiceType.CONTRACT, _("Covered by a maintenance contract: contract service."))
+        return ServiceTypeSuggestion(
+            ServiceType.CONTRACT, _("Covered by a maintenance contract: contract service.")
+        )
     if decision["verdict"] == "paid_repair":
         return ServiceTypeSuggestion(ServiceType.PAID, _("Out of 三包 coverage: paid service."))
     if any(r["rule"] == "extended_warranty" for r in decision["reasons"]):
