@@ -18,6 +18,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from inventory.choices import WarehouseKind
+from inventory.models import Warehouse
 from network.choices import CenterEventKind, CenterLevel, RegionLevel
 from network.models import CenterEvent, CoverageGap, Region, ServiceCenter
 from office.coverage import coverage_gaps_refresh
@@ -144,6 +146,16 @@ def seed_coverage(*, now: dt.datetime, network) -> str:
         )
         center.coverage.set([covered_district])
         center.categories.set([categories[c] for c in SERIAL_PREFIX])
+        # An active centre keeps its spare parts in a warehouse of its own, as every centre of the network does.
+        Warehouse.objects.get_or_create(
+            center=center,
+            defaults={
+                "code": f"WH-{center.code}",
+                "name": f"{center.name}备件库",
+                "kind": WarehouseKind.CENTER,
+                "replenish_days": 3,
+            },
+        )
         gap = CoverageGap.objects.create(
             region=covered_district,
             category=categories["air_conditioner"],

@@ -63,8 +63,12 @@ def seed_inspections(*, now: dt.datetime, network) -> str:
             defaults={"per_year": 12, "visit_mode": VisitMode.PHONE},
         )
     policy_plans_sync(now=now - dt.timedelta(days=45))
+    # Plans running since before last month's visits (a visit before its plan began is not one of its own).
     plans = list(
-        InspectionPlan.objects.running().select_related("unit__model").order_by("contract_id", "pk")[:4]
+        InspectionPlan.objects.running()
+        .filter(starts_on__lte=now.date() - dt.timedelta(days=31))
+        .select_related("unit__model")
+        .order_by("contract_id", "pk")[:4]
     )
     if not plans:
         return ""

@@ -2,9 +2,8 @@
 own work (work orders, deadlines, callbacks, complaints, defective-part returns), as the monthly job does on
 the 1st.
 
-- the oldest month's proposals confirmed by the manager on the 3rd of the next month, one of them overridden
-  with a reason (the level kept while the centre puts things right);
-- the next month's proposals confirmed as proposed;
+- the two older months' proposals decided by the manager on the 3rd of the next month: a move of one level
+  confirmed, a jump of more on one month's results held (the level kept, with the reason);
 - the last month's left as proposals for the manager to review.
 
 The demo network is small (a dozen orders a centre a month), so its grading policy proposes a change from 5
@@ -19,6 +18,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from aftersales.months import previous_month
 from grading.choices import AssessmentStatus
@@ -28,7 +28,8 @@ from grading.services import assessment_decide, centres_assess, levels_apply, po
 from network.choices import CenterLevel
 
 DEMO_MIN_ORDERS = 5
-OVERRIDE_REASON = "网点正在整改备件管理和上门时效，保留原等级，下月复核"
+OVERRIDE_REASON = "单月成绩波动较大，保留原等级，下月复核"
+LADDER = [CenterLevel.DIAMOND, CenterLevel.GOLD, CenterLevel.A, CenterLevel.GENERAL]
 
 
 def _decided_at(month: dt.date, now: dt.datetime) -> dt.datetime:
@@ -40,8 +41,6 @@ def _decided_at(month: dt.date, now: dt.datetime) -> dt.datetime:
 
 def seed_levels(*, now: dt.datetime, network) -> str:
     """Seeds this part once (idempotent); returns one line saying what it made, or "" when nothing."""
-    from django.utils import timezone
-
     now = timezone.localtime(now)
     last = previous_month(now)
     months = [month_add(last, -2), month_add(last, -1), last]
@@ -64,19 +63,13 @@ def seed_levels(*, now: dt.datetime, network) -> str:
         if index == len(months) - 1:
             continue  # the latest month waits for the manager
         decided_at = _decided_at(month, now)
-        override_done = index != 0
         for assessment in rows:
             if assessment.status != AssessmentStatus.PROPOSED:
                 continue
-            level, reason = None, ""
-            if not override_done and assessment.proposed_level != assessment.current_level:
-                level, reason = assessment.current_level, OVERRIDE_REASON
-            elif not override_done and assessment is rows[-1]:
-                # No proposal changed a level: the last centre is held one level lower for its complaints.
-                order = [CenterLevel.DIAMOND, CenterLevel.GOLD, CenterLevel.A, CenterLevel.GENERAL]
-                position = order.index(CenterLevel(assessment.proposed_level))
-                level = str(order[min(position + 1, len(order) - 1)] if position < 3 else CenterLevel.A)
-                reason = "当月投诉处理不及时，暂降一级观察"
+            # The manager confirms a move of one level; a jump of more on one month's results is held, the
+            # level kept with a reason, to be looked at again with the next month's.
+            steps = abs(LADDER.index(assessment.proposed_level) - LADDER.index(assessment.current_level))
+            level, reason = (assessment.current_level, OVERRIDE_REASON) if steps > 1 else (None, "")
             try:
                 assessment_decide(
                     assessment=assessment, level=level, reason=reason, acting_user=manager, now=decided_at
@@ -84,9 +77,7 @@ def seed_levels(*, now: dt.datetime, network) -> str:
             except ValidationError:
                 continue
             confirmed += 1
-            if level is not None:
-                overridden += 1
-                override_done = True
+            overridden += level is not None
     changed = levels_apply(now=now)
     if not assessed:
         return ""

@@ -10,8 +10,7 @@ class InspectionsConfig(AppConfig):
     def ready(self):
         # Imported in ready(): the app registry is loaded by then.
         from aftersales import events
-
-        from .services import maintenance_contract_changed
+        from inspections.services import maintenance_contract_changed
 
         # An active maintenance contract plans its units' inspections; a cancelled or expired one ends them.
         events.subscribe(events.MAINTENANCE_CONTRACT_CHANGED, maintenance_contract_changed)

@@ -107,8 +107,11 @@ def inspection_board(request):
     today = timezone.localdate()
     since = parse_day(request.GET.get("since"), default=None) or today.replace(day=1)
     until = parse_day(request.GET.get("until"), default=None) or today + dt.timedelta(days=14)
-    if until < since or (until - since).days > 366:
-        since, until = today.replace(day=1), today + dt.timedelta(days=14)
+    # The end chosen wins: a period ending before the start begins with the end's month; at most a year.
+    if until < since:
+        since = until.replace(day=1)
+    if (until - since).days > 366:
+        since = until - dt.timedelta(days=366)
     center_id = parse_id(request.GET.get("center"))
     data = overview(user=request.user, today=today, since=since, until=until, center_id=center_id)
     return render(

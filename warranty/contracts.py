@@ -25,6 +25,7 @@ from network.models import CenterTask
 
 from .choices import CONTRACT_TRANSITIONS, ContractPaymentKind, ContractStatus, PaymentSchedule
 from .models import ContractEvent, ContractPayment, MaintenanceContract, MaintenanceContractUnit
+from .rules import add_months
 
 CONTRACT_PREFIX = "BY"  # 保养
 RENEWAL_NOTICE_DAYS = 30  # the responsible centre and the customer are told 30 days before the end
@@ -35,25 +36,13 @@ CENT = Decimal("0.01")
 HOLDING = (ContractStatus.DRAFT, ContractStatus.ACTIVE)
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The corresponding day `months` later, or that month's last day when there is none (Civil Code)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def instalment_days(*, starts_on: dt.date, ends_on: dt.date, schedule: str) -> list[dt.date]:
     """When each instalment is due: the start day, then every month or quarter after it, within the term."""
     if schedule == PaymentSchedule.ONCE:
         return [starts_on]
     step = 1 if schedule == PaymentSchedule.MONTHLY else 3
     days, n = [], 0
-    while (day := _add_months(starts_on, n * step)) <= ends_on:
+    while (day := add_months(starts_on, n * step)) <= ends_on:
         days.append(day)
         n += 1
     return days

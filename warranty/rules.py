@@ -153,20 +153,11 @@ class FactsError(ValueError):
 # --- counting (Civil Code arts. 201–203) ---------------------------------------------------------------
 
 
-_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    if month == 2 and calendar.isleap(year):
-        return 29
-    return _MONTH_DAYS[month - 1]
-
-
 def add_months(start: dt.date, months: int) -> dt.date:
     """The corresponding day `months` later, or that month's last day when there is none."""
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(start.day, _days_in_month(year, month)))
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def period_end(start: dt.date, period: Period) -> dt.date:
@@ -567,11 +558,13 @@ def _contract(facts: Facts, draft: _Draft, report: dt.date) -> None:
     number, until = facts.contract_number, facts.contract_until
     if report > until:
         return
-    if facts.contract_covers is None:
+    if facts.contract_covers is None:  # the contract year's cap is used up
+        zh, en = (
+            "本年度的支付上限已用完，本次按有偿服务报价",
+            "has used up this year's cap: quoted as paid work",
+        )
         draft.why(
-            "maintenance_contract.cap",
-            f"保养合同 {number}（至 {until}）本年度的支付上限已用完，本次按有偿服务报价",
-            f"Maintenance contract {number} (until {until}) has used up this year's cap: quoted as paid work",
+            "maintenance_contract.cap", f"保养合同 {number}（至 {until}）{zh}", f"Contract {number} {en}"
         )
         return
     zh, en = CONTRACT_PAYS[facts.contract_covers]

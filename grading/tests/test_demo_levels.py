@@ -1,5 +1,6 @@
-"""The demo's centre levels: three months assessed, the two older confirmed (one overridden with a reason),
-the latest left to the manager; a second run makes nothing and keeps the levels in force."""
+"""The demo's centre levels: three months assessed, the two older decided (a move of one level confirmed, a
+jump of more held with a reason), the latest left to the manager; a second run makes nothing and keeps the
+levels in force."""
 
 import pytest
 
@@ -24,14 +25,19 @@ def test_seed_levels_makes_three_months_once():
 
     line = seed_levels(now=now, network=None)
 
-    assert line.startswith("centre levels: 6 monthly assessments over 3 months, 4 confirmed (1 overridden")
+    assert line.startswith("centre levels: 6 monthly assessments over 3 months, 4 confirmed (")
     by_month = {
         m: sorted(Assessment.objects.filter(month__month=m).values_list("status", flat=True))
         for m in (9, 10, 11)
     }
     assert by_month == {9: ["confirmed"] * 2, 10: ["confirmed"] * 2, 11: ["proposed"] * 2}
-    overridden = [d for d in LevelDecision.objects.all() if d.overridden]
-    assert len(overridden) == 1 and overridden[0].reason
+    ladder = ["diamond", "gold", "a", "general"]
+    for decision in LevelDecision.objects.all():
+        jump = abs(ladder.index(decision.proposed_level) - ladder.index(decision.previous_level)) > 1
+        # A jump of more than one level on one month's results is held, with the reason; the rest confirmed.
+        assert decision.level == (decision.previous_level if jump else decision.proposed_level)
+        assert bool(decision.reason) == jump
+    assert f"({sum(d.overridden for d in LevelDecision.objects.all())} overridden" in line
     assert CenterEvent.objects.filter(kind="level_confirmed").count() == 4
     levels = dict(ServiceCenter.objects.values_list("code", "level"))
 

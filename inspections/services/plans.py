@@ -19,6 +19,7 @@ from warranty.choices import ContractStatus
 
 from ..choices import MAX_PER_YEAR
 from ..models import InspectionPlan, InspectionPolicy
+from ..schedule import due_date
 
 
 def per_year_check(per_year) -> int:
@@ -44,7 +45,9 @@ def running_plan(*, unit, day: dt.date | None = None) -> InspectionPlan | None:
     """The plan a unit's inspections are made under: a contract's before a policy's."""
     plans = InspectionPlan.objects.running().filter(unit=unit)
     if day is not None:
-        plans = plans.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        # In force that day: a visit before the plan starts (the contract's start, the installation) or after it
+        # ends is not one of its visits.
+        plans = plans.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
     return plans.order_by(F("policy_id").asc(nulls_first=True), "pk").first()
 
 
@@ -155,6 +158,4 @@ def policy_plans_sync(*, now: dt.datetime | None = None) -> int:
 
 def _first_visit(installed_on: dt.date, per_year: int) -> dt.date:
     """The first visit one period after installation (a month for 12 a year)."""
-    from ..schedule import due_date
-
     return due_date(installed_on, per_year, 1)

@@ -21,8 +21,10 @@ def inspection_schedule(*, unit, due_on: dt.date, now: dt.datetime | None = None
     if plan is None:
         raise ValidationError(
             {
-                "unit": _("%(unit)s is not under an inspection plan: no inspection is made for it.")
-                % {"unit": unit}
+                "unit": _(
+                    "%(unit)s is not under an inspection plan on %(day)s: no inspection is made for it."
+                )
+                % {"unit": unit, "day": due_on}
             },
             code="no_plan",
         )

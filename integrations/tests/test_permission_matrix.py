@@ -3,6 +3,7 @@ an endpoint added without a line in RULES fails here. Out-of-scope objects answe
 refused write changes nothing."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -16,6 +17,7 @@ from network.models import Settlement
 from remedies import services as remedy_services
 from remedies.models import DealerCredit, DoaCheck, RemedyRequest
 from repairs.models import ProductUnit, RepairCall, WorkOrder, WorkOrderEvent
+from warranty.contracts import contract_create
 from warranty.services import unit_facts, warranty_decision_record
 
 from .conftest import PUBLIC_HOOK_URL
@@ -97,6 +99,8 @@ SCOPE = {
     "credit": {"dealer_a": "a", "dealer_b": "b", "dispatcher": "ab", "manager": "ab"},
 }
 SCOPE["doa"] = SCOPE["remedy"]
+# A's maintenance contract: sold by dealer A, centre X responsible (its technicians are in scope, not in role).
+SCOPE["contract"] = {**SCOPE["remedy"], "technician_x": "a"}
 VERBS = [
     "accept",
     "set-off",
@@ -159,6 +163,8 @@ RULES = {
     "doa-check-detail": ("doa", {"retrieve": REMEDIES}),
     "dealer-credit-list": (None, {"list": DEALERS | {"dispatcher", "manager"}}),
     "dealer-credit-detail": ("credit", {"retrieve": DEALERS | {"dispatcher", "manager"}}),
+    "maintenance-contract-list": (None, {"list": REMEDIES}),
+    "maintenance-contract-detail": ("contract", {"retrieve": REMEDIES}),
 }
 SKIP = {"not-found"}  # the catch-all 404 (tested on its own)
 
@@ -203,6 +209,21 @@ def matrix(api_world, client):
         "settlement": settlements,
         "webhook": webhooks,
         **_remedies(api_world),
+        "contract": {
+            party: contract_create(
+                customer=order.call.unit.owner,
+                units=[order.call.unit],
+                starts_on=api_world.today,
+                ends_on=api_world.today + dt.timedelta(days=364),
+                price_amount=Decimal("600.00"),
+                center=order.center,
+                sold_by_dealer=dealer,
+            )
+            for party, order, dealer in (
+                ("a", api_world.order_a, api_world.dealer_a),
+                ("b", api_world.order_b, api_world.dealer_b),
+            )
+        },
     }
     delivery_objects = deliveries
     users = {
