@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from demo.repairs import seed_loaners
 from inventory.choices import WarehouseKind
 from inventory.models import Warehouse
+from inventory.services import deposit_pay
 from network.choices import CenterEventKind, CenterLevel, RegionLevel
 from network.models import CenterEvent, CoverageGap, Region, ServiceCenter
 from office.coverage import coverage_gaps_refresh
@@ -146,7 +149,19 @@ def seed_coverage(*, now: dt.datetime, network) -> str:
         )
         center.coverage.set([covered_district])
         center.categories.set([categories[c] for c in SERIAL_PREFIX])
-        # An active centre keeps its spare parts in a warehouse of its own, as every centre of the network does.
+        # Equipped as every active centre of the network: a deposit paid when it took up its agreement, loaner
+        # phones, a spare-parts warehouse of its own.
+        manager = get_user_model().objects.filter(username="manager").first()
+        if manager is not None:
+            deposit_pay(
+                center=center,
+                amount=Decimal("10000.00"),
+                acting_user=manager,
+                reference=f"YJ-{center.code}",
+                note="合作押金",
+                now=covered,
+            )
+        seed_loaners(network=SimpleNamespace(centers=[center]))
         Warehouse.objects.get_or_create(
             center=center,
             defaults={

@@ -92,6 +92,7 @@ def test_monthly_instalments_split_the_price_to_the_cent_and_follow_the_month_en
         ({"price_amount": Decimal("1.005")}, "price_amount", "两位小数"),
         ({"inspections_per_year": 0}, "inspections_per_year", "巡检"),
         ({"first_inspection_on": TODAY + dt.timedelta(days=400)}, "first_inspection_on", "首次巡检"),
+        ({"starts_on": dt.date(2026, 5, 1), "ends_on": dt.date(2027, 4, 30)}, "units", "在合同开始后才售出"),
     ],
 )
 def test_bad_terms_are_refused_with_a_chinese_message_and_nothing_is_written(changes, field, words):
