@@ -32,18 +32,12 @@ DB_URL = os.environ.get(
 REDIS_URL = os.environ.get("BENCH_INSPECTIONS_REDIS_URL", "redis://127.0.0.1:6379/13")
 TARGET_S = 60
 
+sys.path.insert(0, str(ROOT / "bench"))
+from benchdb import ensure_database  # noqa: E402 (bench/ on the path first)
 
-def _ensure_database() -> None:
-    import psycopg2
 
-    name = DB_URL.rsplit("/", 1)[1]
-    conn = psycopg2.connect(DB_URL.rsplit("/", 1)[0] + "/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+def _ensure_database() -> bool:
+    return ensure_database(DB_URL)
 
 
 def _build(plans: int, due: int) -> None:

@@ -65,28 +65,15 @@ os.environ.update(
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from benchdb import ensure_database  # noqa: E402 (bench/ on the path first)
+
 
 def _log(message: str) -> None:
     print(message, flush=True)
 
 
 def _ensure_database() -> bool:
-    """Creates the bench database when missing; True when it was."""
-    import psycopg2
-    from psycopg2 import sql
-
-    base, name = DB_URL.rsplit("/", 1)
-    conn = psycopg2.connect(base + "/postgres")
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone():
-                return False
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            return True
-    finally:
-        conn.close()
+    return ensure_database(DB_URL)
 
 
 def _rss_mb() -> float:
