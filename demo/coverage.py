@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from demo.network.money import _bank
 from demo.repairs import seed_loaners
 from inventory.choices import WarehouseKind
 from inventory.models import Warehouse
@@ -125,6 +126,7 @@ def seed_coverage(*, now: dt.datetime, network) -> str:
             "agreement_end": dt.date(today.year + 3, 12, 31),
             "active": False,
             "standby": True,
+            **_bank(STANDBY[0], STANDBY[1]),
         },
     )
     if created:
@@ -146,6 +148,7 @@ def seed_coverage(*, now: dt.datetime, network) -> str:
             agreement_end=dt.date(today.year + 3, 12, 31),
             active=True,
             standby=False,
+            **_bank(ACTIVATED[0], ACTIVATED[1]),
         )
         center.coverage.set([covered_district])
         center.categories.set([categories[c] for c in SERIAL_PREFIX])

@@ -98,7 +98,9 @@ def _read_form(request, form: dict) -> tuple[dict, dict]:
     errors: dict[str, list[str]] = {}
     args: dict = {}
     customer = Customer.objects.for_user(request.user).filter(number=form["customer"][:20]).first()
-    if customer is None:
+    if not form["customer"]:
+        errors["customer"] = [_("Enter the customer's number (on the customer's page).")]
+    elif customer is None:
         errors["customer"] = [_("No customer with this number.")]
     serials = [s for s in SERIALS.split(form["serials"].replace("\x00", "")) if s][: MAX_UNITS + 1]
     if not serials:
@@ -120,7 +122,9 @@ def _read_form(request, form: dict) -> tuple[dict, dict]:
         args["units"] = units
     for field, label in (("starts_on", _("start")), ("ends_on", _("end"))):
         day = parse_day(form[field])
-        if day is None:
+        if not form[field]:
+            errors[field] = [_("Give the %(what)s.") % {"what": label}]
+        elif day is None:
             errors[field] = [_("Give the %(what)s as a date (YYYY-MM-DD).") % {"what": label}]
         args[field] = day
     first = form["first_inspection_on"].strip()
@@ -128,7 +132,9 @@ def _read_form(request, form: dict) -> tuple[dict, dict]:
     if first and args["first_inspection_on"] is None:
         errors["first_inspection_on"] = [_("Give the first inspection as a date (YYYY-MM-DD).")]
     price = parse_amount(form["price_amount"])
-    if price is None:
+    if not form["price_amount"]:
+        errors["price_amount"] = [_("Give the contract's price in yuan.")]
+    elif price is None:
         errors["price_amount"] = [
             _("The price is an amount in yuan from 0.00 to 9,999,999.99, with at most two decimal places.")
         ]

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PeriodUnit(models.TextChoices):
@@ -47,9 +48,9 @@ class PaymentSchedule(models.TextChoices):
 class ContractCover(models.TextChoices):
     """What the contract pays for; the rest is quoted as paid work."""
 
-    LABOUR = "labour", _("Labour")
-    PARTS = "parts", _("Parts")
-    BOTH = "both", _("Labour and parts")
+    LABOUR = "labour", pgettext_lazy("contract cover", "Labour")
+    PARTS = "parts", pgettext_lazy("contract cover", "Parts")
+    BOTH = "both", pgettext_lazy("contract cover", "Labour and parts")
 
 
 class VisitMode(models.TextChoices):

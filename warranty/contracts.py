@@ -112,9 +112,9 @@ def _check_terms(
     elif any(u.owner_id != customer.pk for u in units):
         errors["units"] = _("Every unit covered must belong to the contract's customer.")
     elif starts_on and (late := [u for u in units if u.sale_date and u.sale_date > starts_on]):
-        errors["units"] = _("A unit is covered from its sale on: %(units)s sold after the contract starts.") % {
-            "units": "、".join(f"{u.serial_number or u.imei}（{u.sale_date}）" for u in late[:5])
-        }
+        errors["units"] = _(
+            "A unit is covered from its sale on: %(units)s sold after the contract starts."
+        ) % {"units": "、".join(f"{u.serial_number or u.imei}（{u.sale_date}）" for u in late[:5])}
     if starts_on and ends_on:
         if ends_on <= starts_on:
             errors["ends_on"] = _(

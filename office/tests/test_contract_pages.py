@@ -100,10 +100,10 @@ def test_the_new_contract_form_sent_untouched_says_what_is_missing_and_saves_not
     text = response.content.decode()
     assert response.status_code == 400
     for words in (
-        "没有这个编号的客户",
+        "请填写客户编号",
         "请至少填写一台合同覆盖的产品",
-        "结束日期",
-        "价格须为",
+        "请填写结束日期",
+        "请填写合同价格",
         "请选择责任网点",
     ):
         assert words in text
