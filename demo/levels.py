@@ -3,7 +3,8 @@ own work (work orders, deadlines, callbacks, complaints, defective-part returns)
 the 1st.
 
 - the two older months' proposals decided by the manager on the 3rd of the next month: a move of one level
-  confirmed, a jump of more on one month's results held (the level kept, with the reason);
+  confirmed, a jump of more on one month's results held (the level kept, with the reason), and the last
+  centre of a level keeps it too (the small network is not left without one);
 - the last month's left as proposals for the manager to review.
 
 The demo network is small (a dozen orders a centre a month), so its grading policy proposes a change from 5
@@ -15,6 +16,7 @@ is); the centres' current levels are then set to the decisions in force this mon
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -29,6 +31,7 @@ from network.choices import CenterLevel
 
 DEMO_MIN_ORDERS = 5
 OVERRIDE_REASON = "单月成绩波动较大，保留原等级，下月复核"
+LAST_OF_LEVEL_REASON = "本区域该等级仅此一家网点，保留等级，下月复核"
 LADDER = [CenterLevel.DIAMOND, CenterLevel.GOLD, CenterLevel.A, CenterLevel.GENERAL]
 
 
@@ -63,13 +66,20 @@ def seed_levels(*, now: dt.datetime, network) -> str:
         if index == len(months) - 1:
             continue  # the latest month waits for the manager
         decided_at = _decided_at(month, now)
+        held = Counter(a.current_level for a in rows)  # centres at each level as the month is decided
         for assessment in rows:
             if assessment.status != AssessmentStatus.PROPOSED:
                 continue
             # The manager confirms a move of one level; a jump of more on one month's results is held, the
             # level kept with a reason, to be looked at again with the next month's.
-            steps = abs(LADDER.index(assessment.proposed_level) - LADDER.index(assessment.current_level))
-            level, reason = (assessment.current_level, OVERRIDE_REASON) if steps > 1 else (None, "")
+            # The last centre of a level in the demo's small network keeps it too: the region is not left without one.
+            current, proposed = assessment.current_level, assessment.proposed_level
+            steps = abs(LADDER.index(proposed) - LADDER.index(current))
+            level, reason = None, ""
+            if steps > 1:
+                level, reason = current, OVERRIDE_REASON
+            elif steps and held[current] == 1:
+                level, reason = current, LAST_OF_LEVEL_REASON
             try:
                 assessment_decide(
                     assessment=assessment, level=level, reason=reason, acting_user=manager, now=decided_at
@@ -78,6 +88,8 @@ def seed_levels(*, now: dt.datetime, network) -> str:
                 continue
             confirmed += 1
             overridden += level is not None
+            held[current] -= 1
+            held[level or proposed] += 1
     changed = levels_apply(now=now)
     if not assessed:
         return ""

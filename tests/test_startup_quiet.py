@@ -86,6 +86,17 @@ def _without_root_warning(lines: list[str]) -> list[str]:
     return kept
 
 
+# Started as a terminal's shell starts a command, SIGINT at its default and unblocked, whatever this process
+# inherited: a suite started in the background by a non-interactive shell (`make test > log &` in a script) has
+# SIGINT ignored, make, pytest and its xdist workers pass that on, and bash can never trap a signal that was
+# ignored when it started, so run.sh would not see the Ctrl-C (and the stop below would time out). The exec
+# keeps run.sh's pid.
+AS_FROM_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -115,7 +126,7 @@ def test_seeding_the_demo_sends_nothing_and_run_sh_starts_quietly_and_stops_on_c
     # `make run`'s last step, against this database.
     port = _free_port()
     run = subprocess.Popen(
-        ["scripts/run.sh"],
+        [sys.executable, "-c", AS_FROM_A_TERMINAL, "scripts/run.sh"],
         cwd=ROOT,
         env=_env(PORT=str(port), VENV=str(Path(sys.executable).parent.parent)),
         stdout=subprocess.PIPE,
@@ -143,6 +154,8 @@ def test_seeding_the_demo_sends_nothing_and_run_sh_starts_quietly_and_stops_on_c
         rest: list[str] = []
         reader = threading.Thread(target=lambda: rest.extend(run.stdout.read().splitlines()), daemon=True)
         reader.start()
+        caught = Path(f"/proc/{run.pid}/status").read_text().split("SigCgt:")[1].split()[0]
+        assert int(caught, 16) & 1 << (signal.SIGINT - 1), "run.sh does not trap SIGINT"
         run.send_signal(signal.SIGINT)
         status = run.wait(timeout=90)
         reader.join(10)
