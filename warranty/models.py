@@ -210,26 +210,15 @@ class WarrantyDecision(models.Model):
         return f"{self.unit} · {self.get_verdict_display()}（{self.decided_at:%Y-%m-%d}）"
 
 
-class ExtendedWarrantyQuerySet(UnitScopedQuerySet):
-    def valid(self):
-        return self.filter(cancelled_at__isnull=True)
+# Exactly one seller: a dealer or a service centre (the database's check on each contract sold).
+ONE_SELLER = (Q(sold_by_dealer__isnull=False) & Q(sold_by_center__isnull=True)) | (
+    Q(sold_by_dealer__isnull=True) & Q(sold_by_center__isnull=False)
+)
 
 
-class ExtendedWarranty(models.Model):
-    """延保: a contract giving free repair after the statutory period until its end (no return or exchange)."""
+class SoldByDealerOrCentre(models.Model):
+    """A contract sold to the customer by a dealer or by a service centre (one of them)."""
 
-    number = models.CharField(_("contract number"), max_length=30, unique=True)
-    unit = models.ForeignKey(
-        "repairs.ProductUnit",
-        verbose_name=_("product unit"),
-        on_delete=models.PROTECT,
-        related_name="extended_warranties",
-    )
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"))
-    price_amount = models.DecimalField(
-        _("price (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
-    )
     sold_by_dealer = models.ForeignKey(
         "network.Dealer",
         verbose_name=_("sold by dealer"),
@@ -245,6 +234,35 @@ class ExtendedWarranty(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def sold_by(self):
+        return self.sold_by_dealer or self.sold_by_center
+
+
+class ExtendedWarrantyQuerySet(UnitScopedQuerySet):
+    def valid(self):
+        return self.filter(cancelled_at__isnull=True)
+
+
+class ExtendedWarranty(SoldByDealerOrCentre):
+    """延保: a contract giving free repair after the statutory period until its end (no return or exchange)."""
+
+    number = models.CharField(_("contract number"), max_length=30, unique=True)
+    unit = models.ForeignKey(
+        "repairs.ProductUnit",
+        verbose_name=_("product unit"),
+        on_delete=models.PROTECT,
+        related_name="extended_warranties",
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    price_amount = models.DecimalField(
+        _("price (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -263,8 +281,7 @@ class ExtendedWarranty(models.Model):
                 condition=Q(price_amount__gte=0), name="extended_warranty_price_not_negative"
             ),
             models.CheckConstraint(
-                condition=(Q(sold_by_dealer__isnull=False) & Q(sold_by_center__isnull=True))
-                | (Q(sold_by_dealer__isnull=True) & Q(sold_by_center__isnull=False)),
+                condition=ONE_SELLER,
                 name="extended_warranty_one_seller",
             ),
         ]
@@ -275,10 +292,6 @@ class ExtendedWarranty(models.Model):
     @property
     def cancelled(self) -> bool:
         return self.cancelled_at is not None
-
-    @property
-    def sold_by(self):
-        return self.sold_by_dealer or self.sold_by_center
 
     def clean(self):
         errors = {}
@@ -310,7 +323,7 @@ class MaintenanceContractQuerySet(models.QuerySet):
         return self.filter(status=ContractStatus.ACTIVE, units=unit_id, starts_on__lte=day, ends_on__gte=day)
 
 
-class MaintenanceContract(models.Model):
+class MaintenanceContract(SoldByDealerOrCentre):
     """保养合同 (service type B): service the customer pays for, on one or many units, with a visit plan of
     inspections. Calls on a covered unit are contract service; what the contract does not cover is quoted as
     paid work. Cancelling refunds the unused part pro rata (by days)."""
@@ -341,22 +354,6 @@ class MaintenanceContract(models.Model):
     first_inspection_on = models.DateField(_("first inspection"))
     visit_mode = models.CharField(
         _("inspections made"), max_length=8, choices=VisitMode.choices, default=VisitMode.ON_SITE
-    )
-    sold_by_dealer = models.ForeignKey(
-        "network.Dealer",
-        verbose_name=_("sold by dealer"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    sold_by_center = models.ForeignKey(
-        "network.ServiceCenter",
-        verbose_name=_("sold by service centre"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
     )
     center = models.ForeignKey(
         "network.ServiceCenter",
@@ -417,8 +414,7 @@ class MaintenanceContract(models.Model):
                 condition=Q(inspections_per_year__gte=1), name="contract_visits_at_least_one"
             ),
             models.CheckConstraint(
-                condition=(Q(sold_by_dealer__isnull=False) & Q(sold_by_center__isnull=True))
-                | (Q(sold_by_dealer__isnull=True) & Q(sold_by_center__isnull=False)),
+                condition=ONE_SELLER,
                 name="contract_one_seller",
             ),
         ]
@@ -429,10 +425,6 @@ class MaintenanceContract(models.Model):
 
     def __str__(self):
         return f"{self.number}（{self.starts_on} – {self.ends_on}）"
-
-    @property
-    def sold_by(self):
-        return self.sold_by_dealer or self.sold_by_center
 
 
 class MaintenanceContractUnit(models.Model):
