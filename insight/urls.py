@@ -1,5 +1,6 @@
-from django.urls import path  # noqa: F401
+from .urls_budget import urlpatterns as budget_urls
+from .urls_rates import urlpatterns as rates_urls
 
 app_name = "insight"
 
-urlpatterns: list = []
+urlpatterns = [*budget_urls, *rates_urls]

@@ -26,7 +26,7 @@ ALWAYS = [
 ]
 APPS = (
     *("repairs", "network", "office", "settlement", "inventory", "remedies", "care", "integrations"),
-    *("contracts", "inspections", "grading"),
+    *("contracts", "inspections", "grading", "quality", "screening", "insight"),
 )
 
 
