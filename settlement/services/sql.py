@@ -59,6 +59,10 @@ eligible AS MATERIALIZED (
             UNION
             -- … or its missing proof cleared in the month
             SELECT id FROM cleared
+            UNION
+            -- … or its screening flag cleared by a manager in the month
+            SELECT f.work_order_id FROM screening_claimflag f
+            WHERE f.status = 'cleared' AND f.decided_at >= %(start)s AND f.decided_at < %(end)s
       )
       AND w.center_id = %(center)s
       AND (
@@ -75,6 +79,11 @@ eligible AS MATERIALIZED (
       AND w.redo_of_id IS NULL
       AND c.service_type IN ('B', 'C')
       AND NOT w.payment_held
+      -- held by the claim screening (held, disputed) or rejected by a manager: not paid (screening app)
+      AND NOT EXISTS (
+          SELECT 1 FROM screening_claimflag f
+          WHERE f.work_order_id = w.id AND f.status IN ('held', 'disputed', 'rejected')
+      )
       -- the customer's proof by the month's end — after phone guidance, the callback that reached the customer
       -- and heard it solved; otherwise the closing record signed, confirmed by the customer's code, or whose
       -- exception a manager cleared. Work without it is held (and paid in the month the proof comes).
