@@ -9,6 +9,7 @@ from django.utils import timezone
 from aftersales.roles import Role, role_required
 from care.choices import CallbackStatus
 from care.models import Callback
+from insight.rates import dashboard_rates
 from network.choices import CenterLevel
 from network.models import CenterTask, Dealer, ServiceCenter
 from office.coverage import coverage_panel
@@ -29,7 +30,8 @@ def dashboard(request):
     return render(
         request,
         "network/dashboard.html",
-        {**overview, "levels": levels, "remedies": remedies, "formulas": RATE_FORMULAS, "coverage": coverage},
+        {**overview, "levels": levels, "remedies": remedies, "formulas": RATE_FORMULAS, "coverage": coverage}
+        | {"rates": dashboard_rates()},
     )
 
 

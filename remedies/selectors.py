@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import Count, Q
@@ -55,7 +55,7 @@ GROUP BY 1, 2
 """
 # Per model of the unit taken back (looked up by key, as above), then named and ordered by brand and model.
 REFURB_SQL = """
-SELECT m.brand, m.model_number, a.received, a.open, a.restocked, a.scrapped, a.scrapped_after_repair, a.cost
+SELECT m.id, m.brand, m.model_number, a.received, a.open, a.restocked, a.scrapped, a.scrapped_after_repair, a.cost
 FROM (
     SELECT u.model_id,
            count(*) AS received,
@@ -66,6 +66,8 @@ FROM (
            sum(f.parts_cost_amount + f.labour_cost_amount) FILTER (WHERE f.status = %(restocked)s) AS cost
     FROM {refurb} f
     CROSS JOIN LATERAL (SELECT model_id FROM {unit} WHERE id = f.unit_id OFFSET 0) u
+    WHERE (%(since)s::timestamptz IS NULL OR f.finished_at >= %(since)s)
+      AND (%(until)s::timestamptz IS NULL OR f.finished_at < %(until)s)
     GROUP BY 1
 ) a
 JOIN {model} m ON m.id = a.model_id
@@ -102,22 +104,39 @@ def doa_rates(*, start: dt.date, end: dt.date) -> list[dict]:
         n = found.get((model_id, month), 0)
         rows.append(
             {
+                "model_id": model_id,
                 "model": names[model_id],
                 "month": month,
                 "units": units,
                 "doa": n,
-                "rate": (Decimal(n) * 100 / units).quantize(Decimal("0.01")) if units else None,
+                "rate": _pct(n, units),
             }
         )
     rows.sort(key=lambda r: (r["month"], -(r["rate"] or 0), r["model"]), reverse=False)
     return rows
 
 
-def refurbishment_rates() -> list[dict]:
-    """Per model: taken back, still in refurbishment, restocked, scrapped, the rates and the cost."""
+def refurbishment_rates(*, finished_since=None, finished_until=None) -> list[dict]:
+    """Per model: taken back, still in refurbishment, restocked, scrapped, the rates and the cost. With
+    `finished_since`/`finished_until` (instants), only the units restocked or scrapped in [since, until)."""
     tables = _tables(refurb=Refurbishment, unit=ProductUnit, model=ProductModel)
-    params = {"restocked": RefurbStatus.RESTOCKED.value, "scrapped": RefurbStatus.SCRAPPED.value}
-    keys = ("brand", "model", "received", "open", "restocked", "scrapped", "scrapped_after_repair", "cost")
+    params = {
+        "restocked": RefurbStatus.RESTOCKED.value,
+        "scrapped": RefurbStatus.SCRAPPED.value,
+        "since": finished_since,
+        "until": finished_until,
+    }
+    keys = (
+        "model_id",
+        "brand",
+        "model",
+        "received",
+        "open",
+        "restocked",
+        "scrapped",
+        "scrapped_after_repair",
+        "cost",
+    )
     with connection.cursor() as cursor:
         cursor.execute(REFURB_SQL.format(**tables), params)
         rows = [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
@@ -139,7 +158,8 @@ def refurbishment_rates() -> list[dict]:
 
 
 def _pct(part: int, whole: int) -> Decimal | None:
-    return (Decimal(part) * 100 / whole).quantize(Decimal("0.01")) if whole else None
+    """A percentage to two places, 四舍五入 (ROUND_HALF_UP), as insight.rates rounds every rate."""
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.01"), ROUND_HALF_UP) if whole else None
 
 
 def remedies_summary(*, today: dt.date, now) -> dict:

@@ -4,17 +4,26 @@ callbacks, complaints, repeat repairs, defective-part returns), each over the mo
 Parameters: %(centers)s (ids), %(start)s / %(end)s (the month's first instant and the next month's, China's
 time), %(first)s / %(last)s (its first and last day), %(tz)s (the time zone the due dates are kept in)."""
 
-# Orders completed in the month (completed or closed since): how many; fixed the first time — no redo order
-# was made of it (a callback sent it back, 退回重办) and it never waited for parts (a second visit); the
-# hours from the order's creation to its completion.
-ORDERS_SQL = """
+# Fixed the first time (an order aliased w): no redo order was made of it (a callback sent it back, 退回重办)
+# and it never waited for parts (a second visit). The one definition, also used by insight's rates.
+FIRST_TIME_FIXED = """NOT EXISTS (SELECT 1 FROM repairs_workorder r WHERE r.redo_of_id = w.id)
+             AND NOT EXISTS (SELECT 1 FROM repairs_workorderevent e
+                             WHERE e.work_order_id = w.id AND e.to_status = 'waiting_for_parts')"""
+
+# A repeat repair: the order `later` (not cancelled) was opened within 30 days after the order `prev`, of the
+# same unit, was completed. The one definition, also used by insight's rates.
+REPEAT_OF = """later.status <> 'cancelled'
+  AND prev.id <> later.id
+  AND prev.status IN ('completed', 'closed')
+  AND prev.completed_at < later.created_at
+  AND prev.completed_at >= later.created_at - interval '30 days'"""
+
+# Orders completed in the month (completed or closed since): how many; fixed the first time; the hours from
+# the order's creation to its completion.
+ORDERS_SQL = f"""
 SELECT w.center_id,
        count(*) AS orders,
-       count(*) FILTER (
-           WHERE NOT EXISTS (SELECT 1 FROM repairs_workorder r WHERE r.redo_of_id = w.id)
-             AND NOT EXISTS (SELECT 1 FROM repairs_workorderevent e
-                             WHERE e.work_order_id = w.id AND e.to_status = 'waiting_for_parts')
-       ) AS first_time_fixed,
+       count(*) FILTER (WHERE {FIRST_TIME_FIXED}) AS first_time_fixed,
        avg(extract(epoch FROM w.completed_at - w.created_at)) / 3600 AS repair_hours
 FROM repairs_workorder w
 WHERE w.completed_at >= %(start)s AND w.completed_at < %(end)s
@@ -61,18 +70,14 @@ GROUP BY c.center_id
 
 # Repeat repairs: a work order opened in the month (not cancelled) for a unit that the centre had completed
 # a repair of in the 30 days before — counted against that centre, once per new order.
-REPEATS_SQL = """
+REPEATS_SQL = f"""
 SELECT prev.center_id, count(DISTINCT later.id) AS repeats
 FROM repairs_workorder later
 JOIN repairs_repaircall lc ON lc.id = later.call_id
 JOIN repairs_repaircall pc ON pc.unit_id = lc.unit_id
 JOIN repairs_workorder prev ON prev.call_id = pc.id
 WHERE later.created_at >= %(start)s AND later.created_at < %(end)s
-  AND later.status <> 'cancelled'
-  AND prev.id <> later.id
-  AND prev.status IN ('completed', 'closed')
-  AND prev.completed_at < later.created_at
-  AND prev.completed_at >= later.created_at - interval '30 days'
+  AND {REPEAT_OF}
   AND prev.center_id = ANY(%(centers)s)
 GROUP BY prev.center_id
 """
