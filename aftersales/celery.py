@@ -40,6 +40,12 @@ app.conf.beat_schedule = {
         "schedule": timedelta(minutes=4),
         "options": {"expires": 200},
     },
+    # Claim screening (索赔审核) of the month just ended, at 01:30 on the 1st: the drafts then leave the flagged
+    # orders out.
+    "screening-screen-previous-month": {
+        "task": "screening.tasks.screen_previous_month",
+        "schedule": crontab(hour=1, minute=30, day_of_month=1),
+    },
     # The month's settlement drafts for every active centre, at 02:00 on the 1st (China time).
     "network-settlements-draft": {
         "task": "network.tasks.settlements_draft_previous_month",
@@ -79,9 +85,35 @@ app.conf.beat_schedule = {
         "task": "warranty.tasks.contracts_daily",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Quality early warning: every model-month's repair rate in its first 90 days in service against its
+    # category's, alerts raised or refreshed (quality.services.watch), before the day starts.
+    "quality-watch-daily": {
+        "task": "quality.tasks.quality_watch_daily",
+        "schedule": crontab(hour=4, minute=30),
+    },
     # Idempotency-Key records of the API's POSTs past their IDEMPOTENCY_TTL_HOURS.
     "integrations-idempotency-purge": {
         "task": "integrations.tasks.idempotency_records_purge",
         "schedule": timedelta(hours=1),
+    },
+    # Service budget: the monthly rollup of actual cost (this month and the two before), nightly; last
+    # month's budget report as PDF to the managers on the 2nd (its statements are confirmed by then).
+    "insight-budget-actuals-refresh": {
+        "task": "insight.tasks.budget_actuals_refresh_recent",
+        "schedule": crontab(hour=3, minute=40),
+    },
+    "insight-budget-report-email": {
+        "task": "insight.tasks.budget_report_email",
+        "schedule": crontab(day_of_month=2, hour=7, minute=0),
+    },
+    # Service rates: the counts of this month and the last (they still change) every ten minutes, the twelve
+    # months of the trend nightly; the pages read the kept counts, never count on a request.
+    "insight-rates-refresh-open": {
+        "task": "insight.tasks.rates_refresh_open",
+        "schedule": timedelta(minutes=10),
+    },
+    "insight-rates-refresh-year": {
+        "task": "insight.tasks.rates_refresh_year",
+        "schedule": crontab(hour=3, minute=50),
     },
 }

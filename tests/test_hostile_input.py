@@ -128,6 +128,22 @@ PAGES = {
     "repairs:acceptance_detail": ("manager", lambda: {"pk": _first("repairs.InstallationAcceptance")}),
     "grading:review": ("manager", dict),
     "grading:center": ("supervisor", lambda: {"code": _supervisor_centre_code()}),
+    "screening:index": ("manager", dict),
+    "screening:center": ("supervisor", lambda: {"code": _supervisor_centre_code()}),
+    "screening:thresholds": ("manager", dict),
+    "insight:rates": ("manager", dict),
+    "insight:rates_csv": ("manager", dict),
+    "insight:rates_xlsx": ("supervisor", dict),
+    "insight:budget": ("manager", dict),
+    "insight:budget_lines": ("manager", dict),
+    "insight:budget_export": ("manager", dict),
+    "insight:budget_plans": ("manager", dict),
+    "insight:budget_plan_new": ("manager", dict),
+    "insight:budget_plan_edit": ("manager", lambda: {"pk": _first("insight.Budget")}),
+    "insight:budget_costs": ("manager", dict),
+    "insight:budget_prices": ("manager", dict),
+    "quality:alerts": ("manager", dict),
+    "quality:alert": ("manager", lambda: {"pk": _first("quality.Alert")}),
     "inspections:board": ("manager", dict),
     "inspections:form": (
         "manager",
@@ -150,7 +166,11 @@ PAGES = {
 # Actions only (POST): walked with hostile form values in test_actions_answer_hostile_values_without_500.
 POST_ONLY = {
     "grading:assess",
+    *("screening:screen", "screening:denial", "screening:decide", "screening:dispute"),
+    "insight:budget_refresh",
     "grading:decide",
+    "quality:acknowledge",
+    "quality:close",
     "office:center_task_done",
     "repairs:work_order_dispatch",
     "repairs:work_order_transition",
@@ -215,6 +235,7 @@ NOT_PAGES = {
     "repairs:finding_photo",
     "inventory:return_photo",
     "settlement:settlement_pdf",
+    "insight:budget_pdf",
     "remedies:certificate",
     "repairs:acceptance_signature",
 }
@@ -440,6 +461,16 @@ ACTION_PAGES = [
     ("manager", "office:coverage", dict),
     # Centre levels: the manager's confirmation or override of the proposals.
     ("manager", "grading:review", dict),
+    # Service budget: the month's figures computed again, a budget, a manual cost and a factory price entered.
+    ("manager", "insight:budget", dict),
+    ("manager", "insight:budget_plan_new", dict),
+    ("manager", "insight:budget_costs", dict),
+    ("manager", "insight:budget_prices", dict),
+    ("manager", "screening:center", lambda: {"code": _supervisor_centre_code()}),
+    ("manager", "screening:index", dict),
+    ("manager", "screening:thresholds", dict),
+    # Quality early warning: an open alert acknowledged or closed with a note.
+    ("manager", "quality:alert", lambda: {"pk": _first("quality.Alert", status="open")}),
     # An inspection's checklist, readings, findings and the customer's confirmation.
     (
         "manager",
