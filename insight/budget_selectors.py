@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +42,7 @@ def _ratio(part: Decimal, whole: Decimal) -> Decimal | None:
     """part / whole as a percentage with two places; None when there is no whole."""
     if not whole:
         return None
-    return (part * HUNDRED / whole).quantize(Decimal("0.01"))
+    return (part * HUNDRED / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # 四舍五入
 
 
 class _Figures:

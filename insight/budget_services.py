@@ -189,6 +189,8 @@ def factory_price_add(
     if value < 0 or value >= Decimal("1e12"):
         raise ValidationError({"price_amount": _("Enter the price in yuan, e.g. 1850.00.")})
     with transaction.atomic():
+        # The model's row locked: two clerks adding the same day's price at once get the message, not a 500.
+        type(model).objects.select_for_update(no_key=True).filter(pk=model.pk).first()
         if FactoryPrice.objects.filter(model=model, valid_from=valid_from).exists():
             raise ValidationError(
                 {

@@ -51,7 +51,7 @@ from remedies.choices import RemedyKind, RemedyStatus
 from remedies.models import RemedyRequest
 from remedies.selectors import doa_rates, refurbishment_rates
 from repairs.choices import CallCustomerRequest
-from repairs.models import ProductCategory, ProductModel
+from repairs.models import ProductCategory, ProductModel, WorkOrder
 from warranty import rules
 from warranty.models import WarrantyPolicy
 
@@ -412,7 +412,23 @@ def rates_refresh_months(
 def months_counts(months: list[dt.date], *, now: dt.datetime | None = None) -> dict[dt.date, dict]:
     """{month: its counts}, as kept (one query for all), a month never counted counted now and kept."""
     found = {row.month: row for row in RatesMonth.objects.filter(month__in=months)}
-    return {m: _decoded(found[m]) if m in found else counts_refresh(m, now=now) for m in months}
+    missing = [m for m in months if m not in found]
+    if not missing:
+        return {m: _decoded(found[m]) for m in months}
+    # Only a month that can hold work is counted on a request: none after this one, none before the first work
+    # order (the work_order_created index answers that at once) — a month typed far off costs nothing.
+    first = WorkOrder.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    earliest = timezone.localdate(first).replace(day=1) if first else None
+    current = timezone.localdate(now or timezone.now()).replace(day=1)
+    out = {}
+    for m in months:
+        if m in found:
+            out[m] = _decoded(found[m])
+        elif earliest is None or m < earliest or m > current:
+            out[m] = {"month": m, "work": {}, "units": {}, "counted_at": None}
+        else:
+            out[m] = counts_refresh(m, now=now)
+    return out
 
 
 # --- the rates, grouped ---------------------------------------------------------------------------------
@@ -428,7 +444,8 @@ def rates_params(user, data) -> dict:
     center_id = parse_id(data.get("center"))
     centres = None
     if not has_role(user, Role.MANAGER):
-        centres = set(ServiceCenter.objects.for_user(user).values_list("pk", flat=True))
+        # Those they supervise, not the wider scope another role of theirs has (a dispatcher's every centre).
+        centres = set(ServiceCenter.objects.filter(supervisors=user).values_list("pk", flat=True))
     if center_id is not None:
         centres = {center_id} if centres is None else centres & {center_id}
     # The trend by default: the return-repair rate, or the first-time fix rate where rates over units have none.

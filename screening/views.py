@@ -42,12 +42,20 @@ def _center_url(code, month, status="") -> str:
     return url + (f"&status={status}" if status in STATUSES else "")
 
 
+def _centres(user):
+    """The centres whose flags the user reads: every one for a manager, else those they supervise (not the wider
+    scope another role of theirs has — a dispatcher's every centre)."""
+    if has_role(user, Role.MANAGER):
+        return ServiceCenter.objects.all()
+    return ServiceCenter.objects.filter(supervisors=user)
+
+
 @role_required(Role.MANAGER, Role.SUPERVISOR)
 def index(request):
     """The month's flags by centre: how many, still to decide, the amount held, rejected."""
     month = _month(request)
     if not has_role(request.user, Role.MANAGER):
-        own = ServiceCenter.objects.for_user(request.user).order_by("code").first()
+        own = _centres(request.user).order_by("code").first()
         if own is None:
             raise Http404
         return redirect(_center_url(own.code, month))
@@ -72,7 +80,7 @@ def index(request):
 def center(request, code):
     """A centre's flags of the month: each order, what it would be paid, the rules it tripped explained with
     their evidence, the decision and the dispute; the forms that go with the reader's role."""
-    center = get_object_or_404(ServiceCenter.objects.for_user(request.user), code=code)
+    center = get_object_or_404(_centres(request.user), code=code)
     month = _month(request)
     status = request.GET.get("status", "open")
     if status not in STATUSES:
@@ -104,7 +112,12 @@ def center(request, code):
             "month": month,
             "status": status,
             "totals": next(
-                iter(centre_totals(month=month, flags=ClaimFlag.objects.filter(center=center))), None
+                iter(
+                    centre_totals(
+                        month=month, flags=ClaimFlag.objects.for_user(request.user).filter(center=center)
+                    )
+                ),
+                None,
             ),
             "is_manager": is_manager,
             # A manager who runs this centre sees its flags but does not decide them.

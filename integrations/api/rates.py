@@ -43,7 +43,7 @@ class RatesReportSerializer(serializers.Serializer):
     rates = RateSerializer(many=True)
     rows = RateRowSerializer(many=True)
     total = RateCellSerializer(many=True)
-    counted_at = serializers.DateTimeField()
+    counted_at = serializers.DateTimeField(allow_null=True)
 
 
 class OneReportSchema(AutoSchema):

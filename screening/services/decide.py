@@ -136,20 +136,24 @@ def visit_denial_record(
     number = (number or "").strip().upper()
     words = (customer_words or "").strip()
     errors: dict[str, list[str]] = {}
-    order = WorkOrder.objects.filter(number=number).first() if number else None
-    if order is None:
-        errors.setdefault("number", []).append(_("No work order has this number."))
     if not words:
         errors.setdefault("customer_words", []).append(_("Write down what the customer said."))
-    if order is not None and VisitDenial.objects.filter(work_order=order).exists():
-        errors.setdefault("number", []).append(_("A denial is already recorded for this order."))
-    if errors:
-        raise ValidationError(errors)
-    denial = VisitDenial.objects.create(
-        work_order=order, customer_words=words[:500], recorded_by=acting_user, recorded_at=now
-    )
-    if order.closed_at is not None:
-        month_screen(month=timezone.localdate(order.closed_at).replace(day=1), now=now, only=[order.pk])
+    with transaction.atomic():
+        # The order's row locked: a second click waits, then finds the denial (never a duplicate-key error).
+        order = (
+            WorkOrder.objects.select_for_update(no_key=True).filter(number=number).first() if number else None
+        )
+        if order is None:
+            errors.setdefault("number", []).append(_("No work order has this number."))
+        elif VisitDenial.objects.filter(work_order=order).exists():
+            errors.setdefault("number", []).append(_("A denial is already recorded for this order."))
+        if errors:
+            raise ValidationError(errors)
+        denial = VisitDenial.objects.create(
+            work_order=order, customer_words=words[:500], recorded_by=acting_user, recorded_at=now
+        )
+        if order.closed_at is not None:  # screened again with the denial, in the same transaction
+            month_screen(month=timezone.localdate(order.closed_at).replace(day=1), now=now, only=[order.pk])
     return denial
 
 

@@ -83,6 +83,7 @@ def month_screen(
         for statement in sql.RULES:
             cursor.execute(statement, params)
         cursor.execute(sql.FLAGGED_SQL, params)
+        cursor.execute(sql.REHOLD_SQL, params)
         cursor.execute(sql.UPSERT_SQL, params)
         cursor.execute(sql.WITHDRAW_SQL, params)
         cursor.execute(sql.SUMMARY_SQL)

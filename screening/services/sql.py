@@ -24,6 +24,11 @@ JOIN repairs_productmodel m ON m.id = u.model_id
 LEFT JOIN repairs_workorderclosing k ON k.work_order_id = w.id
 WHERE w.status = 'closed' AND w.closed_at >= %(start)s AND w.closed_at < %(end)s
   AND c.service_type IN ('B', 'C') AND w.redo_of_id IS NULL
+  -- paid already by a confirmed statement: a flag could hold nothing back (a correction is the settlement's)
+  AND NOT EXISTS (
+      SELECT 1 FROM network_settlementline l JOIN network_settlement s ON s.id = l.settlement_id
+      WHERE l.work_order_id = w.id AND s.status <> 'draft'
+  )
   AND (%(only)s::bigint[] IS NULL OR w.id = ANY(%(only)s::bigint[]))
 """
 
@@ -286,8 +291,19 @@ LEFT JOIN LATERAL (
 ) t ON true
 """
 
+# A withdrawn flag whose order trips a rule again (a denial recorded later, say) is held again, with its event.
+REHOLD_SQL = """
+WITH again AS (
+    UPDATE screening_claimflag f SET status = 'held'
+    WHERE f.status = 'withdrawn' AND f.work_order_id IN (SELECT id FROM scr_flagged)
+    RETURNING f.id
+)
+INSERT INTO screening_flagevent (flag_id, action, at, note)
+SELECT a.id, 'flagged', %(now)s, '' FROM again a
+"""
+
 # New flags held; flags still held refreshed (their hits and amount); decided ones (cleared, rejected,
-# disputed) and withdrawn ones left as they are. A new flag's first event says what it tripped.
+# disputed) left as they are. A new flag's first event says what it tripped.
 UPSERT_SQL = """
 WITH up AS (
     INSERT INTO screening_claimflag

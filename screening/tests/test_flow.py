@@ -166,3 +166,51 @@ def test_the_monthly_job_screens_last_month_before_the_settlement_drafts():
         min(drafts["schedule"].hour),
         min(drafts["schedule"].minute),
     )
+
+
+def test_an_order_flagged_after_its_draft_blocks_the_confirmation_until_recomputed(world):
+    from settlement.services import settlement_confirm  # noqa: PLC0415 (this test alone confirms)
+
+    settlement = settlement_compute(center=world["center"], month=NOVEMBER, now=NOW)  # not yet screened
+    assert world["suspect"].pk in {line.work_order_id for line in settlement.lines.all()}
+    month_screen(month=NOVEMBER, now=NOW)  # screened after the draft: the order is held
+
+    with pytest.raises(ValidationError) as refused:
+        settlement_confirm(settlement=settlement, acting_user=world["manager"], now=NOW)
+    assert world["suspect"].number in str(refused.value)
+    assert paid_orders(world["center"]) == {world["normal"].pk}  # the recompute leaves it out
+
+
+def test_an_order_paid_by_a_confirmed_statement_is_not_flagged_afterwards(world):
+    from settlement.services import settlement_confirm  # noqa: PLC0415 (this test alone confirms)
+
+    settlement = settlement_compute(center=world["center"], month=NOVEMBER, now=NOW)
+    settlement_confirm(settlement=settlement, acting_user=world["manager"], now=NOW)
+
+    result = month_screen(month=NOVEMBER, now=NOW)
+
+    assert result.flagged == 0 and not ClaimFlag.objects.exists()
+
+
+def test_a_withdrawn_flag_is_held_again_when_its_order_trips_a_rule_again(world):
+    month_screen(month=NOVEMBER, now=NOW)
+    flag = ClaimFlag.objects.get(work_order=world["suspect"])
+    distance = DistrictDistance.objects.get()
+    distance.km = 95  # the table corrected: the claimed distance is fine
+    distance.save()
+    month_screen(month=NOVEMBER, now=NOW)
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.WITHDRAWN
+
+    distance.km = 10
+    distance.save()
+    month_screen(month=NOVEMBER, now=NOW)
+
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.HELD
+    assert [e.action for e in FlagEvent.objects.filter(flag=flag).order_by("at", "pk")] == [
+        "flagged",
+        "withdrawn",
+        "flagged",
+    ]
+    assert paid_orders(world["center"]) == {world["normal"].pk}

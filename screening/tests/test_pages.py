@@ -91,3 +91,14 @@ def test_a_denied_visit_recorded_by_the_manager_holds_the_order(flags, client):
     assert (
         client.post("/screening/denials/", {"number": order.number, "customer_words": "x"}).status_code == 403
     )
+
+
+def test_a_supervisor_who_also_dispatches_still_sees_only_their_own_centre(flags, client):
+    from django.contrib.auth.models import Group  # noqa: PLC0415 (this test alone adds a role)
+
+    supervisor = flags["supervisor"]
+    supervisor.groups.add(Group.objects.get(name="dispatcher"))  # a dispatcher's scope is every centre
+
+    client.force_login(supervisor)
+    assert client.get("/screening/centers/SC-B/?month=2026-11").status_code == 404
+    assert "¥120.00" not in client.get("/screening/centers/SC-A/?month=2026-11").content.decode()

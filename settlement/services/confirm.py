@@ -16,6 +16,8 @@ from aftersales.roles import Role, has_role
 from inventory.services import parts_charged_in_settlement
 from network.choices import DisputeStatus, SettlementLineKind, SettlementStatus
 from network.models import Settlement
+from screening.choices import UNPAID
+from screening.models import ClaimFlag
 
 from .compute import _totals_save
 
@@ -52,6 +54,19 @@ def settlement_warnings(settlement: Settlement, *, now: dt.datetime | None = Non
         for line in settlement.lines.filter(
             kind=SettlementLineKind.SERVICE_FEE, fee_schedule__isnull=True
         ).select_related("work_order")
+    ]
+    # Flagged by the claim screening after the draft was computed (screened again, a denial recorded): its
+    # lines must go before the month is confirmed — the recompute leaves held and rejected orders out.
+    unpaid = ClaimFlag.objects.filter(status__in=UNPAID).values("work_order_id")
+    flagged = (
+        settlement.lines.filter(work_order_id__in=unpaid)
+        .values_list("work_order__number", flat=True)
+        .distinct()
+        .order_by("work_order__number")
+    )
+    warnings += [
+        _("Work order %(number)s is held by the claim screening: recompute the draft first.") % {"number": n}
+        for n in flagged
     ]
     if settlement.total_amount < 0:
         warnings.append(_("The total is negative (%(total)s).") % {"total": yuan(settlement.total_amount)})

@@ -62,7 +62,9 @@ eligible AS MATERIALIZED (
             UNION
             -- … or its screening flag cleared by a manager in the month
             SELECT f.work_order_id FROM screening_claimflag f
-            WHERE f.status = 'cleared' AND f.decided_at >= %(start)s AND f.decided_at < %(end)s
+            WHERE (f.status = 'cleared' AND f.decided_at >= %(start)s AND f.decided_at < %(end)s)
+               -- … or withdrawn by a screening in the month (its order trips no rule any more)
+               OR (f.status = 'withdrawn' AND f.screened_at >= %(start)s AND f.screened_at < %(end)s)
       )
       AND w.center_id = %(center)s
       AND (
