@@ -588,9 +588,10 @@ DASHBOARD_RATES = ("first_time_fix", "repeat", "return_repair", "cost_per_repair
 
 
 def dashboard_rates(*, now=None) -> dict:
-    """The manager's dashboard panel: this month's key rates over every centre (the page's total row)."""
+    """The manager's dashboard panel: the last complete month's key rates over every centre (the page's total
+    row for that month, the page's default; a month a few days old would read 80 % from five orders)."""
     now = now or timezone.now()
-    first = timezone.localdate(now).replace(day=1)
+    first = previous_month(now)
     counts = months_counts([first], now=now)[first]
     category_of = dict(ProductModel.objects.values_list("pk", "category_id"))
     _groups, total = group_counts(counts, by="category", scope=Scope(), category_of=category_of)

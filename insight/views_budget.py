@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.months import previous_month
 from aftersales.paging import page_window
 from aftersales.parsing import parse_int, parse_month
 from aftersales.roles import Role, role_required
@@ -32,9 +33,10 @@ from .pdf import budget_pdf
 
 
 def _filters(request) -> dict:
-    """The month (default: this one), category and province asked for; unknown codes are ignored."""
+    """The month (default: the last complete one, the month a manager closes — as the rates page), category
+    and province asked for; unknown codes are ignored."""
     data = request.GET
-    month = parse_month(data.get("month"), default=timezone.localdate().replace(day=1))
+    month = parse_month(data.get("month"), default=previous_month(timezone.now()))
     categories = list(ProductCategory.objects.order_by("sort_order", "code"))
     provinces = list(Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code"))
     category = next((c for c in categories if c.code == data.get("category")), None)

@@ -287,3 +287,16 @@ def test_rates_refresh_counts_the_months_ahead_so_the_page_reads_them(
         response = client.get(reverse("insight:rates"), {"month": "2026-10", "by": "centre"})
     assert _cells(response.context["report"]["total"])["first_time_fix"] == (2, 3, Decimal("66.67"))
     assert rates.rates_refresh_open(now=at(15, month=11)) == [OCT, dt.date(2026, 11, 1)]
+
+
+def test_the_dashboard_panel_shows_the_last_complete_months_total_as_the_page(client, users, october):
+    panel = rates.dashboard_rates(now=at(5, month=11))  # early November: October is the month shown
+
+    shown = {c["rate"].key: c["shown"] for c in panel["cells"]}
+    page = _cells(_report()["total"])
+    assert panel["month"] == OCT
+    assert shown["first_time_fix"] == f"{page['first_time_fix'][2]}%" == "66.67%"
+    assert shown["cost_per_repair"] == "¥95.00"
+    client.force_login(users["manager"])
+    html = client.get(reverse("office:dashboard")).content.decode()
+    assert 'id="rates-panel"' in html and 'data-rate="first_time_fix"' in html
