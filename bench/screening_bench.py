@@ -14,7 +14,10 @@ set-based for the last complete month in China's time:
 
 Then the suspicious claims of demo/screening.py's `inject_patterns` (a unit claimed twice in three weeks,
 padded parts, a technician in two places at once, one phone behind seven units, an inflated distance, no
-proof, a denied visit) are written into 20 centres' month, as the demo writes them — not shaped to the rules.
+proof, a denied visit) are written into 20 centres' month, as the demo writes them — not shaped to the rules,
+numbered like any other order and recorded in `demo.PlantedClaim` (a second run finds them there and adds none).
+On a demo database (`manage.py seed_demo`) the same precision and recall are measured by
+bench/screening_demo_pr.py DATABASE_URL.
 
 Measured, in-process: `screening.services.month_screen(month=…)` (first run, then again: idempotent), wall
 time and SQL queries (target < 60 s); then precision and recall of the held flags against the injected

@@ -7,11 +7,12 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from demo.repairs.world import DEMO_CUSTOMER_NUMBER
-from repairs.models import ProductUnit
+from repairs.models import ProductUnit, RepairCall
 from warranty.models import ExtendedWarranty, WarrantyDecision
-from warranty.services import unit_facts, warranty_decision_record
+from warranty.services import unit_facts, warranty_decision_build, warranty_decision_record
 
 
 def seed_warranty(*, rng: random.Random, today: dt.date, network) -> None:
@@ -65,3 +66,23 @@ def seed_warranty(*, rng: random.Random, today: dt.date, network) -> None:
             exclusions=("misuse",) if misuse else (),
         )
         warranty_decision_record(unit=unit, facts=facts, acting_user=dispatcher)
+
+
+def decisions_attach(calls, *, acting_user=None) -> int:
+    """The 三包 decision intake takes for each call written straight into the tables (bulk history): the unit's
+    facts on the day the call was logged, decided by the policy version it was sold under, stored and linked to
+    the call as the register shows it. Returns how many were attached."""
+    rows = [
+        warranty_decision_build(
+            unit=call.unit,
+            facts=unit_facts(unit=call.unit, report_date=timezone.localdate(call.logged_at)),
+            acting_user=acting_user,
+            now=call.logged_at,
+        )
+        for call in calls
+    ]
+    WarrantyDecision.objects.bulk_create(rows, batch_size=1000)
+    for call, row in zip(calls, rows, strict=True):
+        call.warranty_decision_id = row.pk
+    RepairCall.objects.bulk_update(calls, ["warranty_decision"], batch_size=1000)
+    return len(rows)

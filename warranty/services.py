@@ -79,21 +79,29 @@ def decision_as_dict(decision: Decision) -> dict:
     return _jsonable(decision)
 
 
+def warranty_decision_build(*, unit, facts: Facts, acting_user=None, now=None) -> WarrantyDecision:
+    """The decision for a unit on `facts`, with its facts and policy version, not yet saved (a bulk writer
+    saves many at once; `warranty_decision_record` saves one)."""
+    decision, policy = warranty_evaluate(facts=facts)
+    return WarrantyDecision(
+        unit=unit,
+        policy=policy,
+        policy_version=decision.policy_version,
+        facts=_jsonable(facts),
+        verdict=decision.verdict,
+        liable=decision.liable,
+        result=decision_as_dict(decision),
+        decided_at=now or timezone.now(),
+        decided_by=acting_user,
+    )
+
+
 def warranty_decision_record(*, unit, facts: Facts, acting_user=None, now=None) -> WarrantyDecision:
     """Decide for a unit and store the decision with its facts and policy version (intake calls this)."""
-    decision, policy = warranty_evaluate(facts=facts)
+    decision = warranty_decision_build(unit=unit, facts=facts, acting_user=acting_user, now=now)
     with transaction.atomic():
-        return WarrantyDecision.objects.create(
-            unit=unit,
-            policy=policy,
-            policy_version=decision.policy_version,
-            facts=_jsonable(facts),
-            verdict=decision.verdict,
-            liable=decision.liable,
-            result=decision_as_dict(decision),
-            decided_at=now or timezone.now(),
-            decided_by=acting_user,
-        )
+        decision.save(force_insert=True)
+    return decision
 
 
 def _day(value) -> dt.date | None:

@@ -12,6 +12,8 @@ from stdnum import luhn
 from aftersales.models import DailySequence
 from aftersales.numbering import next_number
 from aftersales.validators import validate_imei, validate_phone
+from demo.models import PlantedClaim
+from demo.screening import DEMO_CENTERS, PLAN
 from network.models import (
     Adjustment,
     Dealer,
@@ -46,6 +48,8 @@ from repairs.models import (
     WorkOrderClosing,
     WorkOrderEvent,
 )
+from screening.choices import FlagStatus
+from screening.models import ClaimFlag
 from warranty.models import ExtendedWarranty, WarrantyDecision
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +85,7 @@ MODELS = [
     DailySequence,
     DecisionChange,
     SiteFinding,
+    PlantedClaim,
 ]
 
 
@@ -133,6 +138,22 @@ def test_seed_demo_builds_a_realistic_network_and_twice_creates_nothing_twice(ca
     _assert_three_months_of_repair_calls(now)
     _assert_settlements(now)
     _assert_found_at_the_unit()
+    _assert_planted_claims_held()
+
+
+def _assert_planted_claims_held():
+    """The claim screening's planted suspicious claims (every pattern, in each demo centre) are there and
+    held by the screening of their month, numbered like any other order."""
+    planted = dict(PlantedClaim.objects.values_list("work_order_id", "pattern"))
+    patterns = [p for p in PLAN if p]
+    assert len(planted) == len(patterns) * len(DEMO_CENTERS)
+    assert set(planted.values()) == set(patterns)
+    held = ClaimFlag.objects.filter(work_order_id__in=planted, status=FlagStatus.HELD)
+    assert set(held.values_list("work_order_id", flat=True)) == set(planted)
+    for order in WorkOrder.objects.filter(pk__in=planted).select_related("call"):
+        day = timezone.localdate(order.call.logged_at)
+        assert order.number == f"PG{day:%Y%m%d}-{order.number[-5:]}"
+        assert order.call.number == f"BX{day:%Y%m%d}-{order.call.number[-5:]}"
 
 
 def _assert_found_at_the_unit():
@@ -180,16 +201,31 @@ def _assert_three_months_of_repair_calls(now):
     assert FaultSymptom.objects.exists() and LabourRate.objects.exists()
 
     calls = RepairCall.objects.all()
-    assert 300 <= calls.count() <= 400
-    first_logged = calls.order_by("logged_at").first().logged_at
-    assert today - dt.timedelta(days=91) <= timezone.localdate(first_logged)
+    since = today - dt.timedelta(days=91)
+    recent = calls.filter(logged_at__date__gte=since)
+    # The register's last three months: the demo's intake (300–400 calls) plus the suspicious claims the
+    # claim screening plants among them (one call each, PLAN's orders in each demo centre) — the upper bound
+    # is raised by exactly those.
+    assert 300 <= recent.count() <= 400 + len(PLAN) * len(DEMO_CENTERS)
     assert calls.filter(logged_at__date__gte=today - dt.timedelta(days=7)).exists()
-    # Numbers carry the day the call was logged, as next_number gives them.
-    for call in calls.order_by("?")[:50]:
+    # Before those three months lies only history (the quality early warning's production batch and its
+    # first year of repairs): every call there has its work order, all closed.
+    history = calls.filter(logged_at__date__lt=since)
+    assert history.exists()
+    assert not history.filter(work_orders__isnull=True).exists()
+    assert not WorkOrder.objects.filter(call__in=history).exclude(status=WorkOrderStatus.CLOSED).exists()
+    # Numbers carry the day the call was logged, as next_number gives them — old ones too.
+    assert not calls.exclude(number__regex=r"^BX[0-9]{8}-[0-9]{5}$").exists()
+    assert not WorkOrder.objects.exclude(number__regex=r"^PG[0-9]{8}-[0-9]{5}$").exists()
+    for call in [*recent.order_by("?")[:50], *history.order_by("?")[:50]]:
         assert call.number == f"BX{timezone.localdate(call.logged_at):%Y%m%d}-{call.number[-5:]}"
-        # A fault reported is decided under 三包 at intake; a planned inspection is no report: its service type
-        # comes from its plan (a contract's B, a policy's free C).
-        assert (call.warranty_decision_id is not None) != (call.customer_request == "inspection")
+        sequence = DailySequence.objects.get(prefix="BX", day=timezone.localdate(call.logged_at))
+        assert sequence.last >= int(call.number[-5:])
+    # A fault reported is decided under 三包 at intake; a planned inspection is no report: its service type
+    # comes from its plan (a contract's B, a policy's free C). The screening's planted claims and the quality
+    # history, written in bulk, carry the decision intake takes too: every call is checked, old ones included.
+    for call in calls.order_by("pk"):
+        assert (call.warranty_decision_id is not None) != (call.customer_request == "inspection"), call.number
     sequence = DailySequence.objects.get(prefix="BX", day=timezone.localdate(calls.first().logged_at))
     assert sequence.last >= int(calls.first().number[-5:])
 

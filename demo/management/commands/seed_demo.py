@@ -10,6 +10,7 @@ from django.utils import timezone
 from aftersales.celery import app
 from aftersales.roles import roles_sync
 from demo.acceptances import seed_acceptances
+from demo.budget import seed_budget
 from demo.care import seed_care
 from demo.certificates import seed_certificates
 from demo.contracts import seed_contracts
@@ -19,10 +20,13 @@ from demo.integrations import print_demo_key, seed_integrations
 from demo.inventory import seed_inventory
 from demo.levels import seed_levels
 from demo.network import print_logins, seed_admin_time, seed_fees, seed_network, seed_settlements
+from demo.quality import seed_quality
 from demo.remedies import seed_remedies, texts_unsent
 from demo.repairs import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
 from demo.repairs_findings import seed_findings
+from demo.sales import seed_sales
 from demo.scale import seed_scale
+from demo.screening import seed_screening
 from demo.warranty import seed_warranty
 from inventory.reorder import reorder_suggestions_compute
 
@@ -112,6 +116,7 @@ class Command(BaseCommand):
                 seed_certificates(now=now, network=network),
                 seed_coverage(now=now, network=network),
                 seed_levels(now=now, network=network),
+                seed_quality(now=now, network=network),
             ]
         if calls:
             say(f"{calls} repair calls of the last three months logged")
@@ -144,7 +149,14 @@ class Command(BaseCommand):
             )
         # Last: the drafts take in every closed order, the scale's too, so a second run changes nothing.
         with _tasks_run_here(), transaction.atomic():
+            # Claim screening before the drafts: they leave the held orders out.
+            if screened := seed_screening(now=now, network=network):
+                say(screened)
             settlements = seed_settlements(now=now)
+        with _tasks_run_here(), transaction.atomic():  # the budget reads the settlements
+            seed_sales(now=now, network=network, customers=customers, log=say)  # and the units sold
+            if budgeted := seed_budget(now=now, network=network):
+                say(budgeted)
         if settlements:
             say(f"{settlements} settlements of the last two months")
         say(f"demo data ready in {time.monotonic() - started:.1f} s")
