@@ -34,7 +34,7 @@ from demo.repairs.catalogue import SERIAL_PREFIX
 from demo.warranty import decisions_attach
 from grading.selectors import month_add
 from inventory.choices import MovementKind
-from inventory.models import Part, StockMovement, Warehouse
+from inventory.models import Part, StockLevel, StockMovement, Warehouse
 from quality.services import quality_watch
 from repairs.choices import CallCustomerRequest, FaultCodeKind, Resolution, ServiceType, WorkOrderStatus
 from repairs.models import (
@@ -132,6 +132,15 @@ def seed_quality(*, now: dt.datetime, network) -> str:
         or get_user_model().objects.order_by("pk").first()
     )
     warehouses = {w.center_id: w for w in Warehouse.objects.filter(center__in=centers)}
+    # Each repair goes to a centre whose agreement covers the call's district and air conditioners, as
+    # dispatch sends it: (centre, district) pairs to take in turn.
+    category = models[0].category_id
+    centers = [
+        (c, district)
+        for c in centers
+        if c.categories.filter(pk=category).exists()
+        for district in c.coverage.order_by("pk").values_list("pk", flat=True)
+    ]
     with transaction.atomic():
         return _seed(
             now=now,
@@ -234,7 +243,7 @@ def _seed(
         if day > last_day:
             continue
         seq += 1
-        center = centers[seq % len(centers)]
+        center, district = centers[seq % len(centers)]
         logged = dt.datetime.combine(day, dt.time(9 + seq % 8, (seq * 7) % 60), tzinfo=CHINA)
         calls.append(
             RepairCall(
@@ -242,7 +251,7 @@ def _seed(
                 caller_phone=f"139{seq:08d}",
                 customer=unit.owner,
                 unit=unit,
-                service_region_id=center.region_id,
+                service_region_id=district,
                 service_address="人民路 88 号",
                 symptom_text="不制冷",
                 customer_request=CallCustomerRequest.REPAIR,
@@ -277,6 +286,9 @@ def _seed(
                 created_at=logged,
                 status_changed_at=logged + dt.timedelta(days=2),
                 dispatched_at=logged + dt.timedelta(minutes=30),
+                # on site the next day: repaired in the three hours before completion (the part issued then)
+                arrived_at=logged + dt.timedelta(days=1, hours=-3),
+                repair_started_at=logged + dt.timedelta(days=1, hours=-3),
                 completed_at=logged + dt.timedelta(days=1),
                 closed_at=logged + dt.timedelta(days=2),
             )
@@ -356,6 +368,12 @@ def _seed(
             ),
         ]
     StockMovement.objects.bulk_create(movements, batch_size=2000)
+    # Received and issued the same day: the ledger nets to nothing, and the level it caches says so (a row for
+    # every warehouse and part the ledger names).
+    StockLevel.objects.bulk_create(
+        [StockLevel(warehouse=w, part=p) for w, p in {(m.warehouse, m.part) for m in movements}],
+        ignore_conflicts=True,
+    )
     result = quality_watch(now=now)
     return (
         f"quality early warning: {len(units)} units of {len(models)} models over {MONTHS} production months, "

@@ -229,7 +229,7 @@ class _Injector:
                 quantity=parts,
                 acting_user=self.user,
                 reason="更换",
-                now=arrived,
+                now=order.repair_started_at + dt.timedelta(minutes=10),  # taken once the repair began
             )
         closed = completed + dt.timedelta(minutes=10)
         steps = [

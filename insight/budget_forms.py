@@ -23,7 +23,9 @@ class _Percent(forms.DecimalField):
 
 class BudgetForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=ProductCategory.objects.all())
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=ProductCategory.objects.all(), empty_label=_("Choose the category")
+    )
     region = forms.ModelChoiceField(
         label=_("Province"), queryset=Region.objects.none(), required=False, empty_label=_("Whole country")
     )
@@ -51,7 +53,9 @@ class ManualCostForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
     item = forms.ChoiceField(label=_("Item"), choices=ManualCostItem.choices)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=ProductCategory.objects.all())
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=ProductCategory.objects.all(), empty_label=_("Choose the category")
+    )
     region = forms.ModelChoiceField(
         label=_("Province"), queryset=Region.objects.none(), required=False, empty_label=_("Whole country")
     )
@@ -67,6 +71,7 @@ class FactoryPriceForm(forms.Form):
     model = forms.ModelChoiceField(
         label=_("Model"),
         queryset=ProductModel.objects.select_related("category").order_by("brand", "model_number"),
+        empty_label=_("Choose the model"),
     )
     price_amount = forms.DecimalField(
         label=_("Factory price (CNY)"), max_digits=14, decimal_places=2, min_value=0

@@ -412,8 +412,7 @@ def rates_refresh_months(
 def months_counts(months: list[dt.date], *, now: dt.datetime | None = None) -> dict[dt.date, dict]:
     """{month: its counts}, as kept (one query for all), a month never counted counted now and kept."""
     found = {row.month: row for row in RatesMonth.objects.filter(month__in=months)}
-    missing = [m for m in months if m not in found]
-    if not missing:
+    if all(m in found for m in months):
         return {m: _decoded(found[m]) for m in months}
     # Only a month that can hold work is counted on a request: none after this one, none before the first work
     # order (the work_order_created index answers that at once) — a month typed far off costs nothing.

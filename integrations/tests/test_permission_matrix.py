@@ -165,6 +165,7 @@ RULES = {
     "dealer-credit-detail": ("credit", {"retrieve": DEALERS | {"dispatcher", "manager"}}),
     "maintenance-contract-list": (None, {"list": REMEDIES}),
     "maintenance-contract-detail": ("contract", {"retrieve": REMEDIES}),
+    "rates-list": (None, {"list": {"manager"}}),  # the service rates: managers only
 }
 SKIP = {"not-found"}  # the catch-all 404 (tested on its own)
 

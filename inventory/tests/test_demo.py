@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 from collections import Counter
 
@@ -89,11 +90,21 @@ def test_warehouses_parts_and_deposits(seeded):
 def test_every_ledger_sums_to_its_level(seeded):
     assert stock_discrepancies() == []
     assert not StockLevel.objects.filter(Q(quantity__lt=0) | Q(value_amount__lt=0)).exists()
-    # The history spans the last three months, and no movement is in the future.
+    # The stock history spans the last three months, and no movement is in the future. Older movements are
+    # only the parts of older repairs (the quality history: each part received and issued to its closed
+    # repair the same day).
     now = timezone.now()
-    oldest = StockMovement.objects.order_by("created_at").first().created_at
+    recent = StockMovement.objects.filter(created_at__gte=now - dt.timedelta(days=100))
+    oldest = recent.order_by("created_at").first().created_at
     assert 85 <= (now - oldest).days <= 95
     assert not StockMovement.objects.filter(created_at__gt=now).exists()
+    older = StockMovement.objects.exclude(pk__in=recent.values("pk"))
+    repairs = WorkOrder.objects.filter(status="closed", closed_at__lt=now - dt.timedelta(days=100))
+    issued = older.filter(kind=MovementKind.ISSUE)
+    assert issued.exists() and not issued.exclude(work_order__in=repairs).exists()
+    received = older.filter(kind=MovementKind.RECEIPT)
+    assert set(received.values_list("reference", flat=True)) <= set(repairs.values_list("number", flat=True))
+    assert not older.exclude(kind__in=[MovementKind.ISSUE, MovementKind.RECEIPT]).exists()
 
 
 def test_requests_in_every_state_and_overdue_returns(seeded):
