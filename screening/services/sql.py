@@ -2,13 +2,14 @@
 writing its hits with their evidence, then the flags upserted. Set-based: nothing runs once per order.
 
 Payable orders are those the settlement pays the centre for (settlement/services/sql.py, `eligible`): free (C)
-and contract (B) work orders closed in the month, not redo orders."""
+and contract (B) work orders closed in the month, or sent back and redone in it, not redo orders."""
 
 from __future__ import annotations
 
 ORDERS_SQL = """
 CREATE TEMP TABLE scr_orders ON COMMIT DROP AS
-SELECT w.id, w.number, w.center_id, w.technician_id, w.mode, w.travel_km, w.closed_at,
+SELECT w.id, w.number, w.center_id, w.technician_id, w.mode, w.travel_km,
+       COALESCE(w.closed_at, w.completed_at) AS closed_at,
        c.unit_id, c.customer_id, c.caller_phone, c.service_region_id AS district_id,
        m.category_id, k.fault_code_id,
        CASE WHEN w.guided_at IS NOT NULL THEN 'phone_guidance'
@@ -22,7 +23,15 @@ JOIN repairs_repaircall c ON c.id = w.call_id
 JOIN repairs_productunit u ON u.id = c.unit_id
 JOIN repairs_productmodel m ON m.id = u.model_id
 LEFT JOIN repairs_workorderclosing k ON k.work_order_id = w.id
-WHERE w.status = 'closed' AND w.closed_at >= %(start)s AND w.closed_at < %(end)s
+WHERE (
+        (w.status = 'closed' AND w.closed_at >= %(start)s AND w.closed_at < %(end)s)
+        -- sent back by a callback: the original stays "completed" and the settlement pays it when its redo
+        -- is completed, in that month — screened then too
+        OR (w.status = 'completed' AND w.id IN (
+            SELECT r.redo_of_id FROM repairs_workorder r
+            WHERE r.redo_of_id IS NOT NULL AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
+        ))
+  )
   AND c.service_type IN ('B', 'C') AND w.redo_of_id IS NULL
   -- paid already by a confirmed statement: a flag could hold nothing back (a correction is the settlement's)
   AND NOT EXISTS (

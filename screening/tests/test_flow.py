@@ -214,3 +214,31 @@ def test_a_withdrawn_flag_is_held_again_when_its_order_trips_a_rule_again(world)
         "flagged",
     ]
     assert paid_orders(world["center"]) == {world["normal"].pk}
+
+
+def test_an_order_sent_back_is_screened_in_the_month_its_redo_completes_when_the_settlement_pays_it(world):
+    from repairs.factories import WorkOrderFactory  # noqa: PLC0415 (this test alone builds a redo)
+    from repairs.models import WorkOrder  # noqa: PLC0415
+
+    center = world["center"]
+    original = payable(center, at(2026, 10, 20, 10), travel_km=90)  # closed in October …
+    fee(original, "80.00")
+    WorkOrder.objects.filter(pk=original.pk).update(status="completed", closed_at=None)  # … sent back
+    DistrictDistance.objects.get_or_create(
+        center=center, district=original.call.service_region, defaults={"km": 10}
+    )
+    WorkOrderFactory(
+        center=center,
+        call=original.call,
+        redo_of=original,
+        status="completed",
+        completed_at=at(2026, 11, 6, 10),
+    )
+
+    month_screen(month=NOVEMBER, now=NOW)
+
+    flag = ClaimFlag.objects.get(work_order=original)
+    assert flag.status == FlagStatus.HELD and "travel_km" in flag.rules
+    assert original.pk not in paid_orders(center)
+    flag_decide(flag=flag, decision="clear", reason="核实里程属实", acting_user=world["manager"], now=NOW)
+    assert original.pk in paid_orders(center)
