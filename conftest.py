@@ -115,10 +115,13 @@ def _wait_for_worker(app, hostname: str, timeout: float = 30) -> None:
 
 
 @contextlib.contextmanager
-def celery_worker(extra_env: dict | None = None, name: str = "pytest", *, purge: bool = True, procs=None):
+def celery_worker(
+    extra_env: dict | None = None, name: str = "pytest", *, purge: bool = True, procs=None, queues: str = ""
+):
     """A real `celery worker` process on the test Redis database, using the test PostgreSQL database;
-    `extra_env` reaches its settings (a test's email backend, for instance). The queue is emptied first
-    unless purge=False; the process is appended to `procs` for a test that kills it."""
+    `extra_env` reaches its settings (a test's email backend, for instance). The queues are emptied first
+    unless purge=False; the process is appended to `procs` for a test that kills it. It reads every queue
+    (aftersales.celery.QUEUES), or those named in `queues` ("documents", "clock,notify") as `-Q` says."""
     from django.conf import settings
 
     from aftersales.celery import app
@@ -150,6 +153,7 @@ def celery_worker(extra_env: dict | None = None, name: str = "pytest", *, purge:
             "--loglevel=WARNING",
             "--hostname",
             hostname,
+            *(["--queues", queues] if queues else []),
         ],
         cwd=ROOT,
         env=env,

@@ -1,7 +1,8 @@
 """The Celery application.
 
 Broker and result backend are Redis (``REDIS_URL``). Task modules are discovered in every installed
-app (``<app>/tasks.py``).
+app (``<app>/tasks.py``). Every task goes to one of three queues by its name (``TASK_QUEUES`` below), each
+read by workers of its own, so that the minute's SLA scan never waits behind a storm of PDFs.
 
 The beat schedule lives here, in code, and nowhere else. Why not django-celery-beat's database
 scheduler: the timed jobs of this system (SLA scans, callback sweeps) are part of the service contract,
@@ -15,12 +16,61 @@ from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
 
 app = Celery("aftersales")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Three queues, each with workers of its own (scripts/run.sh, docker-compose.yml), so that a storm of one kind
+# never makes another wait:
+#   clock      the timed jobs: short (an indexed scan, one aggregate query), and what they do is late if they
+#              are — the SLA scan every minute (its warnings, breaches and escalations, callbacks' deadlines
+#              among them), beat's heartbeat, the dashboard's figures before their cache expires, and the
+#              morning jobs that hand people the day's work (inspection visits, contract expiries and renewals,
+#              certificate renewals, reorder suggestions).
+#   documents  files and recounts: PDFs, ZIPs, the e-mailed PDF report, and the heavy recomputations (settlement
+#              drafts, claim screening, centre grading, budget rollup, service rates, quality warning, coverage
+#              gaps) that a storm's length of delay changes nothing for (the monthly chain — screening, drafts,
+#              grading — keeps its order on one FIFO queue).
+#   notify     messages out: SMS, e-mail, webhooks; they wait on the network, not the CPU.
+CLOCK, DOCUMENTS, NOTIFY = "clock", "documents", "notify"
+QUEUES = (CLOCK, DOCUMENTS, NOTIFY)
+# Every task of the project, by name; a test fails for a task not listed here.
+TASK_QUEUES = {
+    "aftersales.tasks.beat_heartbeat": CLOCK,
+    "aftersales.tasks.ping": CLOCK,
+    "care.tasks.sla_scan": CLOCK,
+    "care.tasks.dashboard_refresh": CLOCK,
+    "inspections.tasks.inspections_plan_daily": CLOCK,
+    "warranty.tasks.contracts_daily": CLOCK,
+    "network.tasks.certificate_expiry_tasks_daily": CLOCK,
+    "inventory.tasks.reorder_suggestions_daily": CLOCK,
+    "integrations.tasks.idempotency_records_purge": CLOCK,
+    "network.tasks.settlement_pdf_build": DOCUMENTS,
+    "network.tasks.settlements_zip_build": DOCUMENTS,
+    "network.tasks.settlements_draft_month": DOCUMENTS,
+    "network.tasks.settlements_draft_previous_month": DOCUMENTS,
+    "screening.tasks.screen_previous_month": DOCUMENTS,
+    "grading.tasks.centres_assess_previous_month": DOCUMENTS,
+    "insight.tasks.budget_report_email": DOCUMENTS,
+    "insight.tasks.budget_actuals_refresh_recent": DOCUMENTS,
+    "insight.tasks.rates_refresh_open": DOCUMENTS,
+    "insight.tasks.rates_refresh_year": DOCUMENTS,
+    "quality.tasks.quality_watch_daily": DOCUMENTS,
+    "office.tasks.coverage_gaps_refresh_daily": DOCUMENTS,
+    "repairs.tasks.confirmation_code_send": NOTIFY,
+    "care.tasks.notifications_email": NOTIFY,
+    "integrations.tasks.webhook_deliver": NOTIFY,
+}
+app.conf.task_routes = {name: {"queue": queue} for name, queue in TASK_QUEUES.items()}
+# A worker started without -Q (a developer's, the tests') serves all three.
+app.conf.task_queues = [Queue(name) for name in QUEUES]
+# A task sent by a name the table does not know (from a shell, by Celery itself) waits with the heavy jobs:
+# never in front of the SLA scan, and never in a queue no worker reads.
+app.conf.task_default_queue = DOCUMENTS
 
 app.conf.beat_schedule = {
     # Proves beat is alive: /healthz shows the age of the last tick.

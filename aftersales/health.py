@@ -1,4 +1,5 @@
-"""The checks behind /healthz: database, Redis, Celery workers (and beat's last tick, for information)."""
+"""The checks behind /healthz: database, Redis, Celery workers and the queues they read (and beat's last tick,
+for information)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import redis
 from django.conf import settings
 from django.db import connections
 
-from aftersales.celery import app
+from aftersales.celery import QUEUES, app
 
 
 def beat_key() -> str:
@@ -44,16 +45,28 @@ def check_redis() -> dict:
 
 
 def check_celery(timeout: float | None = None) -> dict:
-
+    """The workers that answer, and for each queue (aftersales.celery.QUEUES) the workers that read it: ok when
+    every queue has one. A queue nobody reads is a job that never runs (no SLA scan on `clock`, no SMS on
+    `notify`), however many other workers answer."""
     timeout = settings.HEALTH_CELERY_TIMEOUT if timeout is None else timeout
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
             replies = app.control.ping(timeout=timeout, connection=conn)
+            workers = sorted(name for reply in replies for name in reply)
+            # Asked of the workers that answered only: the reply is back as soon as each has given it.
+            active = (
+                app.control.inspect(destination=workers, timeout=timeout, connection=conn).active_queues()
+                if workers
+                else None
+            ) or {}
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "workers": [], "error": type(exc).__name__}
-    workers = sorted(name for reply in replies for name in reply)
-    return {"ok": bool(workers), "workers": workers}
+    queues = {
+        queue: sorted(worker for worker, read in active.items() if queue in {q["name"] for q in read})
+        for queue in QUEUES
+    }
+    return {"ok": bool(workers) and all(queues.values()), "workers": workers, "queues": queues}
 
 
 def beat_heartbeat_record(now: float | None = None) -> None:

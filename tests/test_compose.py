@@ -28,4 +28,13 @@ def test_docker_compose_runs_the_whole_system():
         timeout=60,
         check=True,
     )
-    assert set(result.stdout.split()) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    assert set(result.stdout.split()) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "web",
+        "worker-clock",
+        "worker-documents",
+        "worker-notify",
+        "beat",
+    }

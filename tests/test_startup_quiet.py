@@ -4,6 +4,7 @@ chatter, and scripts/run.sh prints the address, the logins and the demo API key,
 beat on Ctrl-C with status 0. Real PostgreSQL, Redis, Celery, gunicorn."""
 
 import io
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from aftersales import sms
+from aftersales.celery import QUEUES
 from care.models import Notification
 from demo.integrations import DEMO_API_KEY
 from integrations.throttling import redis_client
@@ -42,8 +46,8 @@ def _env(**extra):
 
 
 def _queued() -> int:
-    """Messages waiting in this installation's Celery queue (under its key prefix)."""
-    return redis_client().llen(f"{settings.CACHE_KEY_PREFIX}:celery")
+    """Messages waiting in this installation's Celery queues (under its key prefix)."""
+    return sum(redis_client().llen(f"{settings.CACHE_KEY_PREFIX}:{queue}") for queue in QUEUES)
 
 
 def _children(pid: int) -> set[int]:
@@ -97,6 +101,14 @@ AS_FROM_A_TERMINAL = (
 )
 
 
+def _health(port: int) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:  # 503: the report says what is down
+        return error.code, json.loads(error.read())
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -148,9 +160,16 @@ def test_seeding_the_demo_sends_nothing_and_run_sh_starts_quietly_and_stops_on_c
                 break
         assert lines and lines[-1].startswith("Ctrl-C stops"), "\n".join(lines)
         started = _children(run.pid)
-        time.sleep(3)  # the worker and beat are up and say nothing more
-        with socket.create_connection(("127.0.0.1", port), timeout=5):
-            pass
+        time.sleep(3)  # the workers and beat are up and say nothing more
+        # A worker per queue, each named after it, and /healthz says so once they answer.
+        named = {queue: [f"{queue}@{socket.gethostname()}"] for queue in QUEUES}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            replies = app.control.ping(timeout=0.5)
+            if {name for reply in replies for name in reply} >= {w for ws in named.values() for w in ws}:
+                break
+        status, health = _health(port)
+        assert status == 200 and health["checks"]["celery"]["queues"] == named, health
         # What they print from now on is read as a terminal would (a pipe nobody reads fills up and blocks the
         # writer: the stop would then hang on the test, not on the script).
         rest: list[str] = []
@@ -177,8 +196,8 @@ def test_seeding_the_demo_sends_nothing_and_run_sh_starts_quietly_and_stops_on_c
     assert text.count("Demo logins") == 1 and text.count(DEMO_API_KEY) == 1
     assert "Traceback" not in text and "Step 2" not in text and "Error" not in text
     assert len(output) <= 15, text
-    assert output[-1] == "Stopped web, worker and beat."
-    # Web, worker and beat (and their children) are all gone.
+    assert output[-1] == "Stopped web, workers and beat."
+    # Web, the workers and beat (and their children) are all gone.
     assert started and not [pid for pid in started if _alive(pid)]
 
 

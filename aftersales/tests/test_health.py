@@ -8,7 +8,12 @@ def test_healthz_is_503_without_a_celery_worker(client):
     response = client.get("/healthz")
     body = response.json()
     assert response.status_code == 503
-    assert body["checks"]["celery"] == {"ok": False, "workers": []}
+    # Each queue reported, and none has a worker: nothing would run the SLA scan, a PDF or an SMS.
+    assert body["checks"]["celery"] == {
+        "ok": False,
+        "workers": [],
+        "queues": {"clock": [], "documents": [], "notify": []},
+    }
     assert body["checks"]["database"]["ok"] and body["checks"]["redis"]["ok"]
 
 
