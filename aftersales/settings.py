@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.storage import storages_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -156,12 +158,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-# Uploaded files (photos of defective parts): served only through views that check scope, never directly.
+# Uploaded files (photos, signatures) and built exports: private, served only through views that check scope,
+# never from a media URL. On the local disk (MEDIA_ROOT, var/exports) unless STORAGE_BACKEND=s3 or
+# AWS_STORAGE_BUCKET_NAME names an S3-compatible bucket (AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY, AWS_S3_REGION_NAME): see aftersales/storage.py.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
+# A photo is kept at most this many pixels on its longest side, its metadata dropped (aftersales/images.py).
+PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=1600)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **storages_from_env(env.ENVIRON),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

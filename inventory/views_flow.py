@@ -5,17 +5,15 @@ Every write goes through inventory.services; objects outside the viewer's scope 
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.images import private_image_response
 from aftersales.paging import page_window
 from aftersales.roles import Role, has_role, role_required, supervises
 from aftersales.web_errors import add_service_errors
@@ -427,15 +425,4 @@ def defective_return_photo(request, pk):
         ),
         pk=pk,
     )
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    content_type, _encoding = mimetypes.guess_type(photo.image.name)
-    if not (content_type or "").startswith("image/"):
-        content_type = "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return private_image_response(photo.image)

@@ -1,5 +1,6 @@
 """Settlement exports: a statement as CSV or XLSX (the same rows as the PDF), a month's summary as CSV, and
-a month's statement PDFs as one zip, built by a worker into var/exports and served when it is current.
+a month's statement PDFs as one zip, built by a worker into the "exports" storage (var/exports on the local
+disk, or an object store: aftersales.storage) and served when it is current.
 
 CSV is UTF-8 with a byte-order mark so that Excel on a Chinese Windows opens it without mojibake; amounts
 are written as the exact 2-place decimals (never floats), in XLSX as numbers shown grouped (#,##0.00)."""
@@ -8,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
+import tempfile
 import zipfile
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
+from django.core.files import File
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,8 +27,6 @@ from network.models import Settlement
 from settlement.pdf import STATEMENT_LANGUAGE, statement_context, statement_pdf
 from settlement.tasks import settlement_pdf_build, settlements_zip_build
 from settlement.templatetags.settlement import adjustment_reference
-
-EXPORT_DIR_NAME = "exports"
 
 
 def file_stem(settlement: Settlement) -> str:
@@ -152,8 +151,8 @@ def month_csv(settlements, writer) -> None:
             )
 
 
-def export_dir() -> Path:
-    return Path(settings.MEDIA_ROOT).parent / EXPORT_DIR_NAME
+def export_storage():
+    return storages["exports"]
 
 
 def _fingerprint(ids) -> str:
@@ -177,53 +176,54 @@ def _fingerprint(ids) -> str:
     return hashlib.sha256(repr(list(rows)).encode()).hexdigest()[:20]
 
 
-def zip_path(month, ids) -> Path:
-    return export_dir() / f"settlements-{month:%Y-%m}-{_fingerprint(ids)}.zip"
+def zip_name(month, ids) -> str:
+    """The zip's name in the export storage: it changes whenever one of its statements would print
+    differently, so a file of that name is current."""
+    return f"settlements-{month:%Y-%m}-{_fingerprint(ids)}.zip"
 
 
-def pdf_path(settlement: Settlement) -> Path:
-    return export_dir() / f"{file_stem(settlement)}-{_fingerprint([settlement.pk])}.pdf"
+def pdf_name(settlement: Settlement) -> str:
+    return f"{file_stem(settlement)}-{_fingerprint([settlement.pk])}.pdf"
 
 
-def _ask_once(path: Path, task, *args) -> bool:
-    """Queues `task` for the file at `path` unless a worker was asked for it in the last 15 minutes."""
-    if not cache.add(f"settlement-export:{path.name}", 1, timeout=15 * 60):
+def _ask_once(name: str, task, *args) -> bool:
+    """Queues `task` for the file `name` unless a worker was asked for it in the last 15 minutes."""
+    if not cache.add(f"settlement-export:{name}", 1, timeout=15 * 60):
         return False
     transaction.on_commit(partial(task.delay, *args))
     return True
 
 
-def _write(path: Path, write) -> Path:
-    """`write(file)` fills a temporary file beside `path`, renamed into place at the end: a reader never
-    sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.part")
-    with partial.open("wb") as out:
+def _write(name: str, write) -> str:
+    """`write(file)` fills a temporary file, handed whole to the export storage: a reader never sees half a
+    file (on disk it is renamed into place, to an object store it is one upload)."""
+    with tempfile.TemporaryFile() as out:
         write(out)
-    partial.replace(path)
-    cache.delete(f"settlement-export:{path.name}")
-    return path
+        out.seek(0)
+        saved = export_storage().save(name, File(out, name=name))
+    cache.delete(f"settlement-export:{name}")
+    return saved
 
 
 def pdf_request(settlement: Settlement) -> bool:
     """Asks a worker for one long statement's PDF, once."""
 
-    return _ask_once(pdf_path(settlement), settlement_pdf_build, settlement.pk)
+    return _ask_once(pdf_name(settlement), settlement_pdf_build, settlement.pk)
 
 
-def pdf_build(settlement_id: int) -> Path:
+def pdf_build(settlement_id: int) -> str:
 
     settlement = Settlement.objects.select_related("center").get(pk=settlement_id)
-    return _write(pdf_path(settlement), lambda out: out.write(statement_pdf(settlement)))
+    return _write(pdf_name(settlement), lambda out: out.write(statement_pdf(settlement)))
 
 
 def zip_request(month, ids) -> bool:
     """Asks a worker for the month's zip once (a second request while it is being built adds nothing)."""
 
-    return _ask_once(zip_path(month, ids), settlements_zip_build, f"{month:%Y-%m}", sorted(ids))
+    return _ask_once(zip_name(month, ids), settlements_zip_build, f"{month:%Y-%m}", sorted(ids))
 
 
-def zip_build(month, ids) -> Path:
+def zip_build(month, ids) -> str:
     """Every statement of the month's selection, rendered into one zip."""
 
     settlements = Settlement.objects.filter(pk__in=ids).select_related("center").order_by("center__code")
@@ -233,4 +233,4 @@ def zip_build(month, ids) -> Path:
             for settlement in settlements:
                 archive.writestr(f"{file_stem(settlement)}.pdf", statement_pdf(settlement))
 
-    return _write(zip_path(month, ids), write)
+    return _write(zip_name(month, ids), write)

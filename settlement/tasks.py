@@ -32,7 +32,7 @@ def settlements_draft_month(month: str) -> int:
 
 @shared_task(name="network.tasks.settlements_zip_build", acks_late=True)
 def settlements_zip_build(month: str, ids: list[int]) -> str:
-    """Every statement PDF of a month in one zip under var/exports (see settlement.exports)."""
+    """Every statement PDF of a month in one zip in the export storage (see settlement.exports)."""
     # Imported when the task runs: the modules that queue these tasks import this one.
     from settlement.exports import zip_build
 
@@ -41,7 +41,7 @@ def settlements_zip_build(month: str, ids: list[int]) -> str:
 
 @shared_task(name="network.tasks.settlement_pdf_build", acks_late=True)
 def settlement_pdf_build(settlement_id: int) -> str:
-    """One long statement's PDF under var/exports (see settlement.exports)."""
+    """One long statement's PDF in the export storage (see settlement.exports)."""
     # Imported when the task runs: the modules that queue these tasks import this one.
     from settlement.exports import pdf_build
 

@@ -431,14 +431,15 @@ def _url_with(request, **params) -> str:
     return f"{request.path}?{query.urlencode()}" if query else request.path
 
 
-def _built_file(request, *, path, respond, ask, context):
-    if path.exists():  # its name carries the statements' fingerprint: it is current
+def _built_file(request, *, name, respond, ask, context):
+    storage = exports.export_storage()
+    if storage.exists(name):  # its name carries the statements' fingerprint: it is current
         if request.GET.get(WAIT):
             download = _url_with(request, **{WAIT: None})
             return render(
                 request, "network/settlement_zip_wait.html", {**context, "ready": True, "download": download}
             )
-        return respond(path)
+        return respond(storage.open(name, "rb"))
     ask()
     return render(
         request,
@@ -461,8 +462,8 @@ def settlement_pdf_view(request, pk):
         return response
     return _built_file(
         request,
-        path=exports.pdf_path(settlement),
-        respond=lambda path: FileResponse(path.open("rb"), content_type="application/pdf", filename=filename),
+        name=exports.pdf_name(settlement),
+        respond=lambda file: FileResponse(file, content_type="application/pdf", filename=filename),
         ask=lambda: exports.pdf_request(settlement),
         context={
             "month": settlement.month,
@@ -540,9 +541,9 @@ def month_zip_view(request):
         return redirect(_month_url(month))
     return _built_file(
         request,
-        path=exports.zip_path(month, ids),
-        respond=lambda path: FileResponse(
-            path.open("rb"), as_attachment=True, filename=f"settlements-{month:%Y-%m}.zip"
+        name=exports.zip_name(month, ids),
+        respond=lambda file: FileResponse(
+            file, as_attachment=True, filename=f"settlements-{month:%Y-%m}.zip"
         ),
         ask=lambda: exports.zip_request(month, ids),
         context={"month": month, "count": len(ids), "back": _month_url(month)},

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.images import PhotoField
 from aftersales.roles import Role, user_roles
 
 from ..choices import (
@@ -165,7 +166,7 @@ class DefectiveReturnPhoto(models.Model):
         on_delete=models.PROTECT,
         related_name="photos",
     )
-    image = models.ImageField(_("photo"), upload_to=_photo_path)
+    image = PhotoField(_("photo"), upload_to=_photo_path)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
     )

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.images import PhotoField
+
 from ..choices import (
     ClosingChannel,
     PaymentMethod,
@@ -118,6 +120,9 @@ class WorkOrderClosing(models.Model):
                 condition=Q(proof_cleared_at__isnull=False),
                 name="closing_proof_cleared",
             ),
+            # A month's closings (the technicians' time by service type on the supervisor's page and the
+            # time pages): that month's rows, not a scan of every closing ever made.
+            models.Index(fields=["closed_at"], name="closing_closed_at"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -187,7 +192,7 @@ class WorkOrderPhoto(models.Model):
         WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="photos"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
-    image = models.ImageField(_("photo"), upload_to=_photo_path)
+    image = PhotoField(_("photo"), upload_to=_photo_path)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )

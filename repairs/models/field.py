@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.images import PhotoField
 from aftersales.roles import Role, user_roles
 
 from ..choices import (
@@ -125,7 +126,7 @@ class NotHomeVisit(models.Model):
     arrived_at = models.DateTimeField(_("arrived"))
     calls_made = models.PositiveSmallIntegerField(_("calls made to the customer"))
     note = models.CharField(_("note"), max_length=300, blank=True)
-    photo = models.ImageField(_("photo of the door"), upload_to=_not_home_photo_path, blank=True)
+    photo = PhotoField(_("photo of the door"), upload_to=_not_home_photo_path, blank=True)
     travel_km = models.PositiveIntegerField(_("distance to the customer (km)"), null=True, blank=True)
     customer_told = models.BooleanField(_("customer told by SMS"), default=False)
     by = models.ForeignKey(
@@ -238,7 +239,7 @@ class SiteFindingPhoto(models.Model):
     finding = models.ForeignKey(
         SiteFinding, verbose_name=_("site finding"), on_delete=models.PROTECT, related_name="photos"
     )
-    image = models.ImageField(_("photo"), upload_to=_finding_photo_path)
+    image = PhotoField(_("photo"), upload_to=_finding_photo_path)
 
     class Meta:
         verbose_name = _("site finding photo")

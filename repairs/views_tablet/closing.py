@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import mimetypes
 import uuid
 from itertools import zip_longest
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from aftersales.images import private_image_response
 from aftersales.parsing import parse_id, parse_int
 from aftersales.roles import Role, role_required
 from inventory.models import Part
@@ -280,22 +280,7 @@ def _closing_page(request, order: WorkOrder, *, channel: str, declined: bool = F
     )
 
 
-def _file_response(field):
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    content_type, _encoding = mimetypes.guess_type(field.name)
-    response = FileResponse(
-        handle,
-        content_type=content_type
-        if (content_type or "").startswith("image/")
-        else "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+_file_response = private_image_response  # the photo and signature views below and in the sibling modules
 
 
 @role_required(*TABLET_ROLES, Role.DISPATCHER, Role.MANAGER)

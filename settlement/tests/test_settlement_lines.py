@@ -386,12 +386,12 @@ def test_the_month_takes_in_a_centre_whose_agreement_began_mid_month(manager):
 
 
 def test_the_months_zip_is_rebuilt_after_an_adjustment(center, manager):
-    from settlement.exports import zip_path
+    from settlement.exports import zip_name
 
     october = settlement_compute(center=center, month=dt.date(2026, 10, 1), now=NOW)
     settlement_confirm(settlement=october, acting_user=manager, now=NOW)
     settlement = settlement_compute(center=center, month=NOVEMBER, now=NOW)
-    before = zip_path(NOVEMBER, [settlement.pk])
+    before = zip_name(NOVEMBER, [settlement.pk])
     adjustment_add(
         settlement=settlement,
         kind="correction",
@@ -400,4 +400,4 @@ def test_the_months_zip_is_rebuilt_after_an_adjustment(center, manager):
         reference="SC-LN-202610",
         acting_user=manager,
     )
-    assert zip_path(NOVEMBER, [settlement.pk]) != before
+    assert zip_name(NOVEMBER, [settlement.pk]) != before
