@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A writing request's view runs in one transaction (nothing half-saved when it fails).
     "aftersales.middleware.AtomicWritesMiddleware",
+    # After a write, the writer reads the primary for a few seconds (only when a read replica is configured).
+    "aftersales.dbrouting.ReplicaPinMiddleware",
     # Last, as django-axes asks: answers a locked-out login.
     "axes.middleware.AxesMiddleware",
 ]
@@ -106,6 +108,20 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read replica of the primary (streaming replication), when DATABASE_REPLICA_URL names one: the reports,
+# dashboards, exports and the API's lists read from it; writes and everything else stay on the primary
+# (aftersales.dbrouting says what moves and when). Its sessions are read-only, so a write sent there by
+# mistake fails instead of diverging; tests use the test database in its place (MIRROR), never create one.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    _options = DATABASES["replica"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c default_transaction_read_only=on".strip()
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["aftersales.dbrouting.ReplicaRouter"]
+# After a write, the writer's reads stay on the primary this long (the replica's lag, with a margin).
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

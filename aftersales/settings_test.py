@@ -42,6 +42,15 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_comm
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns when it is missing)
 # Several test runs on one machine (a developer's and a helper's) each take a database of their own.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_aftersales")}  # noqa: F405
+# A read replica for the tests of read routing (aftersales.dbrouting): the test database itself (a mirror), in
+# read-only sessions, so that a write reaching it fails. Routing stays off (no DATABASE_ROUTERS) unless a test
+# turns it on, so every other test reads and writes the primary only, whatever the environment says.
+DATABASES["replica"] = {  # noqa: F405
+    **DATABASES["default"],  # noqa: F405
+    "OPTIONS": {"options": "-c default_transaction_read_only=on"},
+    "TEST": {"MIRROR": "default"},
+}
+DATABASE_ROUTERS: list[str] = []
 # A test that kills a worker mid-task gets its message handed out again within seconds, not minutes.
 if os.environ.get("TEST_VISIBILITY_TIMEOUT"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {  # noqa: F405

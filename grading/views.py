@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.dbrouting import replica_view
 from aftersales.months import previous_month
 from aftersales.paging import page_window
 from aftersales.parsing import parse_month
@@ -43,6 +44,7 @@ def _review_url(month, view="") -> str:
 
 
 @role_required(Role.MANAGER, Role.SUPERVISOR)
+@replica_view
 def review(request):
     """The manager's table of a month's proposals: centre, results, score, current → proposed level, and a
     form per open proposal. A supervisor is sent to their own centre's results."""
@@ -139,6 +141,7 @@ def assess(request):
 
 
 @role_required(Role.MANAGER, Role.SUPERVISOR)
+@replica_view
 def center(request, code):
     """A centre's results month by month, how the score is made, and its level history."""
     center = get_object_or_404(ServiceCenter.objects.for_user(request.user), code=code)

@@ -35,11 +35,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.dbrouting import read_connection
 from aftersales.months import month_bounds, previous_month
 from aftersales.parsing import parse_id, parse_month
 from aftersales.roles import Role, has_role
@@ -299,7 +299,7 @@ def warranty_months(first: dt.date) -> dict[int, int]:
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

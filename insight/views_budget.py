@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.dbrouting import replica_view
 from aftersales.months import previous_month
 from aftersales.paging import page_window
 from aftersales.parsing import parse_int, parse_month
@@ -76,6 +77,7 @@ def _chart(report: dict) -> dict:
 
 
 @role_required(Role.MANAGER)
+@replica_view
 def budget_month(request):
     f = _filters(request)
     report = budget_report(month=f["month"], category=f["category"], region=f["region"], drafts=f["drafts"])
@@ -108,6 +110,7 @@ def budget_refresh(request):
 
 
 @role_required(Role.MANAGER)
+@replica_view
 def budget_lines(request):
     f = _filters(request)
     measure = request.GET.get("measure") or "sales_value"
@@ -131,6 +134,7 @@ def budget_lines(request):
 
 
 @role_required(Role.MANAGER)
+@replica_view
 def budget_export(request):
     f = _filters(request)
     report = budget_report(month=f["month"], category=f["category"], region=f["region"], drafts=f["drafts"])
@@ -143,6 +147,7 @@ def budget_export(request):
 
 
 @role_required(Role.MANAGER)
+@replica_view
 def budget_month_pdf(request):
     f = _filters(request)
     content = budget_pdf(month=f["month"], category=f["category"], region=f["region"], drafts=f["drafts"])

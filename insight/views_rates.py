@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from aftersales.dbrouting import replica_view
 from aftersales.roles import Role, has_role, role_required
 from network.models import ServiceCenter
 from repairs.models import ProductCategory
@@ -36,6 +37,7 @@ def _report(request):
 
 
 @role_required(Role.MANAGER, Role.SUPERVISOR)
+@replica_view
 def rates_page(request):
     params, report = _report(request)
     manager = has_role(request.user, Role.MANAGER)
@@ -87,6 +89,7 @@ def _filename(report, ext: str) -> str:
 
 
 @role_required(Role.MANAGER, Role.SUPERVISOR)
+@replica_view
 def rates_csv(request):
     _params, report = _report(request)
     header, rows = _table(report)
@@ -101,6 +104,7 @@ def rates_csv(request):
 
 
 @role_required(Role.MANAGER, Role.SUPERVISOR)
+@replica_view
 def rates_xlsx(request):
     _params, report = _report(request)
     header, rows = _table(report)

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from aftersales.dbrouting import replica_view
 from aftersales.roles import Role, role_required
 from care.choices import CallbackStatus
 from care.models import Callback
@@ -22,6 +23,7 @@ from repairs.timesheet import time_splits
 
 
 @role_required(Role.MANAGER)
+@replica_view
 def dashboard(request):
     overview = network_overview(user=request.user)
     levels = [(value, label, overview["by_level"].get(value, 0)) for value, label in CenterLevel.choices]

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.dbrouting import replica_view
 from aftersales.parsing import parse_id, parse_month
 from aftersales.roles import Role, has_role, role_required
 from aftersales.spreadsheets import SafeWriter
@@ -106,6 +107,7 @@ def technician_time(request):
 
 
 @role_required(*REPORT_ROLES)
+@replica_view
 def technician_time_csv(request):
     """The report as CSV, one row per technician (minutes as whole numbers), UTF-8 with a byte-order mark so
     that Excel on a Chinese Windows opens it without mojibake. A bad month answers the current one."""

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.dbrouting import replica_view
 from aftersales.paging import page_window
 from aftersales.parsing import parse_int
 from aftersales.web_errors import error_dict
@@ -43,6 +44,7 @@ def quality_required(view):
 
 
 @quality_required
+@replica_view
 def alerts(request):
     """The alerts in hand (open first, then acknowledged), the last closed ones, and every model-month."""
     qs = QualitySettings.current()

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from aftersales.dbrouting import read_connection
 from repairs.models import ProductModel, ProductUnit
 
 from .choices import DoaStatus, RefurbStatus
@@ -88,7 +89,7 @@ def doa_rates(*, start: dt.date, end: dt.date) -> list[dict]:
         "approved": DoaStatus.APPROVED.value,
         "since": timezone.make_aware(dt.datetime.combine(start, dt.time.min)),
     }
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(SOLD_SQL.format(**tables), params)
         sold = cursor.fetchall()
         cursor.execute(DOA_SQL.format(**tables), params)
@@ -137,7 +138,7 @@ def refurbishment_rates(*, finished_since=None, finished_until=None) -> list[dic
         "scrapped_after_repair",
         "cost",
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(REFURB_SQL.format(**tables), params)
         rows = [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
     out = []

@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.dbrouting import replica_view
 from aftersales.money import amount_in_words, yuan
 from aftersales.paging import page_window
 from aftersales.parsing import parse_id, parse_month
@@ -475,6 +476,7 @@ def settlement_pdf_view(request, pk):
 
 
 @role_required(*ROLES)
+@replica_view
 def settlement_csv_view(request, pk):
     settlement = _settlement(request, pk)
     return _csv_response(
@@ -483,6 +485,7 @@ def settlement_csv_view(request, pk):
 
 
 @role_required(*ROLES)
+@replica_view
 def settlement_xlsx_view(request, pk):
     settlement = _settlement(request, pk)
     response = HttpResponse(
@@ -514,6 +517,7 @@ def _month_selection(request):
 
 
 @role_required(*ROLES)
+@replica_view
 def month_csv_view(request):
     month, settlements = _month_selection(request)
     return _csv_response(

@@ -10,6 +10,7 @@ from aftersales.api.pagination import OrderedCursorPagination
 from aftersales.api.rows import RowListSerializer
 from aftersales.api.schema import LIST_ERRORS, READ_ERRORS
 from aftersales.api.scoping import ScopedViewSet
+from aftersales.dbrouting import ReplicaListMixin
 from aftersales.roles import Role
 from repairs.models import ProductUnit
 from warranty.filters import MaintenanceContractFilterSet
@@ -91,7 +92,7 @@ class MaintenanceContractDetailSerializer(MaintenanceContractSerializer):
         responses={200: MaintenanceContractDetailSerializer, **READ_ERRORS},
     ),
 )
-class MaintenanceContractViewSet(ScopedViewSet):
+class MaintenanceContractViewSet(ReplicaListMixin, ScopedViewSet):
     queryset = MaintenanceContract.objects.select_related(
         "customer", "center", "sold_by_dealer", "sold_by_center", "renews"
     )

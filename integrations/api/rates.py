@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from aftersales.api.permissions import ActionRoles
 from aftersales.api.schema import LIST_ERRORS
+from aftersales.dbrouting import replica_action
 from aftersales.parsing import parse_month
 from aftersales.roles import Role
 from insight import rates
@@ -73,6 +74,7 @@ class RatesViewSet(viewsets.ViewSet):
         responses={200: RatesReportSerializer, **LIST_ERRORS},
         tags=["insight"],
     )
+    @replica_action
     def list(self, request, *args, **kwargs):
         data = request.query_params
         errors = {}

@@ -23,6 +23,7 @@ from aftersales.api.pagination import OrderedCursorPagination
 from aftersales.api.rows import RowListSerializer
 from aftersales.api.schema import ACTION_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
 from aftersales.api.scoping import ScopedViewSet
+from aftersales.dbrouting import ReplicaListMixin
 from aftersales.parsing import MAX_ID
 from aftersales.roles import Role
 from integrations.idempotency import IdempotentCreateMixin
@@ -425,7 +426,7 @@ REQUEST_QUERYSET = RemedyRequest.objects.select_related(
         responses={201: RemedyRequestSerializer, **WRITE_ERRORS},
     ),
 )
-class RemedyRequestViewSet(IdempotentCreateMixin, ScopedViewSet):
+class RemedyRequestViewSet(ReplicaListMixin, IdempotentCreateMixin, ScopedViewSet):
     queryset = REQUEST_QUERYSET
     serializer_class = RemedyRequestSerializer
     filterset_class = RemedyRequestFilterSet
@@ -532,7 +533,7 @@ DOA_QUERYSET = DoaCheck.objects.select_related("unit", "dealer", "center", "requ
         responses={201: DoaCheckSerializer, **WRITE_ERRORS},
     ),
 )
-class DoaCheckViewSet(IdempotentCreateMixin, ScopedViewSet):
+class DoaCheckViewSet(ReplicaListMixin, IdempotentCreateMixin, ScopedViewSet):
     queryset = DOA_QUERYSET
     serializer_class = DoaCheckSerializer
     filterset_class = DoaCheckFilterSet
@@ -579,7 +580,7 @@ class DoaCheckViewSet(IdempotentCreateMixin, ScopedViewSet):
         summary="One dealer credit note", responses={200: DealerCreditSerializer, **READ_ERRORS}
     ),
 )
-class DealerCreditViewSet(ScopedViewSet):
+class DealerCreditViewSet(ReplicaListMixin, ScopedViewSet):
     queryset = DealerCredit.objects.select_related("dealer", "request")
     serializer_class = DealerCreditSerializer
     pagination_class = OrderedCursorPagination

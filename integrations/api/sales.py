@@ -14,6 +14,7 @@ from aftersales.api.errors import service_errors
 from aftersales.api.pagination import OrderedCursorPagination
 from aftersales.api.schema import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
 from aftersales.api.scoping import EVERYONE, ScopedViewSet
+from aftersales.dbrouting import ReplicaListMixin
 from aftersales.roles import Role, user_roles
 from aftersales.validators import normalize_phone
 from integrations.dealers import request_dealer
@@ -54,7 +55,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
         responses={201: UnitSerializer, **WRITE_ERRORS},
     ),
 )
-class UnitViewSet(IdempotentCreateMixin, ScopedViewSet):
+class UnitViewSet(ReplicaListMixin, IdempotentCreateMixin, ScopedViewSet):
     """Product units: a dealer sees the units it sold and registers sales (the 三包 clock starts at the
     invoice date); a service centre sees the units of its work orders."""
 
@@ -111,7 +112,7 @@ def _known_customer(user, buyer) -> Customer | None:
         responses={201: RepairCallSerializer, **WRITE_ERRORS},
     ),
 )
-class RepairCallViewSet(IdempotentCreateMixin, ScopedViewSet):
+class RepairCallViewSet(ReplicaListMixin, IdempotentCreateMixin, ScopedViewSet):
     """Repair calls (叫修): a dealer logs calls for the units it sold and follows them."""
 
     queryset = RepairCall.objects.select_related(
