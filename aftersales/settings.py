@@ -1,7 +1,8 @@
 """Settings, read from the environment with defaults that work on the project's machines.
 
 Environment: DATABASE_URL, REDIS_URL, CACHE_KEY_PREFIX, SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS,
-SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE, LOG_LEVEL.
+SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE, LOG_LEVEL; for more than one
+machine DATABASE_REPLICA_URL, CELERY_BROKER_URL (a Redis of its own for the queues), STORAGE_BACKEND and AWS_*.
 """
 
 import datetime as dt
@@ -208,7 +209,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
 # Celery: Redis as broker and result store. The beat schedule is in aftersales/celery.py.
-CELERY_BROKER_URL = REDIS_URL
+# The queues may live on a Redis of their own (the cache's stays REDIS_URL) once the two compete for memory.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
