@@ -26,11 +26,11 @@ def _manage(*args) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
-def needs_seed(fresh: bool) -> bool:
+def needs_seed(fresh: bool, movements: int = MOVEMENTS) -> bool:
     if fresh:
         return True
     count = _psql("SELECT count(*) FROM inventory_stockmovement")
-    return not count or int(count) < MOVEMENTS
+    return not count or int(count) < movements
 
 
 def create_database() -> None:
@@ -55,8 +55,8 @@ def _half_up(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def seed_bench(connection) -> None:
-    """Bench parts up to PARTS and bench movements up to MOVEMENTS, then the bench parts' levels."""
+def seed_bench(connection, movements: int = MOVEMENTS) -> None:
+    """Bench parts up to PARTS and bench movements up to `movements`, then the bench parts' levels."""
     from django.contrib.auth import get_user_model
     from django.db import transaction
     from django.utils import timezone
@@ -107,7 +107,7 @@ def seed_bench(connection) -> None:
     any_orders = [pk for pks in orders.values() for pk in pks]
     for w in centers:
         orders[w.pk] = orders[w.pk] or any_orders
-    budget = MOVEMENTS - StockMovement.objects.count()
+    budget = movements - StockMovement.objects.count()
     now = timezone.now() - dt.timedelta(hours=1)
     start = now - dt.timedelta(days=365)
     month_seconds = (now - start).total_seconds() / MONTHS

@@ -105,7 +105,7 @@ def bench_orders(per_center: int, center_count: int) -> dict:
     from django.utils import timezone
 
     from inventory.models import Warehouse
-    from repairs.choices import WorkOrderStatus
+    from repairs.choices import OPEN_STATUSES, WorkOrderStatus
     from repairs.models import CustomerAddress, CustomerPhone, ProductUnit, WorkOrder
     from repairs.services import repair_call_register, work_order_dispatch, work_order_transition
 
@@ -121,18 +121,7 @@ def bench_orders(per_center: int, center_count: int) -> dict:
     )[:center_count]
     units = list(
         ProductUnit.objects.filter(owner__number__regex=r"^KH\d{8}$")
-        .exclude(
-            repair_calls__work_orders__status__in=[
-                "new",
-                "dispatched",
-                "accepted",
-                "en_route",
-                "on_site",
-                "in_repair",
-                "waiting_for_parts",
-                "completed",
-            ]
-        )
+        .exclude(repair_calls__work_orders__status__in=OPEN_STATUSES)  # no second call while one is open
         .select_related("owner", "model")
         .order_by("pk")
     )
@@ -307,12 +296,17 @@ def run_issues(label: str, task_lists: list, user_pk: int, seconds: float) -> di
     }
 
 
-def bench_throughput(connection, workers: int, seconds: float) -> dict:
+def bench_throughput(connection, workers: int, seconds: float, rounds: int = 3) -> dict:
+    """The service's part issues and their floor (bench/part_issue_floor.py), in turns: `rounds` runs of
+    each on different parts, then one of each on the same part, then one worker alone."""
+    import part_issue_floor as floor
     from django.contrib.auth import get_user_model
 
     from inventory.checks import stock_discrepancies
     from inventory.models import Part, StockLevel, StockMovement
     from repairs.models import WorkOrder
+
+    from .config import DB_URL
 
     orders_by_center = bench_orders(per_center=8, center_count=workers)
     manager = get_user_model().objects.get(username="manager")
@@ -329,7 +323,7 @@ def bench_throughput(connection, workers: int, seconds: float) -> dict:
     rng = random.Random(11)
     centers = sorted(orders_by_center)[:workers]
 
-    # Run 1: each worker its own centre, its own 100 parts (of its orders' categories).
+    # Each worker its own centre, its own 96 parts (of its orders' categories).
     task_lists, parts_by_center, used = [], {}, set()
     for center in centers:
         tasks = []
@@ -340,32 +334,47 @@ def bench_throughput(connection, workers: int, seconds: float) -> dict:
             tasks += [(order, pk) for pk in chosen]
         task_lists.append(tasks)
         parts_by_center[center] = sorted({pk for _o, pk in tasks})
-    expected = int(ISSUE_TARGET_PER_S * seconds * 1.5 / workers / 12 / 8) + 5
+    runs_on_them = 2 * rounds + 2  # both sides' rounds and the lone worker's two runs, with room
+    expected = int(ISSUE_TARGET_PER_S * seconds * 1.5 * runs_on_them / workers / 12 / 8) + 5
     _stock_up(parts_by_center, per_pair=max(40, expected))
-    returnable = {pk for pks in bench_parts.values() for pk, r in pks if r}
-    share = sum(1 for tasks in task_lists for _o, p in tasks if p in returnable) / sum(map(len, task_lists))
-    before = StockMovement.objects.count()
-    different = run_issues(
-        "different parts (one centre and 96 parts per worker)", task_lists, manager.pk, seconds
-    )
-    different["returnable_share"] = share
-
-    # Run 2: every worker on the same part of the same centre (not returnable, so only the stock row is shared).
+    # The same part for every worker (not returnable, so only the stock row is shared).
     center = centers[0]
     order_category = categories_of[orders_by_center[center][0]]
     same_orders = [o for o in orders_by_center[center] if categories_of[o] == order_category]
     part = next(pk for pk, r in bench_parts[order_category] if not r and pk not in used)
-    _stock_up({center: [part]}, per_pair=int(ISSUE_TARGET_PER_S * seconds * 2))
-    tasks = [(o, part) for o in same_orders]
-    same = run_issues(
+    _stock_up({center: [part]}, per_pair=int(ISSUE_TARGET_PER_S * seconds * 2 * 2))
+    same_tasks = [(o, part) for o in same_orders]
+
+    all_tasks = [t for tasks in task_lists for t in tasks] + same_tasks
+    parts = {p.pk: p for p in Part.objects.filter(pk__in={p for _o, p in all_tasks})}
+    orders = {
+        o.pk: o for o in WorkOrder.objects.filter(pk__in={o for o, _p in all_tasks}).select_related("call")
+    }
+    plans = floor.capture_plans(all_tasks, parts, orders, manager)
+    facts = floor.task_facts(all_tasks, parts, orders)
+    plan_differences = floor.check_plans(DB_URL, plans, all_tasks, facts, manager.pk)
+
+    returnable = {pk for pks in bench_parts.values() for pk, r in pks if r}
+    share = sum(1 for tasks in task_lists for _o, p in tasks if p in returnable) / sum(map(len, task_lists))
+    before = StockMovement.objects.count()
+    connection.close()  # the children must not share the parent's connection
+
+    def both(label, lists, length):
+        service = run_issues(label, lists, manager.pk, length)
+        service["side"] = "service"
+        lowest = floor.run_floor(DB_URL, label, lists, plans, facts, manager.pk, length, _busy_cpu_seconds)
+        lowest["side"] = "floor"
+        return [service, lowest]
+
+    runs = []
+    for _round in range(rounds):
+        runs += both("different parts (one centre and 96 parts per worker)", task_lists, seconds)
+    runs += both(
         f"same part (part {part}, {len(same_orders)} work orders of one centre)",
-        [tasks] * workers,
-        manager.pk,
+        [same_tasks] * workers,
         seconds,
     )
-
-    # Run 3: one worker alone, for the per-issue cost without contention.
-    single = run_issues("one worker alone, different parts", task_lists[:1], manager.pk, seconds / 2)
+    runs += both("one worker alone, different parts", task_lists[:1], seconds / 2)
 
     started = time.perf_counter()
     differences = stock_discrepancies()
@@ -375,7 +384,9 @@ def bench_throughput(connection, workers: int, seconds: float) -> dict:
         + StockLevel.objects.filter(value_amount__lt=0).count()
     )
     return {
-        "runs": [different, same, single],
+        "runs": runs,
+        "plans": {kind: [role for role, _sql in plan.steps] for kind, plan in plans.items()},
+        "plan_differences": plan_differences,
         "added_movements": StockMovement.objects.count() - before,
         "discrepancies": len(differences),
         "negative_levels": negative,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +41,27 @@ class PartQuerySet(models.QuerySet):
             | Q(category_id=product_model.category_id, compatible_models__isnull=True),
             product_model__isnull=True,
         ).distinct()
+
+    def fits(self, part_id: int, product_model_id: int) -> bool:
+        """`compatible_with(model)` asked of one part (of all parts, whatever this queryset filters), in one
+        statement written out: a part issue asks it every time, and the ORM's compilation of the query would
+        cost more than running it. The same rule: listed for the model, or of the model's category and
+        listing no model; never a whole unit (a test holds the two to the same answers)."""
+        part = Part._meta
+        listed = part.get_field("compatible_models").remote_field.through._meta
+        model = part.get_field("product_model").related_model._meta
+        part_column = listed.get_field("part").column
+        model_column = listed.get_field("productmodel").column
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {part.db_table} p WHERE p.id = %s AND p.product_model_id IS NULL"
+                f" AND (EXISTS (SELECT 1 FROM {listed.db_table} c WHERE c.{part_column} = p.id"
+                f" AND c.{model_column} = %s)"
+                f" OR (NOT EXISTS (SELECT 1 FROM {listed.db_table} c WHERE c.{part_column} = p.id)"
+                f" AND p.category_id = (SELECT m.category_id FROM {model.db_table} m WHERE m.id = %s))))",
+                [part_id, product_model_id, product_model_id],
+            )
+            return cursor.fetchone()[0]
 
     def spare(self):
         """Spare parts, not whole units."""

@@ -27,9 +27,15 @@ from .common import _ratio_text
 
 
 def _account(center, *, lock: bool = True) -> DepositAccount:
-    DepositAccount.objects.get_or_create(center=center)
+    """The centre's (a ServiceCenter, or its primary key) deposit account, made when it has none; locked
+    unless `lock` is false."""
+    center_id = center if isinstance(center, int) else center.pk
     qs = DepositAccount.objects.select_for_update(no_key=True) if lock else DepositAccount.objects
-    return qs.get(center=center)
+    try:
+        return qs.get(center_id=center_id)
+    except DepositAccount.DoesNotExist:
+        DepositAccount.objects.get_or_create(center_id=center_id)
+        return qs.get(center_id=center_id)
 
 
 def _accounts(*centers) -> dict[int, DepositAccount]:

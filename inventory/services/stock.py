@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -176,13 +176,7 @@ def part_issue(
         if (done := _replayed(idempotency_key)) is not None:
             return done[0]
         # Locked before its status is read: a work order being closed or cancelled meanwhile waits.
-        order = (
-            type(work_order)
-            .objects.select_for_update(no_key=True, of=("self",))
-            .select_related("call__unit__model", "center")
-            .only("status", "number", "center", "call__service_type", "call__unit__model")
-            .get(pk=work_order.pk)
-        )
+        order = _lock_for_parts(work_order)
         if not order.accepts_parts:
             raise ValidationError(
                 _("Parts cannot be issued to work order %(number)s: it is %(status)s.")
@@ -192,8 +186,8 @@ def part_issue(
             raise ValidationError(
                 _("Work order %(number)s has no service centre yet.") % {"number": order.number}
             )
-        model = order.call.unit.model
-        if not reason and not Part.objects.compatible_with(model).filter(pk=part.pk).exists():
+        if not reason and not Part.objects.fits(part.pk, order.call.unit.model_id):
+            model = order.call.unit.model
             raise ValidationError(
                 {
                     "reason": _("%(part)s is not listed for %(model)s. Give a reason to use it anyway.")
@@ -203,7 +197,7 @@ def part_issue(
             )
         if part.serialized and q != 1:
             raise ValidationError({"quantity": _("Parts with serial numbers are issued one at a time.")})
-        warehouse = _center_warehouse(order.center)
+        warehouse = _center_warehouse(order.center_id)
         (movement,) = _post(
             [Move(warehouse, part, -q, serial_number=serial_number)],
             kind=MovementKind.ISSUE,
@@ -219,7 +213,7 @@ def part_issue(
             for per_piece in _split(-movement.value_amount, q):
                 DefectiveReturn.objects.create(
                     number=next_number("JJ", day=timezone.localdate(now)),
-                    center=order.center,
+                    center_id=order.center_id,
                     work_order=order,
                     part=part,
                     issue_movement=movement,
@@ -232,7 +226,7 @@ def part_issue(
         if _in_warranty(order) and not part.reimbursed_at_cost:
             # (A part the centre buys itself held no credit: the settlement reimburses it instead.)
             # Last, so the centre's account row is locked for the shortest time.
-            account = _account(order.center)
+            account = _account(order.center_id)
             _credit(
                 account,
                 CreditEntryKind.CONSUMED,
@@ -243,6 +237,46 @@ def part_issue(
                 reference=order.number,
             )
         return movement
+
+
+def _lock_for_parts(work_order):
+    """The work order, locked (FOR NO KEY UPDATE), with what an issue reads of it: its status, number and
+    centre, its call's service type and the model of the call's unit (the call and unit come attached, as
+    select_related would attach them). The statement is written out from the models' own names: the ORM's
+    compilation of this join, on every issue, cost more than everything else the issue does in Python."""
+    order_model = type(work_order)
+    call_field = order_model._meta.get_field("call")
+    unit_field = call_field.related_model._meta.get_field("unit")
+    tables = [
+        (order_model, "o", {"id", "status", "number", "center_id", "call_id"}),
+        (call_field.related_model, "c", {"id", "service_type", "unit_id"}),
+        (unit_field.related_model, "u", {"id", "model_id"}),
+    ]
+    # Each model's fields in its own order: from_db() takes the values of the fields it is given that way.
+    fields = [[f for f in model._meta.concrete_fields if f.attname in wanted] for model, _a, wanted in tables]
+    selected = [
+        f"{alias}.{f.column}" for (_m, alias, _w), own in zip(tables, fields, strict=True) for f in own
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(selected)} FROM {order_model._meta.db_table} o"
+            f" JOIN {call_field.related_model._meta.db_table} c ON c.id = o.{call_field.column}"
+            f" JOIN {unit_field.related_model._meta.db_table} u ON u.id = c.{unit_field.column}"
+            " WHERE o.id = %s FOR NO KEY UPDATE OF o",
+            [work_order.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise order_model.DoesNotExist(f"work order {work_order.pk}")
+    instances, start = [], 0
+    for (model, _alias, _wanted), own in zip(tables, fields, strict=True):
+        values = row[start : start + len(own)]
+        instances.append(model.from_db(connection.alias, [f.attname for f in own], values))
+        start += len(own)
+    order, call, unit = instances
+    call.unit = unit
+    order.call = call
+    return order
 
 
 def _split(total: Decimal, pieces: int) -> list[Decimal]:

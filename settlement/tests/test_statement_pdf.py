@@ -1,5 +1,6 @@
 """The statement PDF as a centre receives it: every column of the work-order table fits on A4 (a long item
-or district wraps, it is never cut), the totals and the signature boxes stay on one page, a draft carries
+or district wraps, it is never cut, and a row so wrapped is never split by a page break), the totals and
+the signature boxes stay on one page, one embedded font (the CJK one) draws every page, a draft carries
 a 草稿 watermark on every page, the header names the paying company by its legal name, and the centre's
 address reads with its province, city and district."""
 
@@ -16,7 +17,7 @@ from network.models import FeeSchedule, SettlementLine
 from repairs.choices import ServiceType
 from repairs.choices import WorkOrderStatus as S
 from repairs.factories import WorkOrderFactory
-from repairs.models import RepairCall
+from repairs.models import ProductModel, RepairCall
 from settlement.pdf import statement_pdf
 from settlement.services import settlement_compute, settlement_confirm
 
@@ -151,3 +152,33 @@ def test_the_header_names_the_paying_company_and_the_centres_full_address(tmp_pa
     first = _pages(statement_pdf(settlement), tmp_path)[0]
     assert "华南测试电器股份有限公司" in first
     assert "江苏省南京市鼓楼区中山北路 101 号" in first
+
+
+def test_a_row_that_wraps_is_never_cut_by_a_page_break_and_one_font_draws_every_page(tmp_path):
+    """A row two lines tall (a long model number wraps) moves to the next page whole, wherever the break
+    falls; the statement embeds one font, the CJK one, which also draws the page numbers."""
+    settlement = _statement(40)
+    models = list(
+        settlement.lines.order_by("closed_on", "work_order__number").values_list(
+            "work_order__call__unit__model", flat=True
+        )
+    )
+    for n, pk in enumerate(models):
+        ProductModel.objects.filter(pk=pk).update(model_number=f"BCD-510WGHSS95S9U1-{n:02d}")
+    for shorter in range(3):  # rows one line tall first move the break through the rows' height
+        if shorter:
+            ProductModel.objects.filter(pk=models[shorter - 1]).update(model_number=f"S{shorter}")
+        pdf = statement_pdf(settlement)
+        pages = _pages(pdf, tmp_path)
+        assert len(pages) >= 2
+        for number, page in enumerate(pages, start=1):
+            # Each row prints its closing date once and its model number once: on the same page.
+            assert page.count("2026-10-") == page.count("BCD-510WGHSS95S9U1-") + sum(
+                page.count(f"S{k}\n") for k in range(1, shorter + 1)
+            ), f"{shorter} short rows first: page {number} has a row cut in two"
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    embedded = [row.split()[0] for row in fonts.splitlines()[2:]]
+    assert len(embedded) == 1 and embedded[0].endswith("+Noto-Sans-CJK-SC")
+    assert f"第1页/共{len(pages)}页" in re.sub(r"\s", "", pages[0])
