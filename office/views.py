@@ -49,10 +49,14 @@ def my_center(request):
     over all the supervisor's centres (the lists cut per centre by a window), shared out here."""
 
     def first_per_center(rows, *order):
-        ranked = rows.annotate(
-            rank=Window(RowNumber(), partition_by=F("center_id"), order_by=[F(o) for o in order])
+        # Ranked on the bare rows (an index of the centre's open orders holds them), then only the rows shown
+        # are joined to their customer, unit and technician: a centre's thousands of overdue orders are not.
+        ranked = (
+            rows.values("pk")
+            .annotate(rank=Window(RowNumber(), partition_by=F("center_id"), order_by=[F(o) for o in order]))
+            .filter(rank__lte=SUPERVISOR_LIST)
         )
-        return list(ranked.filter(rank__lte=SUPERVISOR_LIST).order_by(*order))
+        return list(rows.filter(pk__in=[row["pk"] for row in ranked]).order_by(*order))
 
     def per(rows, key):
         return dict(rows.order_by().values_list(key).annotate(n=Count("pk")).values_list(key, "n"))

@@ -82,6 +82,10 @@ def time_splits(*, technicians, month: dt.date) -> list[TimeSplit]:
         WorkOrderClosing.objects.filter(
             work_order__technician_id__in=list(splits), closed_at__gte=start, closed_at__lt=end
         )
+        # The same rows, found from the technicians' side: an order is completed once, with its closing
+        # record, at the same instant (repairs.closing), so its completed_at is in the month too. The index on
+        # (technician, completed_at) reads these technicians' month, not every closing of the network's.
+        .filter(work_order__completed_at__gte=start, work_order__completed_at__lt=end)
         .order_by()
         .values("work_order__technician_id", "work_order__call__service_type")
         .annotate(minutes=Sum("labour_minutes"), orders=Count("pk"))

@@ -1,7 +1,10 @@
 import datetime as dt
+import json
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F, Lookup, Q
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, serializers
 
@@ -22,7 +25,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 class CursorPagination(pagination.CursorPagination):
-    """For the large lists (units, work orders): stable under inserts, no COUNT(*)."""
+    """For the large lists (units, work orders): stable under inserts, no COUNT(*), and every page costs what
+    the first costs. The cursor holds the last row's value of every ordering field (the primary key last,
+    so the position is unique) and the next page is the rows after it by one row comparison,
+    `(created_at, id) < (x, y)`, which the list's index on the same columns starts reading at. DRF's own
+    cursor keeps the first field only and skips the rows sharing its value with OFFSET: rows logged in the
+    same instant (units registered in one batch) are read again on every page, and past DRF's cap of 1,000
+    skipped rows every further page was the same page."""
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -30,46 +39,126 @@ class CursorPagination(pagination.CursorPagination):
     ordering = "-pk"
 
     def paginate_queryset(self, queryset, request, view=None):
+        # DRF's paging with the position filter on every ordering field (_after); the rest as DRF does it,
+        # so that get_next_link() and get_previous_link() read the state they expect.
         self._pk_name = queryset.model._meta.pk.attname
         self._model = queryset.model
-        return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self._position_values = None
+        self.cursor = self.decode_cursor(request)
+        offset, reverse, current_position = self.cursor or (0, False, None)
+        queryset = queryset.order_by(
+            *(pagination._reverse_ordering(self.ordering) if reverse else self.ordering)
+        )
+        if current_position is not None:
+            queryset = queryset.filter(self._after(self._position_values, reverse))
+        # An offset comes only with a cursor of the first field alone (made before positions held every
+        # field): new positions are unique, so no page skips rows.
+        results = list(queryset[offset : offset + self.page_size + 1])
+        self.page = results[: self.page_size]
+        following = results[-1] if len(results) > len(self.page) else None
+        following_position = (
+            None if following is None else self._get_position_from_instance(following, self.ordering)
+        )
+        if reverse:
+            self.page.reverse()
+            self.has_next = current_position is not None or offset > 0
+            self.has_previous = following is not None
+            if self.has_next:
+                self.next_position = current_position
+            if self.has_previous:
+                self.previous_position = following_position
+        else:
+            self.has_next = following is not None
+            self.has_previous = current_position is not None or offset > 0
+            if self.has_next:
+                self.next_position = following_position
+            if self.has_previous:
+                self.previous_position = current_position
+        if (self.has_previous or self.has_next) and self.template is not None:
+            self.display_page_controls = True
+        return self.page
+
+    def _columns(self) -> list[tuple[str, bool]]:
+        """The ordering as (field name, descending) pairs, `pk` named by its column."""
+        return [
+            (self._pk_name if term.lstrip("-") == "pk" else term.lstrip("-"), term.startswith("-"))
+            for term in self.ordering
+        ]
+
+    def _after(self, values: list, reverse: bool) -> Q | Lookup:
+        """The rows after the position in the page's direction."""
+        columns = self._columns()[: len(values)]
+        if len({descending for _name, descending in columns}) == 1:
+            # One direction (every list's ordering): a row comparison, an index range start.
+            names = [F(name) for name, _descending in columns]
+            before = columns[0][1] != reverse
+            return (TupleLessThan if before else TupleGreaterThan)(Tuple(*names), tuple(values))
+        after = None
+        for (name, descending), value in reversed(list(zip(columns, values, strict=True))):
+            strict = Q(**{f"{name}__{'lt' if descending != reverse else 'gt'}": value})
+            after = strict if after is None else strict | (Q(**{name: value}) & after)
+        return after
 
     def _get_position_from_instance(self, instance, ordering):
-        # A row read as values() names its primary key by the column (id), not pk.
-        if isinstance(instance, dict) and ordering[0].lstrip("-") == "pk":
-            return str(instance[self._pk_name])
-        return super()._get_position_from_instance(instance, ordering)
+        values = []
+        for name, _descending in self._columns():
+            value = instance[name] if isinstance(instance, dict) else getattr(instance, name)
+            values.append(str(value))
+        return values[0] if len(values) == 1 else json.dumps(values)
 
     def decode_cursor(self, request):
         try:
             cursor = super().decode_cursor(request)
-        except (
-            exceptions.NotFound
-        ) as exc:  # DRF answers 404 to a cursor it cannot read: it is a bad parameter
+        except exceptions.NotFound as exc:  # DRF answers 404 to a cursor it cannot read: a bad parameter
             raise serializers.ValidationError({self.cursor_query_param: [str(exc.detail)]}) from exc
-        if cursor is not None and cursor.position is not None and not self._position_fits(cursor.position):
-            # A cursor made by hand (its position not a value of the ordering field): a bad parameter too,
-            # found before the database is asked.
-            raise serializers.ValidationError({self.cursor_query_param: [_("The cursor is not valid.")]})
+        if cursor is not None and cursor.position is not None:
+            self._position_values = self._position_parsed(cursor.position)
+            if self._position_values is None:
+                # A cursor made by hand (its position not values of the ordering fields): a bad parameter
+                # too, found before the database is asked.
+                raise serializers.ValidationError({self.cursor_query_param: [_("The cursor is not valid.")]})
         return cursor
 
-    def _position_fits(self, position: str) -> bool:
+    def _position_parsed(self, position: str) -> list | None:
+        """The position's values, one per ordering field, or None when they are not values of those fields.
+        A position of one value (a cursor made before positions held every field) is the first field's."""
+        texts = [position]
+        if len(self.ordering) > 1 and position.startswith("["):
+            try:
+                texts = json.loads(position)
+            except ValueError:
+                return None
+            if not isinstance(texts, list) or len(texts) != len(self.ordering):
+                return None
+        values = []
+        for (name, _descending), text in zip(self._columns(), texts, strict=False):
+            value = self._value(name, text)
+            if value is None:
+                return None
+            values.append(value)
+        return values
 
-        name = self.ordering[0].lstrip("-")
+    def _value(self, name: str, text):
         meta = self._model._meta
+        if not isinstance(text, str) or "\x00" in text:
+            return None
         try:
-            field = meta.pk if name == "pk" else meta.get_field(name)
-            value = field.to_python(position)
+            field = meta.pk if name == self._pk_name else meta.get_field(name)
+            value = field.to_python(text)
         except (DjangoValidationError, FieldDoesNotExist, ValueError, TypeError, OverflowError):
-            return False
+            return None
         if isinstance(value, int) and not isinstance(value, bool):
-            return -MAX_ID <= value <= MAX_ID
+            return value if -MAX_ID <= value <= MAX_ID else None
         if isinstance(value, dt.datetime | dt.date):
             day = value.date() if isinstance(value, dt.datetime) else value
-            return FIRST_DAY <= day <= LAST_DAY
-        if isinstance(value, str):
-            return "\x00" not in value
-        return True
+            return value if FIRST_DAY <= day <= LAST_DAY else None
+        return value
 
 
 class OrderedCursorPagination(CursorPagination):

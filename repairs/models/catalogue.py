@@ -279,6 +279,13 @@ class ProductUnit(models.Model):
             models.Index(
                 fields=["sale_date", "model"], condition=Q(replaces__isnull=True), name="product_unit_sold"
             ),
+            # A dealer's units over the API, newest first, a cursor page at a time: a range of this index
+            # (without it every page read and sorted all the dealer's units).
+            models.Index(
+                fields=["dealer", "-created_at", "-id"],
+                condition=Q(dealer__isnull=False),
+                name="product_unit_dealer",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
