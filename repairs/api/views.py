@@ -21,6 +21,7 @@ from aftersales.api.pagination import OrderedCursorPagination
 from aftersales.api.permissions import ActionRoles
 from aftersales.api.schema import ACTION_ERRORS, LIST_ERRORS, READ_ERRORS
 from aftersales.api.scoping import EVERYONE, ScopedViewSet
+from aftersales.dbrouting import ReplicaListMixin
 from aftersales.roles import Role
 from inventory.models import Part
 
@@ -175,7 +176,7 @@ LIST_ANNOTATIONS = ["call_number", "unit_id", "center_code", "technician_employe
         summary="One work order with its timeline", responses={200: WorkOrderDetailSerializer, **READ_ERRORS}
     ),
 )
-class WorkOrderViewSet(ScopedViewSet):
+class WorkOrderViewSet(ReplicaListMixin, ScopedViewSet):
     # The list reads only its columns and the three it shows from related rows, as annotations, into
     # plain rows (values()): no work order, call, centre or technician objects are built for a page (a
     # dealer's page at 1M orders: see bench/).
