@@ -30,6 +30,22 @@ from ..choices import (
 from .catalogue import _INTERNAL, Component, Customer, FaultSymptom, ProductUnit
 
 
+def unit_dealer_field() -> models.ForeignKey:
+    """The dealer who sold the call's unit, copied onto a row by database triggers (never written by Django):
+    no constraint, no index of its own (each table indexes it with its list's order), not editable."""
+    return models.ForeignKey(
+        "network.Dealer",
+        verbose_name=_("sold by"),
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+
 class RepairCallQuerySet(models.QuerySet):
     def for_user(self, user):
         roles = user_roles(user)
@@ -137,17 +153,7 @@ class RepairCall(models.Model):
     # The dealer who sold the unit (unit → dealer), kept by database triggers (migration 0025) on every
     # insert, on a change of the unit and when the unit's dealer changes: a dealer's calls over the API are one
     # index range, newest first, instead of a join to every unit the dealer sold and a sort.
-    unit_dealer = models.ForeignKey(
-        "network.Dealer",
-        verbose_name=_("sold by"),
-        null=True,
-        blank=True,
-        editable=False,
-        db_index=False,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    unit_dealer = unit_dealer_field()
 
     objects = RepairCallQuerySet.as_manager()
 
@@ -324,17 +330,7 @@ class WorkOrder(models.Model):
     # The dealer who sold the unit (call → unit → dealer), kept by database triggers (migrations 0011–0012) on
     # every insert, on a change of the call, and when the unit's dealer or the call's unit changes: a dealer's list
     # is then one index range (newest first, by status) instead of three joins per candidate row.
-    unit_dealer = models.ForeignKey(
-        "network.Dealer",
-        verbose_name=_("sold by"),
-        null=True,
-        blank=True,
-        editable=False,
-        db_index=False,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    unit_dealer = unit_dealer_field()
 
     objects = WorkOrderQuerySet.as_manager()
 
