@@ -22,7 +22,13 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Service-centre supervisor")
     MANAGER = "manager", _("Manager")
     DEALER = "dealer", _("Dealer")
+    # A customer signed in on their own pages (/my/) with an SMS code: no model permission, sees only what
+    # the pages under /my/ show them.
+    CUSTOMER = "customer", _("Customer")
 
+
+# The roles of the service network's own people (every role but the customer's).
+STAFF_ROLES = tuple(r for r in Role.values if r != Role.CUSTOMER)
 
 # Model permissions per role, as "app_label.action_model". Object scope (own centre, own dealer,
 # own work orders) is enforced separately by each model's QuerySet.for_user().
@@ -133,6 +139,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "repairs.add_customer",
         "warranty.view_extendedwarranty",
     ],
+    Role.CUSTOMER: [],
 }
 
 # Where each role starts; the first role a user holds in this order wins.
@@ -142,6 +149,7 @@ HOME_BY_ROLE = [
     (Role.DISPATCHER, "repairs:register"),
     (Role.TECHNICIAN, "repairs:my_orders"),
     (Role.DEALER, "office:dealer_home"),
+    (Role.CUSTOMER, "portal:home"),
 ]
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "settlement",
     "insight",
     "office",
+    "portal",
     "integrations",
     "demo",
 ]

@@ -51,5 +51,6 @@ urlpatterns = [
     path("insight/", include("insight.urls")),
     path("contracts/", include("office.urls_contracts")),
     path("integrations/", include("integrations.urls")),
+    path("my/", include("portal.urls")),
     path("api/v1/", include((api_v1, "api"))),
 ]

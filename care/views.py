@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.paging import page_window
 from aftersales.parsing import parse_id, parse_ids, parse_int
-from aftersales.roles import Role, has_role, role_required
+from aftersales.roles import STAFF_ROLES, Role, has_role, role_required
 from aftersales.web_errors import error_dict
 from network.models import ServiceCenter, Technician
 from repairs.models import RepairCall
@@ -404,7 +404,7 @@ def complaint_staff(request):
 # Notifications and breaches ----------------------------------------------------------------------------
 
 
-@role_required(*Role.values)
+@role_required(*STAFF_ROLES)
 def notifications(request):
     rows = Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")
     context = page_window(request, rows)
@@ -413,7 +413,7 @@ def notifications(request):
 
 
 @require_POST
-@role_required(*Role.values)
+@role_required(*STAFF_ROLES)
 def notifications_read(request):
     ids = parse_ids(request.POST.getlist("id"))
     services.notifications_read(user=request.user, ids=ids or None)
