@@ -5,8 +5,10 @@ those customers' units and the calls about them. Every /my/ page reads through t
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from repairs.models import Customer, ProductUnit, RepairCall, WorkOrder
 
@@ -23,13 +25,14 @@ def account_of(user) -> PortalAccount | None:
 
 
 def customer_required(view):
-    """The page needs a signed-in customer: anyone else is sent to the sign-in page at /my/."""
+    """The page needs a signed-in customer: anyone else is sent to the sign-in at /my/, and comes back to the
+    page after signing in (a warranty card's QR code opens the card)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         account = account_of(request.user)
         if account is None:
-            return redirect("portal:sign_in")
+            return redirect(f"{reverse('portal:home')}?{urlencode({'next': request.get_full_path()})}")
         request.account = account
         return view(request, *args, **kwargs)
 
