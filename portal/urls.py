@@ -14,6 +14,7 @@ urlpatterns = [
     # Report a fault (and register a unit on the way).
     path("report/", views_report.report, name="report"),
     path("units/new/", views_report.unit_new, name="unit_new"),
+    path("photos/<int:pk>/", views_report.call_photo, name="call_photo"),
     # An order: its progress, move or cancel it, confirm and rate the visit.
     path("orders/<int:pk>/", views_orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/reschedule/", views_orders.order_reschedule, name="order_reschedule"),

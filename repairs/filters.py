@@ -105,6 +105,9 @@ class WorkOrderFilterSet(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
     )
+    to_confirm = django_filters.BooleanFilter(
+        label=_("Web calls to confirm"), method="filter_to_confirm", widget=forms.CheckboxInput
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(
@@ -155,6 +158,13 @@ class WorkOrderFilterSet(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if value:
             return queryset.filter(status__in=OPEN_STATUSES, appointment_end__lt=timezone.now())
+        return queryset
+
+    def filter_to_confirm(self, queryset, name, value):
+        """Calls the customer reported on their own pages that no dispatcher has checked by phone yet."""
+        if value:
+            calls = RepairCall.objects.filter(channel=CallChannel.WEB, confirmed_at__isnull=True)
+            return queryset.filter(call__in=calls.values("pk"))
         return queryset
 
 

@@ -176,8 +176,10 @@ def call_detail(*, user, pk: int) -> RepairCall:
             "logged_by",
             "warranty_decision",
             "duplicate_of",
+            "confirmed_by",
         )
         .prefetch_related(
+            "photos",
             Prefetch("work_orders", queryset=orders.order_by("pk")),
             Prefetch("work_orders__events", queryset=WorkOrderEvent.objects.select_related("actor")),
             Prefetch(

@@ -16,6 +16,9 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("calls/new/", views.call_new, name="call_new"),
     path("calls/<int:pk>/", views.call_detail, name="call_detail"),
+    path("calls/<int:pk>/confirm/", views.call_confirm, name="call_confirm"),
+    path("call-photos/<int:pk>/", views.call_photo, name="call_photo"),
+    path("units/<int:pk>/invoice-photo/", views.unit_invoice_photo, name="unit_invoice_photo"),
     path("lookup/", views.lookup, name="lookup"),
     path("intake/panel/", views.intake_panel, name="intake_panel"),
     path("work-orders/<int:pk>/dispatch/", views.work_order_dispatch, name="work_order_dispatch"),
@@ -53,6 +56,7 @@ urlpatterns = [
     path("work-order-photos/<int:pk>/", views_tablet.order_photo, name="work_order_photo"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("acceptances/<int:pk>/", views_acceptance.acceptance_detail, name="acceptance_detail"),
+    path("acceptances/<int:pk>/record.pdf", views_acceptance.acceptance_record, name="acceptance_record"),
     path(
         "acceptances/<int:pk>/signature.png",
         views_acceptance.acceptance_signature,

@@ -59,3 +59,4 @@ from .field import (
     _finding_photo_path,
     _not_home_photo_path,
 )
+from .web import RepairCallPhoto, _call_photo_path

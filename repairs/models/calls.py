@@ -150,6 +150,20 @@ class RepairCall(models.Model):
         related_name="+",
     )
     logged_at = models.DateTimeField(_("logged at"), default=timezone.now)
+    # A call the customer reported on their own pages (channel web): the window they would like the visit in,
+    # and the dispatcher's check of its details by phone — empty until then, the call is "to confirm".
+    preferred_start = models.DateTimeField(_("preferred from"), null=True, blank=True)
+    preferred_end = models.DateTimeField(_("preferred until"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # The dealer who sold the unit (unit → dealer), kept by database triggers (migration 0025) on every
     # insert, on a change of the unit and when the unit's dealer changes: a dealer's calls over the API are one
     # index range, newest first, instead of a join to every unit the dealer sold and a sort.
@@ -173,6 +187,12 @@ class RepairCall(models.Model):
                 condition=Q(unit_dealer__isnull=False),
                 name="repair_call_dealer",
             ),
+            # The web calls still to confirm (the register's filter): a handful among a million calls.
+            models.Index(
+                fields=["-logged_at"],
+                condition=Q(channel="web", confirmed_at__isnull=True),
+                name="repair_call_to_confirm",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -190,6 +210,11 @@ class RepairCall(models.Model):
                 condition=Q(service_type=models.F("suggested_service_type")) | ~Q(service_type_reason=""),
                 name="repair_call_override_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(preferred_start__isnull=True, preferred_end__isnull=True)
+                | Q(preferred_end__gt=models.F("preferred_start")),
+                name="repair_call_preferred_window",
+            ),
         ]
 
     def __str__(self):
@@ -198,6 +223,11 @@ class RepairCall(models.Model):
     @property
     def caller_phone_display(self) -> str:
         return format_phone(self.caller_phone)
+
+    @property
+    def to_confirm(self) -> bool:
+        """Reported by the customer on their own pages and not yet checked by a dispatcher by phone."""
+        return self.channel == CallChannel.WEB and self.confirmed_at is None
 
 
 class WorkOrderQuerySet(models.QuerySet):

@@ -1,6 +1,7 @@
 """The product catalogue (master data) and the customers with the units they own: categories, components,
 models, customers with their phones and addresses, product units, fault symptoms and labour rates."""
 
+import uuid
 from decimal import Decimal
 
 from django.contrib.postgres.indexes import OpClass
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.images import PhotoField
 from aftersales.parsing import FIRST_DAY
 from aftersales.roles import Role, dealer_ids, user_roles
 from aftersales.validators import format_phone, validate_imei
@@ -218,6 +220,10 @@ class ProductUnitQuerySet(models.QuerySet):
         return self.filter(scope)
 
 
+def _invoice_photo_path(instance, filename):
+    return f"units/invoices/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
 class ProductUnit(models.Model):
     """One sold product: the thing a repair call is about and the 三包 clock runs for."""
 
@@ -246,6 +252,9 @@ class ProductUnit(models.Model):
     )
     factory_date = models.DateField(_("factory date"), null=True, blank=True)
     warranty_card_number = models.CharField(_("warranty card number"), max_length=40, blank=True)
+    # The invoice as the customer photographed it when registering the unit on their own pages: the proof of
+    # purchase the 三包 period runs from, checked by the dispatcher (served only through a scoped view).
+    invoice_photo = PhotoField(_("invoice photo"), upload_to=_invoice_photo_path, blank=True)
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
     # A unit received in a 三包 exchange: the unit it replaced, and the exchange date — its repair period
     # starts again then, while the return and exchange windows still count from the original sale.

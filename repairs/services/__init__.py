@@ -38,6 +38,15 @@ from .register import (
     service_type_suggest,
     unit_repair_history,
 )
+from .web import (
+    CALL_PHOTO_MAX_BYTES,
+    CALL_PHOTOS_MAX,
+    customer_address_add,
+    photo_problems,
+    repair_call_confirm,
+    repair_call_photos_attach,
+    unit_invoice_photo_attach,
+)
 from .work_orders import (
     _check_appointment,
     _lock,

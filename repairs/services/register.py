@@ -177,6 +177,8 @@ def repair_call_register(
     component: str = "",
     confirm_duplicate_of: RepairCall | None = None,
     dealer=None,
+    preferred_start: dt.datetime | None = None,
+    preferred_end: dt.datetime | None = None,
     acting_user,
     now: dt.datetime | None = None,
 ) -> RepairCall:
@@ -276,6 +278,8 @@ def repair_call_register(
             warranty_decision=decision_row,
             duplicate_of=confirm_duplicate_of,
             dealer=dealer,
+            preferred_start=preferred_start,
+            preferred_end=preferred_end,
             logged_by=acting_user,
             logged_at=now,
         )

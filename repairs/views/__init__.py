@@ -5,7 +5,10 @@ work orders and timeline, and the actions on a work order. Every write goes thro
 from .calls import (
     _back,
     _order_for,
+    call_confirm,
     call_detail,
+    call_photo,
+    unit_invoice_photo,
     work_order_carry_in,
     work_order_dispatch,
     work_order_quote,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales import extensions
+from aftersales.images import private_image_response
 from aftersales.parsing import parse_amount, parse_id, parse_int
 from aftersales.roles import Role, has_role, role_required
 from aftersales.web_errors import flash_errors
@@ -30,8 +31,10 @@ from ..models import (
     DecisionChange,
     LoanerLoan,
     LoanerUnit,
+    ProductUnit,
     Quote,
     RepairCall,
+    RepairCallPhoto,
     WorkOrder,
 )
 from ..views_field import field_panel
@@ -68,7 +71,13 @@ def call_detail(request, pk):
         order.field = field_panel(request.user, order, now)
         order.closable = order.status in CLOSABLE_STATUSES
         order.dispatch = (
-            _dispatch_choices(request, unit=call.unit, region=call.service_region, now=now)
+            _dispatch_choices(
+                request,
+                unit=call.unit,
+                region=call.service_region,
+                now=now,
+                preferred=(call.preferred_start, call.preferred_end),
+            )
             if order.status == WorkOrderStatus.NEW
             else None
         )
@@ -96,6 +105,35 @@ def call_detail(request, pk):
             .order_by("at", "pk"),
         },
     )
+
+
+@require_POST
+@role_required(*INTAKE_ROLES)
+def call_confirm(request, pk):
+    """A web call's details checked with the customer by phone (repairs.services.repair_call_confirm)."""
+    call = get_object_or_404(RepairCall.objects.for_user(request.user), pk=pk)
+    try:
+        services.repair_call_confirm(call=call, acting_user=request.user, note=request.POST.get("note", ""))
+        messages.success(request, _("Call %(number)s confirmed.") % {"number": call.number})
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    return redirect("repairs:call_detail", pk=call.pk)
+
+
+@role_required(*REGISTER_ROLES)
+def call_photo(request, pk):
+    """A photo the customer sent with a call, to those who may see the call (never a public media URL)."""
+    photo = get_object_or_404(
+        RepairCallPhoto.objects.filter(call__in=RepairCall.objects.for_user(request.user).values("pk")), pk=pk
+    )
+    return private_image_response(photo.image)
+
+
+@role_required(*REGISTER_ROLES)
+def unit_invoice_photo(request, pk):
+    """The invoice photo of a unit the customer registered, to those who may see the unit."""
+    unit = get_object_or_404(ProductUnit.objects.for_user(request.user).exclude(invoice_photo=""), pk=pk)
+    return private_image_response(unit.invoice_photo)
 
 
 def _order_for(request, pk) -> WorkOrder:

@@ -159,14 +159,20 @@ def _panel_context(request, *, unit, data, dispatch_form=None, form=None) -> dic
     return context
 
 
-def _dispatch_choices(request, *, unit, region, now, form=None) -> dict:
+def _dispatch_choices(request, *, unit, region, now, form=None, preferred=(None, None)) -> dict:
     """What a dispatch form offers: the centres whose agreement covers the district and the category (the
     first is the suggestion, with its least loaded technician), the other centres, and the certified
-    technicians of every centre."""
-    day = DispatchForm.initial_window(now)["day"]
+    technicians of every centre. The window is the one the customer asked for (`preferred`, a web call's)
+    while it is still ahead, else the next free slot."""
+    window = DispatchForm.initial_window(now)
+    start, end = preferred
+    if start and end and start > now:
+        start, end = timezone.localtime(start), timezone.localtime(end)
+        window = {"day": start.date(), "start": start.time(), "end": end.time()}
+    day = window["day"]
     suggestions = selectors.dispatch_suggestions(unit=unit, region=region, day=day) if region else []
     if form is None:
-        initial = DispatchForm.initial_window(now)
+        initial = dict(window)
         if suggestions:
             initial["center"] = suggestions[0]["center"].pk
             if suggestions[0]["technicians"]:
