@@ -51,3 +51,6 @@ class SignInCode(models.Model):
 
     def __str__(self):
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+from .models_visits import VisitConfirmation, VisitRating  # noqa: E402,F401

@@ -35,7 +35,9 @@ from .record import (
 from .steps import (
     DIAGNOSABLE_STATUSES,
     closing_proof_clear,
+    customer_acts,
     technician_may_act,
+    work_order_customer_confirm,
     work_order_diagnose,
     work_order_need_parts,
 )

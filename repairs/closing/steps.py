@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales import extensions
 from aftersales.roles import Role, has_role
 from inventory.models import Part
 from inventory.services import part_request_submit
@@ -166,3 +167,45 @@ def closing_proof_clear(*, closing: WorkOrderClosing, acting_user, note: str, no
             now=now,
         )
     return row
+
+
+def customer_acts(user, order: WorkOrder) -> bool:
+    """The order's own customer, signed in on their own pages (/my/) with a code texted to their mobile: the
+    app that keeps the customers' accounts says who that is (aftersales.extensions.WORK_ORDER_CUSTOMER)."""
+    return has_role(user, Role.CUSTOMER) and bool(
+        extensions.ask(extensions.WORK_ORDER_CUSTOMER, False, user=user, order=order)
+    )
+
+
+def work_order_customer_confirm(*, work_order: WorkOrder, acting_user, now=None) -> WorkOrderClosing | None:
+    """The customer confirms, signed in on their own pages, that the service was done: a line in the order's
+    trail. Where the closing was recorded without the customer's proof (neither signature nor code) and no
+    manager has cleared it yet, this confirmation is that proof: the exception is cleared in the customer's name,
+    and the settlement pays the work from then on, as after a manager's clearing. Returns the closing so
+    cleared, else None. Only the order's own customer, and only once the work is done."""
+    now = now or timezone.now()
+    if not customer_acts(acting_user, work_order):
+        raise ValidationError(
+            {"status": _("Only the order's own customer, signed in, confirms the service.")},
+            code="not_customer",
+        )
+    with transaction.atomic():
+        order = _lock(work_order)
+        if order.status not in (WorkOrderStatus.COMPLETED, WorkOrderStatus.CLOSED):
+            raise ValidationError(
+                {
+                    "status": _("Work order %(number)s is “%(status)s”: the service is confirmed once done.")
+                    % {"number": order.number, "status": order.get_status_display()}
+                },
+                code="not_done",
+            )
+        row = WorkOrderClosing.objects.select_for_update(of=("self",)).filter(work_order=order).first()
+        clears = row is not None and row.proof_exception and row.proof_cleared_at is None
+        note = _("The customer confirmed the service done, signed in on their own pages")
+        if clears:
+            row.proof_cleared_at, row.proof_cleared_by = now, acting_user
+            row.proof_cleared_note = _("Confirmed by the customer on their own pages")
+            row.save(update_fields=["proof_cleared_at", "proof_cleared_by", "proof_cleared_note"])
+            note += " · " + _("the customer's proof of the closing recorded without signature or code")
+        work_order_note(work_order=order, acting_user=acting_user, note=note, now=now)
+    return row if clears else None

@@ -15,6 +15,7 @@ from ..choices import (
     RescheduleReason,
     WorkOrderStatus,
 )
+from ..closing import customer_acts
 from ..models import Reschedule, WorkOrder
 from ..services import _check_appointment, _event, _lock
 from .common import (
@@ -108,7 +109,10 @@ def work_order_reschedule(
                 _("Work order %(number)s is “%(current)s”: its appointment cannot be moved now."),
                 "not_reschedulable",
             )
-        if not may_reschedule(acting_user, order):
+        # The customer, signed in on their own pages, moves their own appointment (their own request only).
+        if not may_reschedule(acting_user, order) and not (
+            reason == RescheduleReason.CUSTOMER and customer_acts(acting_user, order)
+        ):
             raise _refusal(
                 "status",
                 _("Only the dispatcher, the centre's supervisor or the order's technician moves it."),
