@@ -18,8 +18,15 @@ REPAIR_CALL_PAGE = "repair_call.page"
 # A carry-in's repair that ran past its deadline, and whose delay it was: fn(*, order_ids) ->
 # {order id: "repairer" | "parts_supply"}; one provider (care, which keeps the deadlines).
 CARRY_IN_DELAYS = "carry_in.delays"
+# Whether a signed-in user is a work order's own customer, acting for themselves: fn(*, user, order) -> bool;
+# one provider (portal, which keeps the customers' accounts). Repairs' guards ask it where the customer may act
+# (moving their own appointment, confirming the service done).
+WORK_ORDER_CUSTOMER = "work_order.customer"
+# The QR code printed on a unit's papers (installation acceptance record, exchange certificate) that opens the
+# unit's electronic warranty card: fn(*, unit_id) -> {"url": str, "svg": inline SVG}; one provider (portal).
+UNIT_CARD_QR = "unit.card_qr"
 
-KNOWN = (REPAIR_CALL_PAGE, CARRY_IN_DELAYS)
+KNOWN = (REPAIR_CALL_PAGE, CARRY_IN_DELAYS, WORK_ORDER_CUSTOMER, UNIT_CARD_QR)
 
 _providers: dict[str, list[tuple[str, Callable[..., object]]]] = {name: [] for name in KNOWN}
 

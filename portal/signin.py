@@ -199,7 +199,7 @@ def sign_in_code_check(*, number: str, code: str, now: dt.datetime | None = None
         if _code_matches(row, code):
             row.used_at = now
             row.save(update_fields=["used_at"])
-            return _account_for(number, now)
+            return account_for_number(number, now)
         row.failures += 1
         row.save(update_fields=["failures"])
         left = MAX_FAILURES - row.failures
@@ -209,7 +209,8 @@ def sign_in_code_check(*, number: str, code: str, now: dt.datetime | None = None
     raise ValidationError(_("The code is wrong: %(left)s tries left.") % {"left": left}, code=WRONG_CODE)
 
 
-def _account_for(number: str, now: dt.datetime) -> PortalAccount:
+def account_for_number(number: str, now: dt.datetime) -> PortalAccount:
+    """The number's account, made on its first sign-in (a user in the customer role, no password)."""
     account = PortalAccount.objects.select_related("user").filter(phone=number).first()
     if account is None:
         user, created = get_user_model().objects.get_or_create(username=f"customer-{number}")

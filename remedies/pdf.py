@@ -9,6 +9,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from aftersales import extensions
 from warranty.services import unit_facts, warranty_evaluate
 
 from .models import RemedyRequest
@@ -27,6 +28,8 @@ def certificate_context(row: RemedyRequest, *, now=None) -> dict:
         "repair_until": decision.repair_until,
         "payer": settings.PAYER_LEGAL_NAME,
         "printed_at": timezone.localtime(now or timezone.now()),
+        # The QR code of the new unit's electronic warranty card (when the customers' pages answer for it).
+        "card_qr": extensions.ask(extensions.UNIT_CARD_QR, None, unit_id=new.pk),
     }
 
 

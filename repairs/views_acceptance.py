@@ -1,11 +1,14 @@
 """The installation acceptance's page and signature: scoped like its work order (a technician their own
 orders, a centre its own, the office all; others 404)."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
 
 from aftersales.roles import Role, role_required
 
+from .acceptance.pdf import acceptance_pdf
 from .models import InstallationAcceptance
 from .views_tablet import _file_response
 
@@ -48,3 +51,21 @@ def acceptance_signature(request, pk):
     if not acceptance.signature:
         raise Http404
     return _file_response(acceptance.signature)
+
+
+@role_required(*ACCEPTANCE_ROLES)
+def acceptance_record(request, pk):
+    """The acceptance record (安装验收单) as PDF, for the customer: with the QR code of the unit's warranty card."""
+    acceptance = _acceptance(request, pk)
+    response = HttpResponse(
+        acceptance_pdf(acceptance),
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": content_disposition_header(
+                False, f"acceptance-{acceptance.work_order.number}.pdf"
+            )
+        },
+    )
+    # A name, an address and a signature: not for shared caches, not kept by the browser.
+    add_never_cache_headers(response)
+    return response

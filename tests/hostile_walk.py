@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 
@@ -88,3 +89,75 @@ def commit_time_error() -> str | None:
     except IntegrityError as exc:
         return str(exc).splitlines()[0]
     return None
+
+
+# The demo data the walk reads, and orders moved on inside the test's transaction (rolled back with it).
+def first(model_path: str, **filters) -> int:
+    from django.apps import apps
+
+    model = apps.get_model(model_path)
+    pk = model.objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()
+    assert pk is not None, f"the demo has no {model_path} {filters}"
+    return pk
+
+
+def arrived_order() -> int:
+    """An on-site order of the supervisor's centre the technician has just arrived at, so that its page shows
+    the fault found's form: the demo has none on site, so an accepted one is moved there (inside the test's
+    transaction, rolled back with it)."""
+    from repairs.models import WorkOrder
+    from repairs.services import work_order_transition
+
+    order = WorkOrder.objects.get(
+        pk=first(
+            "repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted", mode="on_site"
+        )
+    )
+    supervisor = get_user_model().objects.get(username="supervisor")
+    for status in ("en_route", "on_site"):
+        order = work_order_transition(work_order=order, to_status=status, acting_user=supervisor)
+    return order.pk
+
+
+def on_the_way_order(*, call: bool = False) -> int:
+    """An order of the supervisor's centre its technician has set off for (moved there inside the test's
+    transaction): the form for a visit where nobody was at home. Its call's id when `call`."""
+    from repairs.models import WorkOrder
+    from repairs.services import work_order_transition
+
+    order = WorkOrder.objects.get(
+        pk=first(
+            "repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted", mode="on_site"
+        )
+    )
+    order = work_order_transition(
+        work_order=order,
+        to_status="en_route",
+        acting_user=get_user_model().objects.get(username="supervisor"),
+    )
+    return order.call_id if call else order.pk
+
+
+def quoted_order(*, quote: bool = True, declined: bool = False) -> int:
+    """A paid (A) order of the supervisor's centre the technician has arrived at (moved there inside the test's
+    transaction), with a quote waiting for the customer's answer — or none, or declined."""
+    from decimal import Decimal
+
+    from repairs import paid, services
+    from repairs.models import RepairCall, WorkOrder
+
+    order = WorkOrder.objects.get(
+        pk=first(
+            "repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted", mode="on_site"
+        )
+    )
+    RepairCall.objects.filter(pk=order.call_id).update(service_type="A", suggested_service_type="A")
+    supervisor = get_user_model().objects.get(username="supervisor")
+    for status in ("en_route", "on_site"):
+        order = services.work_order_transition(work_order=order, to_status=status, acting_user=supervisor)
+    if quote or declined:
+        line = services.QuoteLineInput("labour", "小修工时费", 1, Decimal("80.00"))
+        made = services.quote_create(work_order=order, lines=[line], acting_user=supervisor)
+        if declined:
+            paid.quote_decline(quote=made, acting_user=supervisor)
+    return order.pk

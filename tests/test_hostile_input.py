@@ -13,8 +13,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import demo_seeded_once
 from tests.hostile_walk import Fields as _Fields
+from tests.hostile_walk import arrived_order as _arrived_order
 from tests.hostile_walk import as_posted as _as_posted
 from tests.hostile_walk import commit_time_error as _commit_time_error
+from tests.hostile_walk import first as _first
+from tests.hostile_walk import on_the_way_order as _on_the_way_order
+from tests.hostile_walk import quoted_order as _quoted_order
 
 pytestmark = pytest.mark.django_db
 
@@ -26,23 +30,16 @@ ALWAYS = [
 ]
 APPS = (
     *("repairs", "network", "office", "settlement", "inventory", "remedies", "care", "integrations"),
-    *("contracts", "inspections", "grading", "quality", "screening", "insight"),
+    *("contracts", "inspections", "grading", "quality", "screening", "insight", "portal"),
 )
+# The demo's household on the customer's own pages (its account is made by the demo, as a first sign-in would).
+CUSTOMER = "customer-13700137000"
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     with demo_seeded_once(django_db_blocker, tmp_path_factory.mktemp("media"), customers=200):
         yield
-
-
-def _first(model_path: str, **filters) -> int:
-    from django.apps import apps
-
-    model = apps.get_model(model_path)
-    pk = model.objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()
-    assert pk is not None, f"the demo has no {model_path} {filters}"
-    return pk
 
 
 def _supervisor_centre() -> int:
@@ -57,12 +54,26 @@ def _supervisor_technician() -> int:
     return _first("network.Technician", center__supervisors__username="supervisor", active=True)
 
 
+def _customer_order(*statuses: str) -> int:
+    return _first("repairs.WorkOrder", call__customer__phones__number=CUSTOMER[-11:], status__in=statuses)
+
+
+def _customer_unit() -> int:
+    return _first("repairs.ProductUnit", owner__phones__number=CUSTOMER[-11:])
+
+
 def _tech_order() -> int:
     return _first("repairs.WorkOrder", technician__user__username="tech")
 
 
 # url name → (who looks, the URL's arguments from the demo data)
 PAGES = {
+    "portal:home": (CUSTOMER, dict),
+    "portal:sign_in": (CUSTOMER, dict),
+    "portal:unit_card": (CUSTOMER, lambda: {"pk": _customer_unit()}),
+    "portal:report": (CUSTOMER, dict),
+    "portal:unit_new": (CUSTOMER, dict),
+    "portal:order_detail": (CUSTOMER, lambda: {"pk": _customer_order("dispatched", "accepted")}),
     "repairs:register": ("dispatcher", dict),
     "repairs:call_new": ("dispatcher", dict),
     "repairs:call_detail": ("dispatcher", lambda: {"pk": _first("repairs.RepairCall")}),
@@ -224,6 +235,13 @@ POST_ONLY = {
     "remedies:exchange",
     "remedies:refund",
     "remedies:refurb_step",
+    "repairs:call_confirm",
+    "portal:send_code",
+    "portal:sign_out",
+    "portal:order_reschedule",
+    "portal:order_cancel",
+    "portal:order_confirm",
+    "portal:order_rate",
 }
 # Files served to those in scope (a signature, a photo, a PDF rendered from the data): no parameters.
 NOT_PAGES = {
@@ -238,6 +256,10 @@ NOT_PAGES = {
     "insight:budget_pdf",
     "remedies:certificate",
     "repairs:acceptance_signature",
+    "repairs:acceptance_record",
+    "repairs:call_photo",
+    "repairs:unit_invoice_photo",
+    "portal:call_photo",
 }
 
 
@@ -300,71 +322,14 @@ def _post_forms(client, who, page_name, page_kwargs) -> list[tuple[str, list[lis
     return [(action or url, form) for action, form in fields.forms]
 
 
-def _arrived_order() -> int:
-    """An on-site order of the supervisor's centre the technician has just arrived at, so that its page shows
-    the fault found's form: the demo has none on site, so an accepted one is moved there (inside the test's
-    transaction, rolled back with it)."""
-    from repairs.models import WorkOrder
-    from repairs.services import work_order_transition
-
-    order = WorkOrder.objects.get(
-        pk=_first(
-            "repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted", mode="on_site"
-        )
-    )
-    supervisor = get_user_model().objects.get(username="supervisor")
-    for status in ("en_route", "on_site"):
-        order = work_order_transition(work_order=order, to_status=status, acting_user=supervisor)
-    return order.pk
-
-
-def _on_the_way_order(*, call: bool = False) -> int:
-    """An order of the supervisor's centre its technician has set off for (moved there inside the test's
-    transaction): the form for a visit where nobody was at home. Its call's id when `call`."""
-    from repairs.models import WorkOrder
-    from repairs.services import work_order_transition
-
-    order = WorkOrder.objects.get(
-        pk=_first(
-            "repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted", mode="on_site"
-        )
-    )
-    order = work_order_transition(
-        work_order=order,
-        to_status="en_route",
-        acting_user=get_user_model().objects.get(username="supervisor"),
-    )
-    return order.call_id if call else order.pk
-
-
-def _quoted_order(*, quote: bool = True, declined: bool = False) -> int:
-    """A paid (A) order of the supervisor's centre the technician has arrived at (moved there inside the test's
-    transaction), with a quote waiting for the customer's answer — or none, or declined."""
-    from decimal import Decimal
-
-    from repairs import paid, services
-    from repairs.models import RepairCall, WorkOrder
-
-    order = WorkOrder.objects.get(
-        pk=_first(
-            "repairs.WorkOrder", center__supervisors__username="supervisor", status="accepted", mode="on_site"
-        )
-    )
-    RepairCall.objects.filter(pk=order.call_id).update(service_type="A", suggested_service_type="A")
-    supervisor = get_user_model().objects.get(username="supervisor")
-    for status in ("en_route", "on_site"):
-        order = services.work_order_transition(work_order=order, to_status=status, acting_user=supervisor)
-    if quote or declined:
-        line = services.QuoteLineInput("labour", "小修工时费", 1, Decimal("80.00"))
-        made = services.quote_create(work_order=order, lines=[line], acting_user=supervisor)
-        if declined:
-            paid.quote_decline(quote=made, acting_user=supervisor)
-    return order.pk
-
-
 # The pages whose forms are the actions, as their users see them.
 IN_REPAIR = ("in_repair", "waiting_for_parts")
 ACTION_PAGES = [
+    # The customer's own pages: a fault reported, a unit registered, a visit moved, a done one confirmed and rated.
+    (CUSTOMER, "portal:report", dict),
+    (CUSTOMER, "portal:unit_new", dict),
+    (CUSTOMER, "portal:order_detail", lambda: {"pk": _customer_order("dispatched", "accepted")}),
+    (CUSTOMER, "portal:order_detail", lambda: {"pk": _customer_order("completed", "closed")}),
     (
         "dispatcher",
         "repairs:call_detail",

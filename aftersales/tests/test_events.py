@@ -71,6 +71,8 @@ def test_care_answers_the_call_pages_and_the_warranty_engines_questions():
     assert extensions.providers() == {
         extensions.REPAIR_CALL_PAGE: ["care.selectors.call_care"],
         extensions.CARRY_IN_DELAYS: ["care.selectors.carry_in_delays"],
+        extensions.WORK_ORDER_CUSTOMER: ["portal.visits.acts_as_customer"],
+        extensions.UNIT_CARD_QR: ["portal.qr.unit_card_qr"],
     }
     assert extensions.ask(extensions.CARRY_IN_DELAYS, None, order_ids=[]) == {}
     with pytest.raises(ValueError, match="no_such_question"):

@@ -50,6 +50,7 @@ class Migration(migrations.Migration):
             name="invoice_photo",
             field=aftersales.images.PhotoField(
                 blank=True,
+                db_default="",
                 upload_to=repairs.models.catalogue._invoice_photo_path,
                 verbose_name="invoice photo",
             ),

@@ -254,7 +254,7 @@ class ProductUnit(models.Model):
     warranty_card_number = models.CharField(_("warranty card number"), max_length=40, blank=True)
     # The invoice as the customer photographed it when registering the unit on their own pages: the proof of
     # purchase the 三包 period runs from, checked by the dispatcher (served only through a scoped view).
-    invoice_photo = PhotoField(_("invoice photo"), upload_to=_invoice_photo_path, blank=True)
+    invoice_photo = PhotoField(_("invoice photo"), upload_to=_invoice_photo_path, blank=True, db_default="")
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
     # A unit received in a 三包 exchange: the unit it replaced, and the exchange date — its repair period
     # starts again then, while the return and exchange windows still count from the original sale.

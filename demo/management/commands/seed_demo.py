@@ -20,6 +20,7 @@ from demo.integrations import print_demo_key, seed_integrations
 from demo.inventory import seed_inventory
 from demo.levels import seed_levels
 from demo.network import print_logins, seed_admin_time, seed_fees, seed_network, seed_settlements
+from demo.portal import print_portal_login, seed_portal
 from demo.quality import seed_quality
 from demo.remedies import seed_remedies, texts_unsent
 from demo.repairs import DEMO_CALLS, seed_catalogue, seed_customers, seed_loaners, seed_repair_calls
@@ -53,6 +54,7 @@ def print_demo_access(write=print) -> None:
     """Who can use the demo: the logins and the demo dealer's API key (what `make run` shows once the web
     answers)."""
     print_logins(write)
+    print_portal_login(write)
     print_demo_key(write)
 
 
@@ -117,6 +119,7 @@ class Command(BaseCommand):
                 seed_coverage(now=now, network=network),
                 seed_levels(now=now, network=network),
                 seed_quality(now=now, network=network),
+                seed_portal(now=now, network=network),
             ]
         if calls:
             say(f"{calls} repair calls of the last three months logged")
