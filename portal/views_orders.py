@@ -123,6 +123,7 @@ def _page(request, pk, *, now=None, **forms_given):
         "cancel_form": forms_given.get("cancel_form") or CancelForm(),
         "rate_form": forms_given.get("rate_form") or RateForm(),
         "comment_max": COMMENT_MAX,
+        "lang_next": reverse("portal:order_detail", args=[order.pk]),
     }
     return render(request, "portal/order_detail.html", context)
 

@@ -98,6 +98,7 @@ def _page(request, *, number: str = "", typed: str = "", error: str = "", status
             "error": error,
             "next": "" if next_url == reverse("portal:home") else next_url,
             "demo_code": demo_code(),
+            "lang_next": request.get_full_path() if request.method == "GET" else reverse("portal:home"),
             "minutes": int(CODE_TTL.total_seconds() // 60),
         },
         status=status,

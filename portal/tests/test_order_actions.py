@@ -115,6 +115,10 @@ def test_a_third_move_an_untouched_form_and_a_window_outside_the_hours_are_refus
     )
     assert "can no longer be moved here" in said(late) and at_work.reschedules.count() == 0
     assert untouched.status_code == 200 and b"Choose a day." in untouched.content
+    # The form shown again at the action's address: the language switch goes back to the order's page.
+    assert f'name="next" type="hidden" value="{reverse("portal:order_detail", args=[order.pk])}"' in (
+        untouched.content.decode()
+    )
     assert b"Choose a time." in untouched.content
     assert early.status_code == 200 and b"not one of the available choices" in early.content
     with pytest.raises(ValidationError) as refused:  # a window the page never offers, straight to the service
