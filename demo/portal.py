@@ -29,7 +29,7 @@ from demo.repairs import signature_png
 from inspections.models import InspectionPolicy
 from inspections.services import inspection_schedule, policy_plans_sync
 from network.models import Dealer, ServiceCenter
-from portal.signin import account_for_number
+from portal.signin import DEMO_CODE, account_for_number
 from repairs.choices import CallCustomerRequest, FaultCodeKind, Resolution, ServiceMode
 from repairs.closing import AcceptanceInput, ClosingInput, work_order_close
 from repairs.models import AcceptanceDocument, CustomerPhone, FaultCode, ProductModel
@@ -297,4 +297,4 @@ def seed_portal(*, now: dt.datetime, network) -> str:
 def print_portal_login(write=print) -> None:
     """The demo customer's sign-in, when the demo has them."""
     if CustomerPhone.objects.filter(number=DEMO_PHONE).exists():
-        write(f"客户自助 /my/ ：手机号 {DEMO_PHONE}，验证码在 DEBUG 页面上显示")
+        write(f"客户自助 /my/ ：手机号 {DEMO_PHONE}，验证码 {DEMO_CODE}（DEBUG 演示环境，页面上也有显示）")

@@ -25,6 +25,8 @@ from repairs.factories import (
 )
 
 VIEWPORT = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+CUSTOMER = "customer-13700137000"  # the demo household on its own pages
 # 200 % browser zoom of that window: half the CSS pixels, each drawn twice as large.
 ZOOM_200 = {"viewport": {"width": 683, "height": 450}, "device_scale_factor": 2}
 
@@ -371,7 +373,7 @@ def _main_pages() -> list[tuple[str, str, str]]:
     from inventory.models import Part
     from network.models import ServiceCenter, Settlement, Technician
     from repairs.choices import OPEN_STATUSES
-    from repairs.models import WorkOrder
+    from repairs.models import ProductUnit, WorkOrder
 
     def first(queryset):
         pk = queryset.order_by("pk").values_list("pk", flat=True).first()
@@ -379,6 +381,9 @@ def _main_pages() -> list[tuple[str, str, str]]:
         return pk
 
     tech_order = first(WorkOrder.objects.filter(technician__user__username="tech", status__in=OPEN_STATUSES))
+    household = {"owner__phones__number": CUSTOMER[-11:]}
+    customer = {"call__customer__phones__number": CUSTOMER[-11:], "status__in": OPEN_STATUSES}
+    units, orders = ProductUnit.objects, WorkOrder.objects
     open_call = first(WorkOrder.objects.filter(status__in=OPEN_STATUSES).values("call_id"))
     return [
         ("dispatcher", "register", reverse("repairs:register")),
@@ -420,7 +425,25 @@ def _main_pages() -> list[tuple[str, str, str]]:
         ("dealer", "dealer_home", reverse("office:dealer_home")),
         ("dealer", "api_keys", reverse("integrations:api_keys")),
         ("dealer", "api_docs", reverse("api:docs")),
+        # The customer's own pages, on a phone (the demo household, signed in as its first sign-in made it).
+        (CUSTOMER, "my_home", reverse("portal:home")),
+        (CUSTOMER, "my_card", reverse("portal:unit_card", args=[first(units.filter(**household))])),
+        (CUSTOMER, "my_order", reverse("portal:order_detail", args=[first(orders.filter(**customer))])),
+        (CUSTOMER, "my_report", reverse("portal:report")),
+        (CUSTOMER, "my_unit_new", reverse("portal:unit_new")),
+        (None, "my_sign_in", reverse("portal:home")),
     ]
+
+
+def _customer_session(context, live_server, username: str) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
 
 
 def _axe_blocking(axe, page: Page) -> list[str]:
@@ -455,7 +478,11 @@ def test_every_roles_main_pages_have_no_serious_or_critical_axe_violations(
         contexts = {}
         try:
             for who, what, path in pages:
-                if who not in contexts:
+                if who not in contexts and what.startswith("my_"):
+                    contexts[who] = browser.new_context(viewport=PHONE)
+                    if who:  # the customer signs in by SMS code: their session is given to the browser
+                        _customer_session(contexts[who], live_server, who)
+                elif who not in contexts:
                     contexts[who] = browser.new_context(viewport=VIEWPORT)
                     _login(contexts[who].new_page(), live_server, who, DEMO_PASSWORD)
                 page = contexts[who].new_page()
