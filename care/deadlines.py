@@ -160,12 +160,33 @@ def _wanted(order, policy: SlaPolicy, hours: WorkingHours | None, existing: set[
     return stages
 
 
+# The columns work_order_deadlines_sync keeps in line with the order.
+_KEPT = (
+    "center_id",
+    "technician_id",
+    "due_at",
+    "warn_at",
+    "warned_at",
+    "breached_at",
+    "paused_at",
+    "remaining_seconds",
+    "stopped_at",
+    "stop_reason",
+    "next_escalation_at",
+)
+
+
+def _kept(row: Deadline) -> tuple:
+    return tuple(getattr(row, name) for name in _KEPT)
+
+
 def work_order_deadlines_sync(*, order, now: dt.datetime) -> None:
     """Brings the order's deadlines in line with the order. Runs under the caller's lock on the order."""
 
     existing = {d.stage: d for d in Deadline.objects.filter(work_order=order).select_related("policy")}
     if not existing and order.dispatched_at is None:
         return
+    loaded = {row.pk: _kept(row) for row in existing.values()}
     policy = next(iter(existing.values())).policy if existing else policy_for(order.call)
     # The centre's calendar, when a stage to come or one stored runs on working hours.
     working = Clock.WORKING in {policy.accept_clock, policy.first_contact_clock, policy.completion_clock}
@@ -228,21 +249,16 @@ def work_order_deadlines_sync(*, order, now: dt.datetime) -> None:
                 updates.append(row)
     if creates:
         Deadline.objects.bulk_create(creates)
+    # Only the rows and columns this event changed are written (most events move one stage, if any): the
+    # same rows as writing them all, without a CASE per column and row for every event.
+    updates = [row for row in updates if _kept(row) != loaded[row.pk]]
     if updates:
         Deadline.objects.bulk_update(
             updates,
             [
-                "center",
-                "technician",
-                "due_at",
-                "warn_at",
-                "warned_at",
-                "breached_at",
-                "paused_at",
-                "remaining_seconds",
-                "stopped_at",
-                "stop_reason",
-                "next_escalation_at",
+                name
+                for i, name in enumerate(_KEPT)
+                if any(_kept(row)[i] != loaded[row.pk][i] for row in updates)
             ],
         )
 

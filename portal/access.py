@@ -32,6 +32,8 @@ def customer_required(view):
     def wrapper(request, *args, **kwargs):
         account = account_of(request.user)
         if account is None:
+            if request.method != "GET":  # an action sent after the session ended: sign in, then start again
+                return redirect("portal:home")
             return redirect(f"{reverse('portal:home')}?{urlencode({'next': request.get_full_path()})}")
         request.account = account
         return view(request, *args, **kwargs)

@@ -23,7 +23,7 @@ from repairs import services
 from repairs.choices import OPEN_STATUSES, CallChannel
 from repairs.models import CustomerAddress, FaultSymptom, ProductModel, ProductUnit, RepairCall
 
-from .access import customers_of, units_of
+from .access import calls_of, customers_of, units_of
 from .models import PortalAccount
 
 # The visit windows a customer may ask for, within the service hours of the maker's standard (8:00–20:00).
@@ -77,7 +77,8 @@ def report_options(account: PortalAccount, *, now: dt.datetime | None = None) ->
     units = list(units_of(account).select_related("model__category").order_by("-created_at", "-pk"))
     open_calls: dict[int, RepairCall] = {}
     for call in (
-        RepairCall.objects.filter(unit__in=[u.pk for u in units], work_orders__status__in=OPEN_STATUSES)
+        calls_of(account)
+        .filter(unit__in=[u.pk for u in units], work_orders__status__in=OPEN_STATUSES)
         .distinct()
         .order_by("logged_at")
     ):
@@ -221,6 +222,7 @@ class UnitInput:
     identifier: str = ""  # the serial number, or a phone's IMEI
     purchase_date: dt.date | None = None
     invoice_photo: object | None = None
+    invoice_number: str = ""
     owner: object | None = None  # one of the account's customers (a family shares a number)
     name: str = ""  # a number the hotline never saw: the customer's name and address
     region: Region | None = None
@@ -329,6 +331,10 @@ def web_unit_register(
         raise ValidationError(errors)
 
     fields = {"model": model, "sale_date": day}
+    if (data.invoice_number or "").strip():
+        # The 三包 periods count from the invoice date: with the invoice's number, the purchase date the customer
+        # states is taken as its date (a dispatcher checks the invoice: its photo, or at the visit).
+        fields.update(invoice_number=data.invoice_number.strip(), invoice_date=day)
     fields["imei" if model.category.requires_imei else "serial_number"] = identifier
     saved_files: list = []
     try:

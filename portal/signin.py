@@ -24,7 +24,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from aftersales import sms
-from aftersales.roles import Role
+from aftersales.roles import Role, has_role
 from aftersales.validators import MOBILE_RE, normalize_phone
 
 from .models import PortalAccount, SignInCode
@@ -162,7 +162,8 @@ def sign_in_code_send(*, number: str, ip: str | None, now: dt.datetime | None = 
             ) % {"code": code, "minutes": int(CODE_TTL.total_seconds() // 60)}
             # After the commit: a code the database does not hold must never reach the customer. Named as a
             # secret, so that no backend writes it to a log.
-            transaction.on_commit(partial(sms.send_sms, number, body, secrets=(code,)))
+            # robust: a gateway that fails is logged, and the customer asks for a new code, not a server error.
+            transaction.on_commit(partial(sms.send_sms, number, body, secrets=(code,)), robust=True)
     if retry_at is not None:
         # Raised after the block (the locks stay held to the end of the request's transaction).
         error = ValidationError(
@@ -213,10 +214,12 @@ def account_for_number(number: str, now: dt.datetime) -> PortalAccount:
     """The number's account, made on its first sign-in (a user in the customer role, no password)."""
     account = PortalAccount.objects.select_related("user").filter(phone=number).first()
     if account is None:
-        user, created = get_user_model().objects.get_or_create(username=f"customer-{number}")
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
+        user = get_user_model().objects.filter(username=f"customer-{number}").first()
+        if user is None:
+            user = get_user_model().objects.create_user(username=f"customer-{number}", password=None)
+        elif not has_role(user, Role.CUSTOMER) or user.is_staff or user.is_superuser:
+            # A staff user someone named like a customer's account is never signed in by a texted code.
+            raise ValidationError(_("This number cannot sign in here: please call the service hotline."))
         user.groups.add(Group.objects.get_or_create(name=Role.CUSTOMER)[0])
         account = PortalAccount.objects.create(user=user, phone=number, created_at=now)
     account.last_sign_in_at = now

@@ -151,7 +151,11 @@ def _report_context(request, form, *, now, initial_unit=None, refused=None) -> d
 
 def _duplicate(request, exc: DuplicateCall, form):
     """The unit has an open call: it is shown (and its order's page linked); nothing was saved."""
-    open_calls = [(call, open_work_order(call)) for call in exc.open_calls]
+    # Only the account's own calls are shown (a unit that changed hands may have its former owner's).
+    own = set(
+        calls_of(request.account).filter(pk__in=[c.pk for c in exc.open_calls]).values_list("pk", flat=True)
+    )
+    open_calls = [(call, open_work_order(call)) for call in exc.open_calls if call.pk in own]
     context = _report_context(request, form, now=timezone.now())
     context["duplicate"] = open_calls
     return render(request, "portal/report.html", context, status=409)
@@ -175,6 +179,7 @@ class UnitForm(forms.Form):
     identifier = forms.CharField(max_length=40, required=False)
     purchase_date = forms.DateField(required=False)
     invoice_photo = forms.FileField(required=False)
+    invoice_number = forms.CharField(max_length=40, required=False)
     owner = forms.ModelChoiceField(queryset=None, required=False)
     name = forms.CharField(max_length=50, required=False)
     region = forms.ModelChoiceField(queryset=_districts(), required=False)
@@ -191,6 +196,7 @@ UNIT_SHOWN = (
     "identifier",
     "purchase_date",
     "invoice_photo",
+    "invoice_number",
     "owner",
     "name",
     "region",
@@ -226,6 +232,7 @@ def unit_new(request):
                     identifier=data["identifier"],
                     purchase_date=data["purchase_date"],
                     invoice_photo=data["invoice_photo"],
+                    invoice_number=data["invoice_number"],
                     owner=data["owner"],
                     name=data["name"],
                     region=data["region"],

@@ -15,6 +15,7 @@ from django.utils import timezone
 from aftersales import sms
 from care.choices import CallbackReason, CallbackStatus, ComplaintCategory
 from care.models import Callback, Complaint
+from network.factories import TechnicianFactory
 from portal import visits
 from portal.factories import customer_with_account
 from portal.models import VisitConfirmation, VisitRating
@@ -212,6 +213,14 @@ def test_the_customer_confirms_the_service_once_and_it_is_the_proof_a_closing_la
     assert not WorkOrderClosing.objects.proof_pending().filter(work_order=order).exists()
     notes = [e.note for e in order.events.filter(actor=customer_client.account.user)]
     assert len(notes) == 1 and "confirmed the service done" in notes[0]
+    # A call logged under a technician's own mobile: the confirmation is kept, the closing waits for a manager.
+    own = order_of(customer_client.customer, S.COMPLETED, closing__proof_exception_reason="客户不在家")
+    TechnicianFactory(phone=customer_client.account.phone)
+    assert "you confirmed the service is done" in said(
+        customer_client.post(reverse("portal:order_confirm", args=[own.pk]), {"step": "confirm"})
+    )
+    assert WorkOrderClosing.objects.proof_pending().filter(work_order=own).exists()
+    assert VisitConfirmation.objects.filter(work_order=own, proof_for_closing=False).exists()
     # Not done yet: nothing to confirm.
     open_order = order_of(customer_client.customer, S.IN_REPAIR)
     before = snapshot(open_order)

@@ -15,6 +15,7 @@ from aftersales import extensions
 from aftersales.roles import Role, has_role
 from inventory.models import Part
 from inventory.services import part_request_submit
+from network.models import Technician
 
 from ..choices import (
     FaultCodeKind,
@@ -177,6 +178,13 @@ def customer_acts(user, order: WorkOrder) -> bool:
     )
 
 
+def _staff_number(order: WorkOrder) -> bool:
+    """Whether the call's number or one of its customer's numbers is a technician's of the network."""
+    call = order.call
+    numbers = {call.caller_phone, *call.customer.phones.values_list("number", flat=True)}
+    return Technician.objects.filter(phone__in=[n for n in numbers if n]).exists()
+
+
 def work_order_customer_confirm(*, work_order: WorkOrder, acting_user, now=None) -> WorkOrderClosing | None:
     """The customer confirms, signed in on their own pages, that the service was done: a line in the order's
     trail. Where the closing was recorded without the customer's proof (neither signature nor code) and no
@@ -202,6 +210,11 @@ def work_order_customer_confirm(*, work_order: WorkOrder, acting_user, now=None)
         row = WorkOrderClosing.objects.select_for_update(of=("self",)).filter(work_order=order).first()
         clears = row is not None and row.proof_exception and row.proof_cleared_at is None
         note = _("The customer confirmed the service done, signed in on their own pages")
+        if clears and _staff_number(order):
+            # A call logged under a technician's own mobile: whoever signs in with it is not proof of the
+            # customer's word. The confirmation stays in the trail; a manager decides on the closing.
+            clears = False
+            note += " · " + _("the number is a technician's: a manager clears the closing without proof")
         if clears:
             row.proof_cleared_at, row.proof_cleared_by = now, acting_user
             row.proof_cleared_note = _("Confirmed by the customer on their own pages")

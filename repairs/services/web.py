@@ -43,10 +43,17 @@ def photo_problems(photos: Sequence, *, most: int = CALL_PHOTOS_MAX) -> list[str
     return problems
 
 
+PHOTO_MAX_PIXELS = 60_000_000
+
+
 def _is_image(upload) -> bool:
     try:
         upload.seek(0)
         with Image.open(upload) as image:
+            # A photo's pixels are decoded whole to resize it: a phone's 50-megapixel picture passes, a
+            # crafted image of hundreds of megapixels (a few hundred MB of memory each) does not.
+            if image.width * image.height > PHOTO_MAX_PIXELS:
+                return False
             image.verify()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return False
