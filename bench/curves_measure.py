@@ -73,6 +73,19 @@ def _client(username: str):
     return client
 
 
+def _page_200_link() -> dict:
+    """The parameters of the register's link to page 200 (50 rows a page), as page 199's 下一页 carries them:
+    the position of row 9,950. The plain `?page=200` (by OFFSET) is measured beside it."""
+    from django.contrib.auth import get_user_model
+
+    from aftersales.paging import encode_position
+    from repairs.selectors import register_rows
+
+    dispatcher = get_user_model().objects.get(username="dispatcher")
+    row = register_rows(user=dispatcher).order_by("-created_at", "-pk")[199 * 50 - 1]
+    return {"after": encode_position(row, ("created_at", "id")), "page": 200}
+
+
 def pages(requests: int) -> dict:
     """The dispatcher's look-ups and register, the technician's day, the supervisor's board, the manager's
     dashboard (and care's), each as its user."""
@@ -94,6 +107,7 @@ def pages(requests: int) -> dict:
         ("register: centre", dispatcher, register, {"center": samples["center"]}, None),
         ("register: q=phone", dispatcher, register, {"q": samples["call_phone"]}, None),
         ("register: page 200", dispatcher, register, {"page": 200}, None),
+        ("register: page 200 by its link", dispatcher, register, _page_200_link(), None),
         (
             "tablet: technician's day",
             _client("tech"),
