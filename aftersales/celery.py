@@ -49,6 +49,8 @@ TASK_QUEUES = {
     "network.tasks.certificate_expiry_tasks_daily": CLOCK,
     "inventory.tasks.reorder_suggestions_daily": CLOCK,
     "integrations.tasks.idempotency_records_purge": CLOCK,
+    "repairs.tasks.units_sold_fold": CLOCK,
+    "repairs.tasks.technician_time_rollup": CLOCK,
     "network.tasks.settlement_pdf_build": DOCUMENTS,
     "network.tasks.settlements_zip_build": DOCUMENTS,
     "network.tasks.settlements_draft_month": DOCUMENTS,
@@ -61,6 +63,7 @@ TASK_QUEUES = {
     "insight.tasks.rates_refresh_year": DOCUMENTS,
     "quality.tasks.quality_watch_daily": DOCUMENTS,
     "office.tasks.coverage_gaps_refresh_daily": DOCUMENTS,
+    "repairs.tasks.units_sold_recount": DOCUMENTS,
     "repairs.tasks.confirmation_code_send": NOTIFY,
     "care.tasks.notifications_email": NOTIFY,
     "integrations.tasks.webhook_deliver": NOTIFY,
@@ -140,6 +143,24 @@ app.conf.beat_schedule = {
     "quality-watch-daily": {
         "task": "quality.tasks.quality_watch_daily",
         "schedule": crontab(hour=4, minute=30),
+    },
+    # The network's units sold, kept counted for the dashboard (repairs.units_sold): the units registered since
+    # the last run added every ten minutes (a range of the units' key), everything counted again nightly so
+    # that corrected sale dates and models are taken in.
+    "repairs-units-sold-fold": {
+        "task": "repairs.tasks.units_sold_fold",
+        "schedule": timedelta(minutes=10),
+        "options": {"expires": 540},
+    },
+    "repairs-units-sold-recount": {
+        "task": "repairs.tasks.units_sold_recount",
+        "schedule": crontab(hour=3, minute=20),
+    },
+    # Each technician's labour of the days of this month counted into kept rows for the supervisor's board
+    # and the time report (repairs.timesheet), after midnight.
+    "repairs-technician-time-rollup": {
+        "task": "repairs.tasks.technician_time_rollup",
+        "schedule": crontab(hour=0, minute=40),
     },
     # Idempotency-Key records of the API's POSTs past their IDEMPOTENCY_TTL_HOURS.
     "integrations-idempotency-purge": {

@@ -7,7 +7,8 @@ movements, callbacks and SLA deadlines the scale seed leaves out (bench/curves_d
 ANALYZE after) — and then measured (bench/curves_measure.py), in-process with Django's test Client as the
 user of each page: median and p99 of REQUESTS requests and the queries of one, for the dispatcher's look-ups,
 the register (first page, filtered pages, page 200), the technician's day, the supervisor's board, the
-manager's dashboard (cached and counted on the request) and care's, the dealer API's list (first pages and
+manager's dashboard (cached and counted on the request) and care's, the nightly count of the technicians'
+days of the month (run first, as the night before would have), the dealer API's list (first pages and
 cursor pages 2–5, and the floor of bench/api_floor.py in turns), the SLA scan (care_bench's, at the data's
 instant), one month's settlement drafts for every centre, and the dealer API's sustained throughput
 against gunicorn (2 workers) on loopback from bench/loadgen.py. A size already built is not built again
@@ -182,7 +183,9 @@ def measure(size: int, args) -> dict:
 
     report = {"data": data_sizes()}
     print(f"curves: measuring at {report['data']['repairs_workorder']:,} work orders", flush=True)
+    nightly = curves_measure.time_rollup()  # the technicians' days counted, as the nightly job keeps them
     cases = curves_measure.pages(args.requests)
+    cases["time rollup: this month's days (nightly)"] = nightly
     api = curves_measure.api(args.requests, args.rounds)
     cases.update(api["cases"])
     report["api_floor_in_turns"] = api["floor_in_turns"]

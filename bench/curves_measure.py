@@ -191,6 +191,25 @@ def api(requests: int, rounds: int) -> dict:
     }
 
 
+def time_rollup() -> dict:
+    """The nightly job's count of every technician's labour of each day of this month so far (the supervisor's
+    board and the time report read those rows): one run, its time and the rows written."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from repairs.models import TechnicianDayTime
+    from repairs.timesheet import time_rollup_recent
+
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        days = time_rollup_recent()
+        seconds = time.perf_counter() - started
+    row = _summary([seconds * 1000], len(captured.captured_queries), days=days)
+    row["rows"] = TechnicianDayTime.objects.count()
+    _print("time rollup (nightly)", row)
+    return row
+
+
 def sla_scan(instant: dt.datetime) -> dict:
     """care_bench's scan (three runs from the same state, median) at the data's instant."""
     from carebench.config import RESET

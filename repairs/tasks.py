@@ -29,3 +29,31 @@ def confirmation_code_send(
         return send(work_order=order, acting_user=user, resend=resend)
     except ValidationError:
         return False
+
+
+@shared_task(name="repairs.tasks.units_sold_fold")
+def units_sold_fold() -> int | None:
+    """Every ten minutes (beat): the units registered since the last run added to the kept counts."""
+    # Imported when the task runs: the counts import the models, which the worker loads after Django.
+    from .units_sold import units_sold_fold as fold
+
+    return fold()
+
+
+@shared_task(name="repairs.tasks.units_sold_recount", acks_late=True)
+def units_sold_recount() -> int | None:
+    """Nightly (beat): every unit counted again, the day's corrections of sale dates and models taken in."""
+    # Imported when the task runs: the counts import the models, which the worker loads after Django.
+    from .units_sold import units_sold_recount as recount
+
+    return recount()
+
+
+@shared_task(name="repairs.tasks.technician_time_rollup")
+def technician_time_rollup() -> int:
+    """Nightly (beat): every technician's labour of each day of yesterday's month counted into the kept
+    rows the month's time split reads (repairs.timesheet)."""
+    # Imported when the task runs: the time split imports the models, which the worker loads after Django.
+    from .timesheet import time_rollup_recent
+
+    return time_rollup_recent()

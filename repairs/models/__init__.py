@@ -59,4 +59,6 @@ from .field import (
     _finding_photo_path,
     _not_home_photo_path,
 )
+from .sold import UnitsSold, UnitsSoldMark
+from .timesheet import TechnicianDayTime, TechnicianTimeDay
 from .web import RepairCallPhoto, _call_photo_path

@@ -1,4 +1,5 @@
 import contextlib
+import datetime as dt
 import logging
 import random
 import time
@@ -30,6 +31,8 @@ from demo.scale import seed_scale
 from demo.screening import seed_screening
 from demo.warranty import seed_warranty
 from inventory.reorder import reorder_suggestions_compute
+from repairs.timesheet import time_rollup_recent
+from repairs.units_sold import units_sold_recount
 
 
 @contextlib.contextmanager
@@ -160,6 +163,11 @@ class Command(BaseCommand):
             seed_sales(now=now, network=network, customers=customers, log=say)  # and the units sold
             if budgeted := seed_budget(now=now, network=network):
                 say(budgeted)
+        # The dashboard's units sold are kept counts: every unit above (the scale's too) counted once.
+        units_sold_recount(now=now)
+        # The technicians' labour of the days of the demo's three months, as the nightly job keeps it.
+        today = timezone.localdate(now)
+        time_rollup_recent(today=today, since=(today.replace(day=1) - dt.timedelta(days=62)).replace(day=1))
         if settlements:
             say(f"{settlements} settlements of the last two months")
         say(f"demo data ready in {time.monotonic() - started:.1f} s")
