@@ -1,6 +1,7 @@
 import datetime as dt
+from collections import Counter
 
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import render
@@ -82,11 +83,31 @@ def my_center(request):
     callbacks = first_per_center(
         due.select_related("call__customer", "work_order", "technician"), "due_at", "pk"
     )
-    open_orders = orders.filter(status__in=OPEN_STATUSES)
-    open_by_technician = per(open_orders.filter(technician__isnull=False), "technician_id")
-    today_by_technician = per(today.filter(technician__isnull=False), "technician_id")
-    unassigned = per(open_orders.filter(technician__isnull=True), "center_id")
-    visit_counts, overdue_counts = per(today, "center_id"), per(orders.overdue(now), "center_id")
+    # The open orders counted in one pass over the centres' index of open orders (centre, appointment's end,
+    # technician): by technician, unassigned, and past their window; today's visits likewise.
+    open_by_technician, unassigned, overdue_counts = Counter(), Counter(), Counter()
+    for center_id, technician_id, n, late in (
+        orders.filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values("center_id", "technician_id")
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(appointment_end__lt=now)))
+        .values_list("center_id", "technician_id", "n", "late")
+    ):
+        if technician_id is None:
+            unassigned[center_id] += n
+        else:
+            open_by_technician[technician_id] += n
+        overdue_counts[center_id] += late
+    today_by_technician, visit_counts = Counter(), Counter()
+    for center_id, technician_id, n in (
+        today.order_by()
+        .values("center_id", "technician_id")
+        .annotate(n=Count("pk"))
+        .values_list("center_id", "technician_id", "n")
+    ):
+        visit_counts[center_id] += n
+        if technician_id is not None:
+            today_by_technician[technician_id] += n
     callback_counts = per(due, "center_id")
     # The tasks the system handed the centres (certificates to renew, contracts to renew), soonest due first.
     open_tasks = CenterTask.objects.for_user(request.user).open().filter(center_id__in=ids)
