@@ -20,6 +20,8 @@ from ..choices import (
     DONE_STATUSES,
     OPEN_STATUSES,
     PARTS_ISSUABLE,
+    RESCHEDULABLE,
+    RESCHEDULES_WITHOUT_SUPERVISOR,
     CallChannel,
     CallCustomerRequest,
     Priority,
@@ -417,6 +419,14 @@ class WorkOrder(models.Model):
                 name="work_order_tech_overdue",
             ),
             models.Index(fields=["center", "appointment_start"], name="work_order_center_day"),
+            # The supervisor's board of the field's exceptions (repairs.field.supervisor_board): the orders to
+            # be rescheduled after nobody was at home and those moved twice already, longest waiting first.
+            models.Index(
+                fields=["center", "status_changed_at", "id"],
+                condition=Q(status=WorkOrderStatus.TO_RESCHEDULE)
+                | Q(status__in=sorted(RESCHEDULABLE), reschedule_count__gte=RESCHEDULES_WITHOUT_SUPERVISOR),
+                name="work_order_center_waiting",
+            ),
             # A dealer's work orders (the API's list), newest first, all or by status.
             models.Index(
                 fields=["unit_dealer", "-created_at", "-id"],
