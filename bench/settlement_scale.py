@@ -1,12 +1,18 @@
 """The settlement benchmark's data, made set-based (INSERT … SELECT over generate_series, no ORM loops).
 
-- 500 active service centres SB0001…SB0500 (a few diamond, more gold and grade A, most general; spread over
+The shape is `centers` × `orders` (defaults CENTERS = 500 and ORDERS = 100,000; bench/settlement_bench.py
+takes --centers and --orders):
+
+- `centers` active service centres SB0001… (a few diamond, more gold and grade A, most general; spread over
   the demo's districts; agreements signed three years before the month, open-ended);
-- for one month, 100,000 work orders closed in it (status 'closed', closed_at spread over the month in
+- for one month, `orders` work orders closed in it (status 'closed', closed_at spread over the month in
   China's time), each with its own customer, product unit (the demo catalogue's models in turn) and repair
-  call, skewed over the centres: SB0001 has 2,200 (2,000 free or contract ones, the largest statement),
-  SB0002–SB0010 1,930–2,170 each (about 1,700–1,950 free or contract), SB0011–SB0060 400–600 each, the
-  other 440 centres the rest (about 70 each, 20 to 130);
+  call, skewed over the centres. The top 60 centres are the same at every shape: SB0001 has 2,200 (2,000 free
+  or contract ones, the largest statement), SB0002–SB0010 1,930–2,170 each (about 1,700–1,950 free or
+  contract), SB0011–SB0060 400–594 each (24,826 together); the other centres share the rest by weights of
+  20 to 130, the last of them also taking what the rounding left (at 500 × 100,000: 440 centres, 43–204
+  each, the last 315, 124 on average; at 2,000 × 300,000: 1,940 centres, 46–216 each, the last 600, 131 on
+  average). A shape must leave each of the others at least one order;
 - service types C 75 %, B 15 %, A 10 % (paid by the customer: in the data, not in the settlement);
   customer requests 8 % installation, 4 % inspection, the rest repair; 5 % closed after phone guidance;
   of the others 30 % carry-in, 70 % on site; 0.5 % of the free and contract orders outside SB0001 had a
@@ -15,11 +21,12 @@
   a statement has more lines than orders: SB0001 about 3,300). No parts are used (no parts lines).
 
 Everything is numbered from the month (customers SBC, units SBU, calls SBX, work orders SBW + YYYYMM + six
-digits), so a later month adds its own 100,000 beside the earlier ones and a second run of the same month
-adds nothing (the month's orders are written in one transaction: all or none). Every INSERT names its
-columns; a NOT NULL column without a database default that this file does not know (added by a later
-migration) gets a neutral value of its type ('' / 0 / false / now() / today / a new UUID / '{}'),
-so the generation keeps working as the schema grows.
+digits, so at most 999,999 orders; centre codes have four digits, at most 9,999 centres), so a later month
+adds its own orders beside the earlier ones and a second run of the same month adds nothing (the month's
+orders are written in one transaction: all or none). One database holds one shape: the bench names its
+database after a shape that is not the default. Every INSERT names its columns; a NOT NULL column without a
+database default that this file does not know (added by a later migration) gets a neutral value of its type
+('' / 0 / false / now() / today / a new UUID / '{}'), so the generation keeps working as the schema grows.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from collections.abc import Callable
 
 CENTERS = 500
 ORDERS = 100_000
+MAX_CENTERS, MAX_ORDERS = 9_999, 999_999  # the codes' four and six digits
 CENTER_PREFIX = "SB"
 TOP_ORDERS, TOP_PAID = 2_200, 2_000  # SB0001: its statement has exactly TOP_PAID lines
 
@@ -86,22 +94,30 @@ def _insert(cursor, table: str, values: dict[str, str], source: str, params=None
     return cursor.rowcount
 
 
-def _allocation() -> list[int]:
-    """Closed orders per centre, SB0001 first: 500 numbers adding up to ORDERS."""
+def _allocation(centers: int = CENTERS, orders: int = ORDERS) -> list[int]:
+    """Closed orders per centre, SB0001 first: `centers` numbers adding up to `orders`. The top 60 are the
+    same at every shape; the other centres share the rest by weight."""
     counts = [TOP_ORDERS]
     counts += [1_900 + 30 * k for k in range(1, 10)]  # SB0002–SB0010
     counts += [400 + (i * 53) % 201 for i in range(50)]  # SB0011–SB0060
-    rest = ORDERS - sum(counts)
-    weights = [20 + (i * 37) % 111 for i in range(CENTERS - len(counts))]  # 20–130
-    share = [rest * w // sum(weights) for w in weights]
-    share[-1] += rest - sum(share)
+    others, rest = centers - len(counts), orders - sum(counts)
+    weights = [20 + (i * 37) % 111 for i in range(max(others, 0))]  # 20–130
+    share = [rest * w // sum(weights) for w in weights] if others > 0 else []
+    if others > 0:
+        share[-1] += rest - sum(share)
+    if not share or min(share) < 1 or centers > MAX_CENTERS or orders > MAX_ORDERS:
+        raise ValueError(
+            f"{centers:,} centres × {orders:,} orders: the top {len(counts)} centres take {sum(counts):,}"
+            f" orders and each of the others needs at least one (at most {MAX_CENTERS:,} centres,"
+            f" {MAX_ORDERS:,} orders)"
+        )
     return counts + share
 
 
-def ensure_centers(cursor, *, month: dt.date, log: Callable[[str], None]) -> int:
-    """The 500 SB centres (those missing). Returns how many were added."""
+def ensure_centers(cursor, *, month: dt.date, log: Callable[[str], None], centers: int = CENTERS) -> int:
+    """The `centers` SB centres (those missing). Returns how many were added."""
     cursor.execute("SELECT count(*) FROM network_servicecenter WHERE code LIKE %s", [CENTER_PREFIX + "%"])
-    if cursor.fetchone()[0] >= CENTERS:
+    if cursor.fetchone()[0] >= centers:
         return 0
     start = month.replace(year=month.year - 3, day=1)
     added = _insert(
@@ -126,9 +142,9 @@ def ensure_centers(cursor, *, month: dt.date, log: Callable[[str], None]) -> int
         " CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM network_region WHERE level = 'district') d"
         " WHERE NOT EXISTS (SELECT 1 FROM network_servicecenter s"
         f"  WHERE s.code = '{CENTER_PREFIX}' || lpad(g::text, 4, '0'))",
-        {"start": start, "n": CENTERS},
+        {"start": start, "n": centers},
     )
-    log(f"data: {added} service centres {CENTER_PREFIX}0001–{CENTER_PREFIX}{CENTERS:04d} added")
+    log(f"data: {added} service centres {CENTER_PREFIX}0001–{CENTER_PREFIX}{centers:04d} added")
     return added
 
 
@@ -140,15 +156,26 @@ def month_orders(cursor, *, month: dt.date) -> int:
     return cursor.fetchone()[0]
 
 
-def ensure_orders(cursor, *, month: dt.date, start: dt.datetime, end: dt.datetime, log) -> dict:
-    """The month's 100,000 closed work orders with their customers, units and calls (when missing).
-    Call inside a transaction."""
+def ensure_orders(
+    cursor,
+    *,
+    month: dt.date,
+    start: dt.datetime,
+    end: dt.datetime,
+    log,
+    centers: int = CENTERS,
+    orders: int = ORDERS,
+) -> dict:
+    """The month's `orders` closed work orders over the first `centers` SB centres, with their customers,
+    units and calls (when missing). Call inside a transaction."""
+    allocation = _allocation(centers, orders)
     present = month_orders(cursor, month=month)
-    if present >= ORDERS:
+    if present >= orders:
         return {}
     if present:
         raise RuntimeError(
-            f"{present} of the month's bench orders exist (not {ORDERS}): drop the database and run again"
+            f"{present:,} of the month's bench orders exist (not {orders:,}): another shape's database?"
+            " Drop it and run again"
         )
     ym = f"{month:%Y%m}"
     timings = {}
@@ -166,10 +193,10 @@ def ensure_orders(cursor, *, month: dt.date, start: dt.datetime, end: dt.datetim
         "INSERT INTO sb_alloc SELECT a.n, s.id, a.orders"
         " FROM unnest(%s::int[]) WITH ORDINALITY AS a(orders, n)"
         f" JOIN network_servicecenter s ON s.code = '{CENTER_PREFIX}' || lpad(a.n::text, 4, '0')",
-        [_allocation()],
+        [allocation],
     )
-    if cursor.rowcount != CENTERS:
-        raise RuntimeError(f"only {cursor.rowcount} of the {CENTERS} bench centres exist")
+    if cursor.rowcount != centers:
+        raise RuntimeError(f"only {cursor.rowcount} of the {centers} bench centres exist")
     # The plan: one row per order, its ids taken from the tables' sequences, its attributes derived from
     # its global index g (deterministic: the same data on every machine).
     cursor.execute(
@@ -346,7 +373,10 @@ def ensure_orders(cursor, *, month: dt.date, start: dt.datetime, end: dt.datetim
         "open redo orders (payment held)",
         _insert(cursor, "repairs_workorder", redo, ref + " WHERE p.held", optional={"travel_km": "NULL"}),
     )
-    for table in ("repairs_customer", "repairs_productunit", "repairs_repaircall", "repairs_workorder"):
+    # Every table written: the planner's statistics as autovacuum would leave them (a bench machine may run
+    # without autovacuum, and plans made for tables believed empty measure nothing real).
+    written = ("repairs_customer", "repairs_productunit", "repairs_repaircall", "repairs_workorder")
+    for table in (*written, "repairs_workorderclosing", "care_callback"):
         cursor.execute(f"ANALYZE {table}")
     lap("analyze", 0)
     return timings

@@ -6,7 +6,9 @@ not paid before — a service fee priced by the fee schedule row in force on the
 by distance band, parts reimbursed at cost — and the parts used on paid (A) work, charged to the centre.
 Running it again gives the same lines and totals; a work order is never paid twice (a unique line per work
 order and kind). Work sent back to be redone is held until the redo is completed, and paid in the month the
-redo completes. Accepted disputes then change their lines.
+redo completes. Accepted disputes then change their lines. That work of earlier months (redone, its proof
+come, its screening flag lifted) is read once for the month's run over every centre (LATER_SQL), so the run
+costs a constant number of queries per centre and grows with the network, not with its square.
 
 The computed adjustments follow the lines: the level's subsidies (SettlementRate), penalties for the month's
 SLA breaches and upheld complaints (care.selectors.settlement_penalties), defective parts owed back past due

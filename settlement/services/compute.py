@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -29,14 +29,17 @@ from network.models import Adjustment, ServiceCenter, Settlement, SettlementLine
 from remedies.choices import RemedyStatus
 from remedies.models import RemedyRequest
 
-from .sql import DISPUTES_SQL, LINES_SQL, STATEMENT_LANGUAGE
+from .sql import DISPUTES_SQL, LATER_SQL, LINES_SQL, STATEMENT_LANGUAGE
+
+NOTHING_LATER = {"released": [], "cleared": [], "rescreened": []}
 
 
 def settlement_compute(
-    *, center: ServiceCenter, month: dt.date, now: dt.datetime | None = None
+    *, center: ServiceCenter, month: dt.date, now: dt.datetime | None = None, later: dict | None = None
 ) -> Settlement:
     """Makes or refreshes the centre's draft for `month`. Refused: a month still to come, a centre without an
-    agreement in force during it, a settlement already confirmed."""
+    agreement in force during it, a settlement already confirmed. `later`: the centre's work of earlier months
+    that the month may pay (later_work), when the month's run has read it for every centre at once."""
     now = now or timezone.now()
     first = month.replace(day=1)
     start, end = month_bounds(first)
@@ -65,12 +68,12 @@ def settlement_compute(
         ServiceCenter.objects.select_for_update(no_key=True).filter(pk=center.pk).first()
         # The level in force for the settled month (grading's history), not necessarily today's.
         level = center_level_in_force(center=center, month=first)
-        settlement, _created = Settlement.objects.get_or_create(
+        # The settlement's row locked too (read with the lock, or inserted by this transaction): a dispute
+        # answered, an adjustment added or a confirmation (each locks it) waits for the recompute, or the
+        # recompute for it — never half of one over the other.
+        settlement, _created = Settlement.objects.select_for_update(no_key=True).get_or_create(
             center=center, month=first, defaults={"center_level": level, "computed_at": now}
         )
-        # The settlement's row too: a dispute answered, an adjustment added or a confirmation (each locks it)
-        # waits for the recompute, or the recompute for it — never half of one over the other.
-        settlement = Settlement.objects.select_for_update(no_key=True).get(pk=settlement.pk)
         if settlement.status != SettlementStatus.DRAFT:
             raise ValidationError(
                 {
@@ -81,12 +84,15 @@ def settlement_compute(
                 }
             )
         settlement.lines.all().delete()
+        if later is None:
+            later = later_work(start=start, end=end, center_id=center.pk).get(center.pk, NOTHING_LATER)
         params = {
             "settlement": settlement.pk,
             "level": level,
             "center": center.pk,
             "start": start,
             "end": end,
+            **later,
         }
         with connection.cursor() as cursor:
             cursor.execute(LINES_SQL, params)
@@ -101,15 +107,30 @@ def settlement_compute(
     return settlement
 
 
+def later_work(*, start, end, center_id: int | None = None) -> dict[int, dict[str, list[int]]]:
+    """The work of earlier months that the month [start, end) may pay (LATER_SQL), by centre: {centre id:
+    {"released": [work order ids], "cleared": […], "rescreened": […]}}; every centre's, or one's."""
+    with connection.cursor() as cursor:
+        cursor.execute(LATER_SQL, {"start": start, "end": end, "center": center_id})
+        return {
+            center: {"released": released, "cleared": cleared, "rescreened": rescreened}
+            for center, released, cleared, rescreened in cursor.fetchall()
+        }
+
+
 def _remedy_charges_add(*, settlement: Settlement, center: ServiceCenter, end) -> None:
     """Exchanges and refunds carried out by the month's end at this centre's cost (its own delay), each
     deducted once: the line names the late work order, so the centre can dispute it like any line."""
-    charged = SettlementLine.objects.filter(kind=SettlementLineKind.REMEDY_CHARGE).values("work_order_id")
+    # Probed by the request's work order (an index): `work_order_id IN (every charge line)` read all the
+    # settlement lines ever written, for every centre.
+    charged = SettlementLine.objects.filter(
+        kind=SettlementLineKind.REMEDY_CHARGE, work_order_id=OuterRef("work_order_id")
+    )
     requests = (
         RemedyRequest.objects.filter(
             charged_center=center, status=RemedyStatus.DONE, charge_amount__gt=0, done_at__lt=end
         )
-        .exclude(work_order_id__in=charged)
+        .exclude(Exists(charged))
         .select_related("work_order__call")
         .order_by("done_at", "pk")
     )
@@ -199,13 +220,15 @@ def _adjustments_compute(*, settlement: Settlement, center: ServiceCenter, first
                     amount=-rate.complaint_penalty_amount,
                 )
             )
-    deducted = Adjustment.objects.filter(kind=AdjustmentKind.DEFECTIVE_NOT_RETURNED, automatic=True).exclude(
-        settlement=settlement
-    )
+    # Correlated to the centre's own tags: `number IN (every deduction ever made)` was read whole for every
+    # centre, whether it owed a part or not.
+    deducted = Adjustment.objects.filter(
+        kind=AdjustmentKind.DEFECTIVE_NOT_RETURNED, automatic=True, reference=OuterRef("number")
+    ).exclude(settlement=settlement)
     tags = (
         DefectiveReturn.objects.overdue(end.date())
         .filter(center=center)
-        .exclude(number__in=deducted.values("reference"))
+        .exclude(Exists(deducted))
         .order_by("due_on", "number")
     )
     for tag in tags:
@@ -242,19 +265,24 @@ def settlements_compute_month(*, month: dt.date, centers=None, now: dt.datetime 
     the refusal's messages)]. One centre's refusal (confirmed already, no agreement) does not stop the others."""
     now = now or timezone.now()
     first = month.replace(day=1)
+    start, end = month_bounds(first)
     if centers is None:
         # In force at any time during the month (an agreement starting on the 10th included).
-        _start, end = month_bounds(first)
         last_day = (end - dt.timedelta(days=1)).date()
         centers = (
             ServiceCenter.objects.filter(active=True, agreement_start__lte=last_day)
             .filter(Q(agreement_end__isnull=True) | Q(agreement_end__gte=first))
             .order_by("code")
         )
+    # Read once for every centre (see LATER_SQL); a month to come has none (each centre is refused).
+    later = later_work(start=start, end=end) if start <= now else {}
     results = []
     for center in centers:
         try:
-            results.append((center, settlement_compute(center=center, month=first, now=now), []))
+            computed = settlement_compute(
+                center=center, month=first, now=now, later=later.get(center.pk, NOTHING_LATER)
+            )
+            results.append((center, computed, []))
         except ValidationError as exc:
             results.append((center, None, exc.messages))
     return results

@@ -14,20 +14,15 @@ STATEMENT_LANGUAGE = "zh-hans"  # statements are Chinese documents, whatever the
 # closed, for the centre's level), its travel fee (the distance band in force that day) and the parts the
 # policy reimburses at cost; then the paid (A) work closed in the month, whose parts the centre sold to the
 # customer and is charged for. Nothing already paid under the same kind of line is taken again.
+#
+# The work of earlier months it may pay comes in as three lists of the centre's work orders (LATER_SQL below):
+# %(released)s, %(cleared)s and %(rescreened)s.
 LINES_SQL = """
 WITH released AS (
-    SELECT DISTINCT r.redo_of_id AS id FROM repairs_workorder r
-    WHERE r.redo_of_id IS NOT NULL AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
+    SELECT unnest(%(released)s::bigint[]) AS id
 ),
--- the customer's proof that came in this month for work closed earlier: a closing without it cleared by a
--- manager, or the callback after phone guidance that reached the customer, who said it is solved (care's
--- callbacks: the guidance is the work, the customer's word on the phone its proof)
 cleared AS (
-    SELECT k.work_order_id AS id FROM repairs_workorderclosing k
-    WHERE k.proof_cleared_at >= %(start)s AND k.proof_cleared_at < %(end)s
-    UNION
-    SELECT cb.work_order_id FROM care_callback cb
-    WHERE cb.reason = 'phone_guidance' AND cb.solved AND cb.reached_at >= %(start)s AND cb.reached_at < %(end)s
+    SELECT unnest(%(cleared)s::bigint[]) AS id
 ),
 eligible AS MATERIALIZED (
     SELECT w.id, w.mode, w.travel_km, m.category_id, k.kind, k.day,
@@ -60,11 +55,8 @@ eligible AS MATERIALIZED (
             -- … or its missing proof cleared in the month
             SELECT id FROM cleared
             UNION
-            -- … or its screening flag cleared by a manager in the month
-            SELECT f.work_order_id FROM screening_claimflag f
-            WHERE (f.status = 'cleared' AND f.decided_at >= %(start)s AND f.decided_at < %(end)s)
-               -- … or withdrawn by a screening in the month (its order trips no rule any more)
-               OR (f.status = 'withdrawn' AND f.screened_at >= %(start)s AND f.screened_at < %(end)s)
+            -- … or its screening flag cleared or withdrawn in the month
+            SELECT unnest(%(rescreened)s::bigint[])
       )
       AND w.center_id = %(center)s
       AND (
@@ -75,6 +67,7 @@ eligible AS MATERIALIZED (
               w.id IN (SELECT id FROM released)
               OR (w.id IN (SELECT id FROM cleared) AND EXISTS (
                   SELECT 1 FROM repairs_workorder r WHERE r.redo_of_id = w.id AND r.completed_at < %(end)s
+                  OFFSET 0
               ))
           ))
       )
@@ -89,11 +82,14 @@ eligible AS MATERIALIZED (
       -- the customer's proof by the month's end — after phone guidance, the callback that reached the customer
       -- and heard it solved; otherwise the closing record signed, confirmed by the customer's code, or whose
       -- exception a manager cleared. Work without it is held (and paid in the month the proof comes).
+      -- (OFFSET 0 here and above: each order's rows are probed by its key, never hashed from a scan of every
+      -- callback or redo before the month's end, which would grow with the years and run for every centre.)
       AND CASE
           WHEN w.guided_at IS NOT NULL THEN EXISTS (
               SELECT 1 FROM care_callback cb
               WHERE cb.work_order_id = w.id AND cb.reason = 'phone_guidance' AND cb.solved
                 AND cb.reached_at < %(end)s
+              OFFSET 0
           )
           ELSE EXISTS (
               SELECT 1 FROM repairs_workorderclosing k
@@ -219,6 +215,47 @@ WHERE w.center_id = %(center)s
   AND c.service_type = 'A'
   AND w.closed_at >= %(start)s AND w.closed_at < %(end)s
   AND NOT 'parts_charged' = ANY(ARRAY(SELECT l.kind FROM network_settlementline l WHERE l.work_order_id = w.id))
+"""
+
+# The work of earlier months a month may pay, as LINES_SQL takes it: by the work order's centre (every centre's,
+# or only %(center)s's when it is not null), three lists of work orders —
+# - released: sent back by a callback, its redo completed in the month;
+# - cleared: the customer's proof came in the month for work closed earlier — a closing without it cleared by
+#   a manager, or the callback after phone guidance that reached the customer, who said it is solved (care's
+#   callbacks: the guidance is the work, the customer's word on the phone its proof);
+# - rescreened: its screening flag cleared by a manager in the month, or withdrawn by a screening in the month
+#   (its order trips no rule any more).
+# These are read for the whole month at once: filtered by centre, each of them would be read again for every
+# centre (their tables have no index by the work order's centre), and a month's run would grow with the square
+# of the network.
+LATER_SQL = """
+SELECT w.center_id,
+       COALESCE(array_agg(w.id ORDER BY w.id) FILTER (WHERE x.released), '{}'),
+       COALESCE(array_agg(w.id ORDER BY w.id) FILTER (WHERE x.cleared), '{}'),
+       COALESCE(array_agg(w.id ORDER BY w.id) FILTER (WHERE x.rescreened), '{}')
+FROM (
+    SELECT id, bool_or(released) AS released, bool_or(cleared) AS cleared, bool_or(rescreened) AS rescreened
+    FROM (
+        SELECT r.redo_of_id AS id, true AS released, false AS cleared, false AS rescreened
+        FROM repairs_workorder r
+        WHERE r.redo_of_id IS NOT NULL AND r.completed_at >= %(start)s AND r.completed_at < %(end)s
+        UNION ALL
+        SELECT k.work_order_id, false, true, false FROM repairs_workorderclosing k
+        WHERE k.proof_cleared_at >= %(start)s AND k.proof_cleared_at < %(end)s
+        UNION ALL
+        SELECT cb.work_order_id, false, true, false FROM care_callback cb
+        WHERE cb.reason = 'phone_guidance' AND cb.solved
+          AND cb.reached_at >= %(start)s AND cb.reached_at < %(end)s
+        UNION ALL
+        SELECT f.work_order_id, false, false, true FROM screening_claimflag f
+        WHERE (f.status = 'cleared' AND f.decided_at >= %(start)s AND f.decided_at < %(end)s)
+           OR (f.status = 'withdrawn' AND f.screened_at >= %(start)s AND f.screened_at < %(end)s)
+    ) y
+    GROUP BY id
+) x
+JOIN repairs_workorder w ON w.id = x.id
+WHERE %(center)s::bigint IS NULL OR w.center_id = %(center)s::bigint
+GROUP BY w.center_id
 """
 
 # Accepted disputes change their line's amount (the latest decision on each line wins).
