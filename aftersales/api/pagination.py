@@ -1,14 +1,12 @@
-import datetime as dt
 import json
 
 from django.core.exceptions import FieldDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Lookup, Q
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, serializers
 
-from aftersales.parsing import FIRST_DAY, LAST_DAY, MAX_ID
+from aftersales.paging import position_value
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -145,20 +143,7 @@ class CursorPagination(pagination.CursorPagination):
         return values
 
     def _value(self, name: str, text):
-        meta = self._model._meta
-        if not isinstance(text, str) or "\x00" in text:
-            return None
-        try:
-            field = meta.pk if name == self._pk_name else meta.get_field(name)
-            value = field.to_python(text)
-        except (DjangoValidationError, FieldDoesNotExist, ValueError, TypeError, OverflowError):
-            return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value if -MAX_ID <= value <= MAX_ID else None
-        if isinstance(value, dt.datetime | dt.date):
-            day = value.date() if isinstance(value, dt.datetime) else value
-            return value if FIRST_DAY <= day <= LAST_DAY else None
-        return value
+        return position_value(self._model, name, text)
 
 
 class OrderedCursorPagination(CursorPagination):
