@@ -68,15 +68,22 @@ def position_value(model, name: str, text):
     return value
 
 
+def _ordering_terms(rows) -> list[str] | None:
+    """The model rows' ordering as field names ("-created_at"), or None: rows as dicts or tuples, DISTINCT,
+    UNION, an ordering by expressions — those are paged as they are, by OFFSET."""
+    if not isinstance(rows, QuerySet) or rows._fields or rows.query.distinct or rows.query.combinator:
+        return None
+    terms = list(rows.query.order_by or rows.model._meta.ordering)
+    return terms if terms and all(isinstance(term, str) for term in terms) else None
+
+
 def keyset_ordering(rows) -> tuple[tuple[str, ...], bool] | None:
     """The rows' ordering as plain non-null field names with the primary key last, and whether it is
     descending — or None when the rows cannot be paged by position (see the module's note)."""
-    if not isinstance(rows, QuerySet) or rows._fields or rows.query.distinct or rows.query.combinator:
-        return None  # rows as dicts or tuples, DISTINCT, UNION: by OFFSET
-    meta = rows.model._meta
-    terms = list(rows.query.order_by or meta.ordering)
-    if not terms or not all(isinstance(term, str) for term in terms):
+    terms = _ordering_terms(rows)
+    if not terms:
         return None
+    meta = rows.model._meta
     descending = {term.startswith("-") for term in terms}
     if len(descending) != 1:
         return None
@@ -117,12 +124,8 @@ def _decode(text, model, names) -> list | None:
 def _tie_broken(rows):
     """Rows in an order that has the primary key last, so that rows sharing the other values (no
     appointment yet, logged in one instant) keep one order from page to page and none is shown twice."""
-    if not isinstance(rows, QuerySet) or rows._fields or rows.query.distinct or rows.query.combinator:
-        return rows
-    terms = list(rows.query.order_by or rows.model._meta.ordering)
-    if not terms or not all(isinstance(term, str) for term in terms):
-        return rows
-    if any(term.lstrip("-") in ("pk", rows.model._meta.pk.attname) for term in terms):
+    terms = _ordering_terms(rows)
+    if not terms or any(term.lstrip("-") in ("pk", rows.model._meta.pk.attname) for term in terms):
         return rows
     return rows.order_by(*terms, "-pk" if terms[-1].startswith("-") else "pk")
 
