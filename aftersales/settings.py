@@ -255,6 +255,11 @@ REST_FRAMEWORK = {
         "integrations.throttling.KeyRateThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's JSON, byte for byte, written by orjson (aftersales/api/renderers.py); then the browsable API.
+    "DEFAULT_RENDERER_CLASSES": [
+        "aftersales.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.PageNumberPagination",

@@ -151,15 +151,35 @@ def _key_lookup():
     return sql, shapes
 
 
+def _key_row(sql: str, params: list):
+    """The key look-up as a prepared statement of this database session: PostgreSQL plans the three-table
+    join once per session instead of on every request (its planning took 0.3 ms, the query 0.1 ms). It is
+    prepared in the same round trip as its first use, so every request makes one query either way. A session
+    is known by its connection object: a new connection prepares it again. A failed first use (a timeout)
+    may still have left the statement prepared — a rollback does not undo a PREPARE — so the next attempt
+    prepares it under a new name."""
+    with connection.cursor() as cursor:
+        raw = connection.connection
+        prepared_on, name = getattr(connection, "_api_key_statement", (None, None))
+        if prepared_on is raw:
+            cursor.execute(f"EXECUTE {name}(%s, %s)", params)
+        else:
+            attempt = getattr(connection, "_api_key_statement_attempts", 0) + 1
+            connection._api_key_statement_attempts = attempt
+            name = f"api_key_lookup_{attempt}"
+            body = sql.replace("%s", "$1", 1).replace("%s", "$2", 1)
+            cursor.execute(f"PREPARE {name} (varchar, timestamptz) AS {body}; EXECUTE {name}(%s, %s)", params)
+            connection._api_key_statement = (raw, name)
+        return cursor.fetchone()
+
+
 def _usable_key_by_hash(key_hash: str, now) -> ApiKey | None:
     lookup = _key_lookup()
     if lookup is None:
         found = ApiKey.objects.usable(now).select_related("principal", "dealer").filter(key_hash=key_hash)
         return next(iter(found[:1]), None)
     sql, shapes = lookup
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key_hash, now])
-        row = cursor.fetchone()
+    row = _key_row(sql, [key_hash, now])
     if row is None:
         return None
     objects, start = [], 0

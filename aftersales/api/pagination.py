@@ -39,16 +39,27 @@ class CursorPagination(pagination.CursorPagination):
     def paginate_queryset(self, queryset, request, view=None):
         # DRF's paging with the position filter on every ordering field (_after); the rest as DRF does it,
         # so that get_next_link() and get_previous_link() read the state they expect.
+        if not self.prepare(request, queryset, view):
+            return None
+        return self.paginate_rows(list(self.page_queryset(queryset)))
+
+    def prepare(self, request, queryset, view=None) -> bool:
+        """The page asked for — its size, ordering and cursor — read and checked (a bad cursor or ordering
+        answers 400); False when the list is not paged. `queryset` gives the model only."""
         self._pk_name = queryset.model._meta.pk.attname
         self._model = queryset.model
         self.request = request
         self.page_size = self.get_page_size(request)
         if not self.page_size:
-            return None
+            return False
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(request, queryset, view)
         self._position_values = None
         self.cursor = self.decode_cursor(request)
+        return True
+
+    def page_queryset(self, queryset):
+        """The rows of the page asked for, and one more (whether a next page exists)."""
         offset, reverse, current_position = self.cursor or (0, False, None)
         queryset = queryset.order_by(
             *(pagination._reverse_ordering(self.ordering) if reverse else self.ordering)
@@ -57,7 +68,20 @@ class CursorPagination(pagination.CursorPagination):
             queryset = queryset.filter(self._after(self._position_values, reverse))
         # An offset comes only with a cursor of the first field alone (made before positions held every
         # field): new positions are unique, so no page skips rows.
-        results = list(queryset[offset : offset + self.page_size + 1])
+        return queryset[offset : offset + self.page_size + 1]
+
+    def page_shape(self) -> tuple:
+        """What the page's SQL depends on besides the position's values (aftersales/api/statements.py)."""
+        offset, reverse, _position = self.cursor or (0, False, None)
+        return (tuple(self.ordering), self.page_size, offset, reverse, len(self.position_values()))
+
+    def position_values(self) -> list:
+        """The values of the position the page starts after (none on the first page)."""
+        return list(self._position_values or ()) if self.cursor and self.cursor.position is not None else []
+
+    def paginate_rows(self, results: list) -> list:
+        """The page from `page_queryset`'s rows, and the positions of the pages before and after it."""
+        offset, reverse, current_position = self.cursor or (0, False, None)
         self.page = results[: self.page_size]
         following = results[-1] if len(results) > len(self.page) else None
         following_position = (

@@ -21,6 +21,7 @@ from aftersales.api.pagination import OrderedCursorPagination
 from aftersales.api.permissions import ActionRoles
 from aftersales.api.schema import ACTION_ERRORS, LIST_ERRORS, READ_ERRORS
 from aftersales.api.scoping import EVERYONE, ScopedViewSet
+from aftersales.api.statements import StatementListMixin
 from aftersales.dbrouting import ReplicaListMixin
 from aftersales.roles import Role
 from inventory.models import Part
@@ -176,7 +177,7 @@ LIST_ANNOTATIONS = ["call_number", "unit_id", "center_code", "technician_employe
         summary="One work order with its timeline", responses={200: WorkOrderDetailSerializer, **READ_ERRORS}
     ),
 )
-class WorkOrderViewSet(ReplicaListMixin, ScopedViewSet):
+class WorkOrderViewSet(ReplicaListMixin, StatementListMixin, ScopedViewSet):
     # The list reads only its columns and the three it shows from related rows, as annotations, into
     # plain rows (values()): no work order, call, centre or technician objects are built for a page (a
     # dealer's page at 1M orders: see bench/).
@@ -191,6 +192,9 @@ class WorkOrderViewSet(ReplicaListMixin, ScopedViewSet):
     list_rows = queryset.values(*LIST_COLUMNS, *LIST_ANNOTATIONS)
     filterset_class = WorkOrderFilterSet
     pagination_class = OrderedCursorPagination
+    # A dealer system's plain requests (one status, a page) run the SQL kept for their shape: see
+    # aftersales/api/statements.py.
+    statement_filters = ("status",)
     action_roles = {
         "list": EVERYONE,
         "retrieve": EVERYONE,
