@@ -88,6 +88,9 @@ def setup() -> None:
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
     ).enable()
+    from aftersales.startup import freeze_startup_heap
+
+    freeze_startup_heap()  # as the web process does after loading (aftersales/wsgi.py)
 
 
 def build(size: int) -> dict:
