@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models.query import ValuesIterable
 
@@ -115,7 +116,10 @@ def compiled(queryset, params: list) -> Statement | None:
         return None
     query = queryset.query
     compiler = query.get_compiler(using=queryset.db)
-    sql, compiled_params = compiler.as_sql()
+    try:
+        sql, compiled_params = compiler.as_sql()
+    except EmptyResultSet:  # nothing in scope (a dealer user of no dealer): no SQL is run at all
+        return None
     if list(compiled_params) != params or [type(p) for p in compiled_params] != [type(p) for p in params]:
         return None
     fields = [column[0] for column in compiler.select[: compiler.col_count]]

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from aftersales.api import statements
+from network.factories import UserFactory
 from repairs.api.views import WorkOrderViewSet
 from repairs.choices import WorkOrderStatus
 from repairs.factories import finish
@@ -158,6 +159,16 @@ def test_bad_pages_answer_the_same_400(client, varied, monkeypatch):
             orm = client.get(URL, params, **_key(varied))
         assert kept.status_code == orm.status_code == 400, params
         assert kept.content == orm.content, params
+
+
+def test_a_dealer_user_of_no_dealer_sees_an_empty_list(client, varied):
+    # Nothing in scope: Django runs no SQL for such a list, so there is none to keep.
+    client.force_login(UserFactory(username="dealer_none", roles=["dealer"]))
+    for _ in range(2):
+        response = client.get(URL, {"status": "closed"})
+        assert response.status_code == 200
+        assert response.json()["results"] == []
+    assert list(statements._statements.values()) == [None]
 
 
 def test_internal_users_go_the_orm_way(client, varied):
