@@ -110,6 +110,9 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The API key look-up is a prepared statement of each database session (integrations/services.py). Behind a
+# pooler in transaction mode (PgBouncer) sessions are shared between clients: set DATABASE_PREPARED_STATEMENTS=0.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # No JIT compilation of queries: the planner's estimates grow with the tables until a page's query crosses
 # jit_above_cost and spends 10 ms to a second compiling (bench/curves.py at 10 M work orders: the serial
 # look-up 78 → 22 ms, the supervisor's page about 340 ms less).

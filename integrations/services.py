@@ -157,8 +157,12 @@ def _key_row(sql: str, params: list):
     prepared in the same round trip as its first use, so every request makes one query either way. A session
     is known by its connection object: a new connection prepares it again. A failed first use (a timeout)
     may still have left the statement prepared — a rollback does not undo a PREPARE — so the next attempt
-    prepares it under a new name."""
+    prepares it under a new name. Off with settings.DATABASE_PREPARED_STATEMENTS (behind a pooler that
+    shares sessions)."""
     with connection.cursor() as cursor:
+        if not settings.DATABASE_PREPARED_STATEMENTS:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
         raw = connection.connection
         prepared_on, name = getattr(connection, "_api_key_statement", (None, None))
         if prepared_on is raw:

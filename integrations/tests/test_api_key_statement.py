@@ -45,3 +45,13 @@ def test_the_prepared_look_up_still_refuses_a_revoked_key(client, api_world):
     assert _get(client, api_world).status_code == 200
     api_key_revoke(api_key=api_world.key_a.api_key, acting_user=api_world.manager)
     assert _get(client, api_world).status_code == 401
+
+
+def test_behind_a_pooler_that_shares_sessions_the_look_up_is_not_prepared(client, api_world, settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    vars(connections["default"]).pop("_api_key_statement", None)
+    with CaptureQueriesContext(connection) as captured:
+        assert _get(client, api_world).status_code == 200
+    assert not _key_queries(captured)
+    assert any("integrations_apikey" in q["sql"] for q in captured.captured_queries)
+    assert not hasattr(connections["default"], "_api_key_statement")
